@@ -1,0 +1,48 @@
+/**
+ * Every default of the project, in one place. Components, the stack program, the offline plan and the README all
+ * take their defaults from here.
+ */
+export const defaults = {
+    /** Nodes of a pool that names neither `count` nor `minCount`/`maxCount`. */
+    nodeCount: 3,
+    /** Pods per node. Set explicitly on every pool: the AKS docs disagree on the API's own default (30/110/250). */
+    maxPods: 50,
+    /** Extra nodes during an upgrade; the API's own default, now written explicitly and counted by the planner. */
+    maxSurge: "10%",
+    podIPAllocationMode: "DynamicIndividual",
+    /** dnsServiceIP = network address of serviceCidr + this offset (172.16.0.10 for 172.16.0.0/16). */
+    dnsServiceIPOffset: 10,
+    subnetNames: { nodes: "nodes", pods: "pods" },
+    outboundType: "loadBalancer",
+    ipMasqAgent: {
+        image: "mcr.microsoft.com/aks/ip-masq-agent-v2:v0.1.15",
+        /** Its own chain, so it never fights AKS's agent over IP-MASQ-AGENT (≤ 28 characters). */
+        chain: "POD-SUBNET-MASQ",
+        /** Seconds between re-reads of the config and rewrites of the rules. */
+        resyncInterval: 60,
+        namespace: "kube-system",
+        name: "pod-subnet-ip-masq-agent",
+        configFileName: "ip-masq-agent",
+    },
+} as const;
+
+/** Addresses Azure keeps in every subnet: the first four and the last. */
+export const AZURE_RESERVED_PER_SUBNET = 5;
+
+/** Ranges AKS refuses for the service CIDR, the pod range and the VNet. */
+export const AKS_REJECTED_RANGES = ["169.254.0.0/16", "192.0.2.0/24", "172.30.0.0/16", "172.31.0.0/16"] as const;
+
+/** ip-masq-agent-v2 exits on a config file with more CIDRs than this. */
+export const AGENT_MAX_CIDRS = 64;
+
+/** Azure CNI hands pod IPs to nodes in batches of this many (and StaticBlock in /28 blocks of the same size). */
+export const POD_IP_BATCH = 16;
+
+export const MAX_PODS_RANGE = { min: 10, max: 250 } as const;
+/** Largest service CIDR AKS accepts (prefix length). */
+export const SERVICE_CIDR_MAX_PREFIX = 12;
+/** Largest subnet StaticBlock allocation accepts (prefix length). */
+export const STATIC_BLOCK_MAX_PREFIX = 12;
+/** Kubernetes version from which StaticBlock allocation is available. */
+export const STATIC_BLOCK_MIN_KUBERNETES = [1, 28] as const;
+export const MAX_NODES_PER_POOL = 1000;

@@ -1,0 +1,49 @@
+/**
+ * The project's one error style: every problem names the config key (or component arg) it comes from, the values
+ * involved and the fix. Problems are collected and raised once, as a single error, never one at a time.
+ */
+
+/** One thing wrong with the configuration. */
+export interface ConfigProblem {
+    /** The config key / component argument at fault, e.g. `nodePools[1].maxPods`. */
+    key: string;
+    /** What is wrong, with the values involved and what to do instead. */
+    message: string;
+}
+
+/** Raised when a configuration or an address plan is invalid; carries every problem found. */
+export class ConfigurationError extends Error {
+    constructor(public readonly problems: readonly ConfigProblem[], subject = "configuration") {
+        super(formatProblems(problems, subject));
+        this.name = "ConfigurationError";
+    }
+}
+
+/** Renders problems one per line, the way every command and component of this project prints them. */
+export function formatProblems(problems: readonly ConfigProblem[], subject = "configuration"): string {
+    const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+    return [`Invalid ${subject} (${count}):`, ...problems.map((p) => `  - ${p.key}: ${p.message}`)].join("\n");
+}
+
+/** Collects problems while checking, then throws once. */
+export class ProblemList {
+    private readonly items: ConfigProblem[] = [];
+
+    add(key: string, message: string): void {
+        this.items.push({ key, message });
+    }
+
+    get problems(): readonly ConfigProblem[] {
+        return this.items;
+    }
+
+    get isEmpty(): boolean {
+        return this.items.length === 0;
+    }
+
+    throwIfAny(subject?: string): void {
+        if (this.items.length > 0) {
+            throw new ConfigurationError(this.items, subject);
+        }
+    }
+}

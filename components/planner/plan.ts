@@ -1,0 +1,127 @@
+/**
+ * The address planner: plain values in, a checked and normalized address plan out. No Pulumi here, so it runs in
+ * microseconds, during `pulumi preview`, in the offline plan and in tests alike.
+ */
+import { AZURE_RESERVED_PER_SUBNET, defaults } from "../defaults";
+import { ProblemList } from "../errors";
+import { allocatablePodIPs, podIPsPerNode, usableAddresses } from "./capacity";
+import { cidr, longToIp, mergeToCidrs, prefixForSize, subtractRanges } from "./cidr";
+import { KeyedCidr, NormalizedInput, normalizeInput } from "./normalize";
+import { checkRules, Layout, nonMasqueradeCidrs, PodSubnetGroup, podIPsNeeded } from "./rules";
+import { AddressPlan, AddressPlanInput, PoolPlan, SubnetPlan } from "./types";
+
+/**
+ * Checks `input` against every rule and returns the plan, or throws one `ConfigurationError` listing every problem.
+ * The input is typed for TypeScript callers but checked as if it could hold anything (it usually comes from YAML).
+ */
+export function planAddresses(input: AddressPlanInput): AddressPlan {
+    const problems = new ProblemList();
+    const normalized = normalizeInput(input, problems);
+    const layout = layoutOf(normalized);
+    checkRules(layout, problems);
+    problems.throwIfAny("address plan");
+    return buildPlan(layout);
+}
+
+function layoutOf(input: NormalizedInput): Layout {
+    const podSubnets = groupPodSubnets(input);
+    const vnet = input.vnetAddressSpace ?? [input.nodeSubnet, ...podSubnets.map((g) => g.subnet)].filter((s): s is KeyedCidr => s !== undefined);
+    return { input, vnet, podSubnets };
+}
+
+/** The shared pod subnet first, then each distinct pool-owned subnet; pools naming the same CIDR share one. */
+function groupPodSubnets(input: NormalizedInput): PodSubnetGroup[] {
+    const groups = new Map<string, PodSubnetGroup>();
+    if (input.podSubnet) groups.set(input.podSubnet.cidr.text, { subnet: input.podSubnet, pools: [] });
+    for (const pool of input.pools) {
+        const subnet = pool.ownPodSubnet ?? input.podSubnet;
+        if (!subnet) continue;
+        const group = groups.get(subnet.cidr.text) ?? { subnet, pools: [] };
+        group.pools.push(pool);
+        groups.set(subnet.cidr.text, group);
+    }
+    return [...groups.values()];
+}
+
+function buildPlan(layout: Layout): AddressPlan {
+    const { input, vnet, podSubnets } = layout;
+    const nodeSubnet = input.nodeSubnet!;
+    const service = input.service!;
+    const nonMasquerade = nonMasqueradeCidrs(layout);
+
+    const podSubnetPlans = podSubnets.map((group) => podSubnetPlan(group, input));
+    const subnetNameOf = new Map(podSubnetPlans.map((s) => [s.cidr, s.name]));
+    const pools: PoolPlan[] = input.pools.map((p) => {
+        const podSubnetCidr = (p.ownPodSubnet ?? input.podSubnet!).cidr.text;
+        return {
+            name: p.name,
+            mode: p.mode,
+            count: p.count,
+            autoscaling: p.autoscaling,
+            minCount: p.minCount,
+            maxCount: p.maxCount,
+            maxPods: p.maxPods,
+            maxSurge: p.maxSurge,
+            surgeNodes: p.surgeNodes,
+            peakNodes: p.maxCount + p.surgeNodes,
+            podIPAllocationMode: p.podIPAllocationMode,
+            podSubnetName: subnetNameOf.get(podSubnetCidr)!,
+            podSubnetCidr,
+            podIPsPerNode: podIPsPerNode(p.podIPAllocationMode, p.maxPods),
+            podIPsNeeded: podIPsNeeded(p),
+        };
+    });
+
+    const peakNodes = pools.reduce((sum, p) => sum + p.peakNodes, 0);
+    const nodeSubnetNeeded = peakNodes + AZURE_RESERVED_PER_SUBNET;
+    // Node-subnet mode gives every node maxPods + 1 routable addresses (the node's own plus one per pod).
+    const nodeSubnetModeNeeded = pools.reduce((sum, p) => sum + p.peakNodes * (p.maxPods + 1), 0) + AZURE_RESERVED_PER_SUBNET;
+    const routable = nodeSubnet.cidr.size;
+
+    const nonMasqueradeRanges = nonMasquerade.map(cidr);
+    return {
+        vnetAddressSpace: vnet.map((v) => v.cidr.text),
+        nodeSubnet: subnetPlan(defaults.subnetNames.nodes, "nodes", nodeSubnet, usableAddresses(nodeSubnet.cidr.size), nodeSubnetNeeded, pools.map((p) => p.name)),
+        podSubnets: podSubnetPlans,
+        serviceCidr: service.cidr.text,
+        dnsServiceIP: longToIp(input.dnsServiceIP!.address),
+        pools,
+        connectedCidrs: input.connected.map((c) => c.cidr.text),
+        ipMasqAgent: {
+            nonMasqueradeCIDRs: nonMasquerade,
+            masqueradedConnectedCidrs: subtractRanges(input.connected.map((c) => c.cidr), nonMasqueradeRanges)
+                .flatMap((range) => mergeToCidrs([range]))
+                .map((c) => c.text),
+            extraNonMasqueradeCidrs: input.extra.map((c) => c.cidr.text),
+        },
+        routableAddresses: {
+            podSubnetMode: routable,
+            nodeSubnetModeNeeded,
+            nodeSubnetModePrefix: prefixForSize(nodeSubnetModeNeeded),
+            savingPercent: Math.round(1000 * (1 - routable / nodeSubnetModeNeeded)) / 10,
+        },
+    };
+}
+
+function podSubnetPlan({ subnet, pools }: PodSubnetGroup, input: NormalizedInput): SubnetPlan {
+    const shared = subnet.cidr.text === input.podSubnet?.cidr.text;
+    const name = shared ? defaults.subnetNames.pods : `${defaults.subnetNames.pods}-${pools[0].name}`;
+    const anyStaticBlock = pools.some((p) => p.podIPAllocationMode === "StaticBlock");
+    const needed = pools.reduce((sum, p) => sum + podIPsNeeded(p), 0);
+    return subnetPlan(name, "pods", subnet, allocatablePodIPs(subnet.cidr.size, anyStaticBlock), needed, pools.map((p) => p.name));
+}
+
+function subnetPlan(name: string, role: SubnetPlan["role"], subnet: KeyedCidr, allocatable: number, needed: number, pools: string[]): SubnetPlan {
+    return {
+        name,
+        role,
+        cidr: subnet.cidr.text,
+        key: subnet.key,
+        size: subnet.cidr.size,
+        usable: usableAddresses(subnet.cidr.size),
+        allocatable,
+        needed,
+        headroom: (role === "nodes" ? subnet.cidr.size : allocatable) - needed,
+        pools,
+    };
+}

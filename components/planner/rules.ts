@@ -1,0 +1,232 @@
+/**
+ * Second pass of the planner: the rules between fields (containment, overlaps, reserved ranges, the DNS service
+ * IP, capacity, the agent's limits). Each rule adds problems that name the key, the values and the fix; a rule only
+ * looks at values that parsed, so one typo yields one message, not a cascade.
+ */
+import {
+    AGENT_MAX_CIDRS,
+    AKS_REJECTED_RANGES,
+    AZURE_RESERVED_PER_SUBNET,
+    SERVICE_CIDR_MAX_PREFIX,
+    STATIC_BLOCK_MAX_PREFIX,
+    STATIC_BLOCK_MIN_KUBERNETES,
+} from "../defaults";
+import { ProblemList } from "../errors";
+import { allocatablePodIPs, podIPsPerNode, smallestNodeSubnetPrefix, smallestPodSubnetPrefix } from "./capacity";
+import { cidr, contains, containsAddress, longToIp, mergeToCidrs, overlaps } from "./cidr";
+import { KeyedCidr, NormalizedInput, NormalizedPool } from "./normalize";
+
+/** A pod subnet and the pools placed on it. */
+export interface PodSubnetGroup {
+    subnet: KeyedCidr;
+    pools: NormalizedPool[];
+}
+
+/** What the rules look at, derived from the normalized input. */
+export interface Layout {
+    input: NormalizedInput;
+    /** The VNet prefixes in force: explicit, or the subnets themselves. */
+    vnet: KeyedCidr[];
+    podSubnets: PodSubnetGroup[];
+}
+
+export function checkRules(layout: Layout, problems: ProblemList): void {
+    for (const rule of [
+        vnetPrefixesDisjoint,
+        subnetsInsideVnet,
+        subnetsDisjoint,
+        nothingInRejectedRanges,
+        serviceRange,
+        dnsServiceIP,
+        connectedNetworks,
+        extraDestinations,
+        staticBlock,
+        nodeSubnetCapacity,
+        podSubnetCapacity,
+        agentConfigLimits,
+    ]) {
+        rule(layout, problems);
+    }
+}
+
+function vnetPrefixesDisjoint({ input }: Layout, problems: ProblemList): void {
+    const prefixes = input.vnetAddressSpace ?? [];
+    prefixes.forEach((b, j) => {
+        const a = prefixes.slice(0, j).find((earlier) => overlaps(earlier.cidr, b.cidr));
+        if (a) problems.add(b.key, `${b.cidr.text} overlaps ${a.key} ${a.cidr.text}: VNet address prefixes must be disjoint; remove or shrink one`);
+    });
+}
+
+function subnetsInsideVnet({ input, podSubnets }: Layout, problems: ProblemList): void {
+    if (!input.vnetAddressSpace || input.vnetAddressSpace.length === 0) return;
+    const prefixes = input.vnetAddressSpace;
+    const listed = prefixes.map((p) => p.cidr.text).join(", ");
+    for (const subnet of [input.nodeSubnet, ...podSubnets.map((g) => g.subnet)]) {
+        if (subnet && !prefixes.some((p) => contains(p.cidr, subnet.cidr))) {
+            problems.add(subnet.key, `${subnet.cidr.text} is not inside vnetAddressSpace (${listed}): add a prefix that contains it or move the subnet`);
+        }
+    }
+}
+
+function subnetsDisjoint({ input, podSubnets }: Layout, problems: ProblemList): void {
+    const subnets = [input.nodeSubnet, ...podSubnets.map((g) => g.subnet)].filter((s): s is KeyedCidr => s !== undefined);
+    subnets.forEach((b, j) => {
+        const a = subnets.slice(0, j).find((earlier) => overlaps(earlier.cidr, b.cidr));
+        if (a) problems.add(b.key, `${b.cidr.text} overlaps ${a.key} ${a.cidr.text}: the node subnet and every pod subnet must be disjoint`);
+    });
+}
+
+function nothingInRejectedRanges({ input, podSubnets }: Layout, problems: ProblemList): void {
+    const rejected = AKS_REJECTED_RANGES.map(cidr);
+    const checked = [input.nodeSubnet, ...podSubnets.map((g) => g.subnet), ...(input.vnetAddressSpace ?? []), input.service];
+    for (const item of checked) {
+        const hit = item && rejected.find((range) => overlaps(range, item.cidr));
+        if (item && hit) {
+            problems.add(item.key, `${item.cidr.text} overlaps ${hit.text}, a range AKS rejects (${AKS_REJECTED_RANGES.join(", ")}); choose another range`);
+        }
+    }
+}
+
+function serviceRange({ input, vnet }: Layout, problems: ProblemList): void {
+    const service = input.service;
+    if (!service) return;
+    if (service.cidr.prefix < SERVICE_CIDR_MAX_PREFIX) {
+        problems.add(service.key, `${service.cidr.text} is larger than AKS allows: use /${SERVICE_CIDR_MAX_PREFIX} or longer (a /16 holds 65,536 services)`);
+    }
+    for (const other of [...vnet, ...input.connected]) {
+        if (overlaps(service.cidr, other.cidr)) {
+            problems.add(service.key, `${service.cidr.text} overlaps ${other.key} ${other.cidr.text}: the service range must be disjoint from the VNet and every connected network`);
+        }
+    }
+}
+
+function dnsServiceIP({ input }: Layout, problems: ProblemList): void {
+    const dns = input.dnsServiceIP;
+    const service = input.service?.cidr;
+    if (!dns || !service) return;
+    const text = longToIp(dns.address);
+    if (!containsAddress(service, dns.address)) {
+        problems.add(
+            dns.key,
+            dns.defaulted
+                ? `the default ${text} (network address + 10) is outside serviceCidr ${service.text}: use a larger serviceCidr or set dnsServiceIP`
+                : `${text} is outside serviceCidr ${service.text}: pick an address inside it, e.g. ${longToIp(service.first + 10)}`,
+        );
+        return;
+    }
+    const taken: [number, string][] = [
+        [service.first, "the network address"],
+        [service.first + 1, "the first host, which AKS gives to the kubernetes.default service"],
+        [service.last, "the broadcast address"],
+    ];
+    const clash = taken.find(([address]) => address === dns.address);
+    if (clash) {
+        problems.add(dns.key, `${text} is ${clash[1]} of serviceCidr ${service.text}: pick another address inside it, e.g. ${longToIp(service.first + 10)}`);
+    }
+}
+
+function connectedNetworks({ input, vnet, podSubnets }: Layout, problems: ProblemList): void {
+    for (const network of input.connected) {
+        const pods = podSubnets.find((g) => overlaps(g.subnet.cidr, network.cidr));
+        if (pods) {
+            problems.add(
+                network.key,
+                `${network.cidr.text} overlaps pod subnet ${pods.subnet.key} ${pods.subnet.cidr.text}: pods could never reach it; choose a pod range that no connected network uses`,
+            );
+            continue;
+        }
+        const inside = vnet.find((prefix) => contains(prefix.cidr, network.cidr));
+        if (inside) {
+            problems.add(
+                network.key,
+                `${network.cidr.text} lies inside the VNet (${inside.key} ${inside.cidr.text}): a connected network is outside the VNet; remove it or fix the VNet address space`,
+            );
+        }
+    }
+}
+
+function extraDestinations({ input }: Layout, problems: ProblemList): void {
+    for (const extra of input.extra) {
+        const swallowed = input.connected.find((network) => contains(extra.cidr, network.cidr));
+        if (swallowed) {
+            problems.add(
+                extra.key,
+                `${extra.cidr.text} covers all of ${swallowed.key} ${swallowed.cidr.text}, so pods would reach it with pod IPs it cannot route back to; list only the destinations that route to the pod range`,
+            );
+        }
+    }
+}
+
+function staticBlock({ input, podSubnets }: Layout, problems: ProblemList): void {
+    const version = input.kubernetesVersion;
+    const [major, minor] = STATIC_BLOCK_MIN_KUBERNETES;
+    for (const group of podSubnets) {
+        for (const pool of group.pools.filter((p) => p.podIPAllocationMode === "StaticBlock")) {
+            if (version && (version.major < major || (version.major === major && version.minor < minor))) {
+                problems.add(
+                    `${pool.key}.podIPAllocationMode`,
+                    `StaticBlock needs Kubernetes ${major}.${minor} or newer; kubernetesVersion is ${version.major}.${version.minor}: upgrade or use DynamicIndividual`,
+                );
+            }
+            if (group.subnet.cidr.prefix < STATIC_BLOCK_MAX_PREFIX) {
+                problems.add(
+                    `${pool.key}.podIPAllocationMode`,
+                    `StaticBlock takes pod subnets of /${STATIC_BLOCK_MAX_PREFIX} or smaller; ${group.subnet.key} is ${group.subnet.cidr.text}`,
+                );
+            }
+        }
+    }
+}
+
+function nodeSubnetCapacity({ input }: Layout, problems: ProblemList): void {
+    const subnet = input.nodeSubnet;
+    if (!subnet || !input.poolsComplete) return;
+    const peak = input.pools.reduce((sum, p) => sum + p.maxCount + p.surgeNodes, 0);
+    const needed = peak + AZURE_RESERVED_PER_SUBNET;
+    if (subnet.cidr.size < needed) {
+        const detail = input.pools.map((p) => `${p.name} ${p.maxCount}+${p.surgeNodes}`).join(", ");
+        problems.add(
+            subnet.key,
+            `${subnet.cidr.text} holds ${subnet.cidr.size} addresses; nodes need ${needed} (${peak} nodes at peak incl. surge [${detail}] + ${AZURE_RESERVED_PER_SUBNET} reserved). Use /${smallestNodeSubnetPrefix(needed)} or larger.`,
+        );
+    }
+}
+
+function podSubnetCapacity({ input, podSubnets }: Layout, problems: ProblemList): void {
+    if (!input.poolsComplete) return;
+    for (const { subnet, pools } of podSubnets) {
+        const anyStaticBlock = pools.some((p) => p.podIPAllocationMode === "StaticBlock");
+        const allocatable = allocatablePodIPs(subnet.cidr.size, anyStaticBlock);
+        const needed = pools.reduce((sum, p) => sum + podIPsNeeded(p), 0);
+        if (allocatable < needed) {
+            const prefix = smallestPodSubnetPrefix(needed, anyStaticBlock);
+            const detail = pools.map((p) => `${p.maxCount + p.surgeNodes} nodes × ${podIPsPerNode(p.podIPAllocationMode, p.maxPods)}`).join(" + ");
+            problems.add(
+                subnet.key,
+                `${subnet.cidr.text} holds ${allocatable} allocatable pod IPs; pools need ${needed} (${detail}). ` +
+                    (prefix === undefined ? "Split the pools over several pod subnets or lower maxPods." : `Use /${prefix} or larger.`),
+            );
+        }
+    }
+}
+
+/** Pod IPs a pool needs at its peak (maxCount plus upgrade surge). */
+export function podIPsNeeded(pool: NormalizedPool): number {
+    return (pool.maxCount + pool.surgeNodes) * podIPsPerNode(pool.podIPAllocationMode, pool.maxPods);
+}
+
+function agentConfigLimits(layout: Layout, problems: ProblemList): void {
+    const list = nonMasqueradeCidrs(layout);
+    if (list.length > AGENT_MAX_CIDRS) {
+        problems.add(
+            "extraNonMasqueradeCidrs",
+            `the agent's nonMasqueradeCIDRs would hold ${list.length} CIDRs after merging (VNet, service range and extra list); ip-masq-agent-v2 exits above ${AGENT_MAX_CIDRS}: merge or drop destinations`,
+        );
+    }
+}
+
+/** Every VNet prefix, the service range and the extra list, merged into the fewest aligned CIDRs. */
+export function nonMasqueradeCidrs({ input, vnet }: Layout): string[] {
+    const ranges = [...vnet, ...(input.service ? [input.service] : []), ...input.extra].map((k) => k.cidr);
+    return mergeToCidrs(ranges).map((c) => c.text);
+}

@@ -1,0 +1,116 @@
+/** The address planner's input and output. Everything here is a plain value so that every check runs at preview. */
+
+export type PoolMode = "System" | "User";
+export type PodIPAllocationMode = "DynamicIndividual" | "StaticBlock";
+
+/** A node pool as far as addresses are concerned. */
+export interface NodePoolAddressSpec {
+    /** Pool name: lowercase letters and digits, starting with a letter, at most 12 characters (AKS, Linux pools). */
+    name: string;
+    /** `System` pools run the cluster add-ons (at least one is required). Default: `User`. */
+    mode?: PoolMode;
+    /** Fixed node count; with autoscaling, the initial count. Default: 3 (or `minCount` when autoscaling). */
+    count?: number;
+    /** Autoscaler lower bound; set together with `maxCount`. */
+    minCount?: number;
+    /** Autoscaler upper bound; the planner sizes subnets for it. */
+    maxCount?: number;
+    /** Pods per node, 10–250. Default: 50. */
+    maxPods?: number;
+    /** Extra nodes during upgrades, as Azure takes it (`"1"`, `"33%"`) or a number. Default: `"10%"`. */
+    maxSurge?: string | number;
+    /** How nodes get pod IPs. Default: `DynamicIndividual`. */
+    podIPAllocationMode?: PodIPAllocationMode;
+    /** The pool's own pod subnet; pools naming the same CIDR share it. Default: the shared `podSubnetCidr`. */
+    podSubnetCidr?: string;
+}
+
+export interface AddressPlanInput {
+    /** The routable node subnet. */
+    nodeSubnetCidr: string;
+    /** The private, never-routed pod subnet shared by pools that name none of their own. */
+    podSubnetCidr: string;
+    /** VNet address prefixes. Default: exactly the node and pod subnet ranges (the least routable space). */
+    vnetAddressSpace?: string[];
+    /** Kubernetes service range: disjoint from the VNet and every connected network, /12 or longer. */
+    serviceCidr: string;
+    /** Cluster DNS service IP. Default: network address of `serviceCidr` + 10. */
+    dnsServiceIP?: string;
+    /** Networks reached via peering, VPN or ExpressRoute that cannot route back to pod IPs: pods reach them as the node. */
+    connectedCidrs?: string[];
+    /** Destinations outside the VNet that do route back to pod IPs and must see them. */
+    extraNonMasqueradeCidrs?: string[];
+    nodePools: NodePoolAddressSpec[];
+    /** Cluster Kubernetes version, when known (StaticBlock needs 1.28 or newer). */
+    kubernetesVersion?: string;
+}
+
+export interface SubnetPlan {
+    /** Subnet resource name. */
+    name: string;
+    role: "nodes" | "pods";
+    cidr: string;
+    /** Config key the CIDR came from. */
+    key: string;
+    size: number;
+    /** Addresses left after Azure's 5 reserved ones. */
+    usable: number;
+    /** Addresses that can actually be handed out: usable for nodes; whole 16-address batches or /28 blocks for pods. */
+    allocatable: number;
+    /** Addresses the pools on this subnet need at their maximum, surge included (plus 5 reserved for nodes). */
+    needed: number;
+    headroom: number;
+    /** Pools on this subnet. */
+    pools: string[];
+}
+
+export interface PoolPlan {
+    name: string;
+    mode: PoolMode;
+    /** Initial / fixed node count. */
+    count: number;
+    autoscaling: boolean;
+    minCount: number;
+    maxCount: number;
+    maxPods: number;
+    /** maxSurge normalized to the string Azure takes. */
+    maxSurge: string;
+    surgeNodes: number;
+    /** maxCount + surge: the most nodes this pool ever holds at once. */
+    peakNodes: number;
+    podIPAllocationMode: PodIPAllocationMode;
+    podSubnetName: string;
+    podSubnetCidr: string;
+    /** Pod-subnet addresses one node of this pool can hold. */
+    podIPsPerNode: number;
+    /** peakNodes × podIPsPerNode. */
+    podIPsNeeded: number;
+}
+
+export interface AddressPlan {
+    vnetAddressSpace: string[];
+    nodeSubnet: SubnetPlan;
+    podSubnets: SubnetPlan[];
+    serviceCidr: string;
+    dnsServiceIP: string;
+    pools: PoolPlan[];
+    connectedCidrs: string[];
+    ipMasqAgent: {
+        /** What the agent leaves alone (pods keep their IPs): VNet, service range, extra list, merged. */
+        nonMasqueradeCIDRs: string[];
+        /** The parts of the connected networks that pods reach as the node IP. */
+        masqueradedConnectedCidrs: string[];
+        /** Extra destinations that keep pod IPs, as given. */
+        extraNonMasqueradeCidrs: string[];
+    };
+    routableAddresses: {
+        /** Routable addresses this design consumes: the node subnet. */
+        podSubnetMode: number;
+        /** Addresses Azure CNI node-subnet mode would need for the same pools: peak nodes × (maxPods + 1) + 5. */
+        nodeSubnetModeNeeded: number;
+        /** The smallest prefix that holds them. */
+        nodeSubnetModePrefix: number;
+        /** 1 − podSubnetMode / nodeSubnetModeNeeded, in percent (one decimal). */
+        savingPercent: number;
+    };
+}
