@@ -1,30 +1,35 @@
 /**
- * The stack program. For now it checks the stack's address plan and exports it; the network, cluster and agent
- * components are wired in by the mission-core work.
+ * The stack program: reads the stack's configuration, checks all of it (address plan included) before any
+ * resource exists, then builds resource group → Network → Cluster → IpMasqAgent.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigurationError } from "./components/errors";
-import { planAddresses } from "./components/planner";
+import { readStackConfig, StackSettings } from "./program/config";
+import { createStack } from "./program/stack";
 
-const config = new pulumi.Config();
-
-function plan() {
+function settings(): StackSettings {
+    const project = new pulumi.Config();
+    const get = (key: string) => {
+        const [namespace, name] = key.includes(":") ? key.split(":") : [undefined, key];
+        return namespace ? new pulumi.Config(namespace).get(name) : project.get(name);
+    };
     try {
-        return planAddresses({
-            nodeSubnetCidr: config.require("nodeSubnetCidr"),
-            podSubnetCidr: config.require("podSubnetCidr"),
-            vnetAddressSpace: config.getObject<string[]>("vnetAddressSpace"),
-            serviceCidr: config.require("serviceCidr"),
-            dnsServiceIP: config.get("dnsServiceIP"),
-            connectedCidrs: config.getObject<string[]>("connectedCidrs"),
-            extraNonMasqueradeCidrs: config.getObject<string[]>("extraNonMasqueradeCidrs"),
-            nodePools: config.requireObject("nodePools"),
-        });
+        return readStackConfig(get, pulumi.getStack());
     } catch (error) {
-        // A user mistake, not a program fault: print the problems without a stack trace.
+        // A user mistake, not a program fault: every problem, no stack trace.
         if (error instanceof ConfigurationError) throw new pulumi.RunError(error.message);
         throw error;
     }
 }
 
-export const addressPlan = plan();
+const stack = createStack(settings());
+
+export const clusterName = stack.clusterName;
+export const clusterId = stack.clusterId;
+export const vnetId = stack.vnetId;
+export const nodeSubnetId = stack.nodeSubnetId;
+export const podSubnetIds = stack.podSubnetIds;
+export const kubeconfig = stack.kubeconfig;
+export const nonMasqueradeCIDRs = stack.nonMasqueradeCIDRs;
+export const capacity = stack.capacity;
+export const addressPlan = stack.addressPlan;

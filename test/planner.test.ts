@@ -46,7 +46,7 @@ describe("address planner", () => {
                 { size: plan.podSubnets[0].size, allocatable: plan.podSubnets[0].allocatable, needed: plan.podSubnets[0].needed, headroom: plan.podSubnets[0].headroom },
                 { size: 2048, allocatable: 2032, needed: 1408, headroom: 624 },
             );
-            assert.deepEqual({ size: plan.nodeSubnet.size, needed: plan.nodeSubnet.needed, usable: plan.nodeSubnet.usable }, { size: 32, needed: 27, usable: 27 });
+            assert.deepEqual({ size: plan.nodeSubnet.size, needed: plan.nodeSubnet.needed, usable: plan.nodeSubnet.usable, headroom: plan.nodeSubnet.headroom }, { size: 32, needed: 22, usable: 27, headroom: 5 });
             assert.deepEqual(plan.routableAddresses, { podSubnetMode: 32, nodeSubnetModeNeeded: 22 * 51 + 5, nodeSubnetModePrefix: 21, savingPercent: 97.2 });
         });
 
@@ -155,7 +155,7 @@ describe("address planner", () => {
                 ],
             );
             assert.equal(plan.pools[2].podSubnetName, "pods-batch");
-            assert.equal(plan.nodeSubnet.needed, 4 + 6 + 6 + 5);
+            assert.equal(plan.nodeSubnet.needed, 4 + 6 + 6);
         });
     });
 

@@ -73,7 +73,6 @@ function buildPlan(layout: Layout): AddressPlan {
     });
 
     const peakNodes = pools.reduce((sum, p) => sum + p.peakNodes, 0);
-    const nodeSubnetNeeded = peakNodes + AZURE_RESERVED_PER_SUBNET;
     // Node-subnet mode gives every node maxPods + 1 routable addresses (the node's own plus one per pod).
     const nodeSubnetModeNeeded = pools.reduce((sum, p) => sum + p.peakNodes * (p.maxPods + 1), 0) + AZURE_RESERVED_PER_SUBNET;
     const routable = nodeSubnet.cidr.size;
@@ -81,7 +80,7 @@ function buildPlan(layout: Layout): AddressPlan {
     const nonMasqueradeRanges = nonMasquerade.map(cidr);
     return {
         vnetAddressSpace: vnet.map((v) => v.cidr.text),
-        nodeSubnet: subnetPlan(defaults.subnetNames.nodes, "nodes", nodeSubnet, usableAddresses(nodeSubnet.cidr.size), nodeSubnetNeeded, pools.map((p) => p.name)),
+        nodeSubnet: subnetPlan(defaults.subnetNames.nodes, "nodes", nodeSubnet, usableAddresses(nodeSubnet.cidr.size), peakNodes, pools.map((p) => p.name)),
         podSubnets: podSubnetPlans,
         serviceCidr: service.cidr.text,
         dnsServiceIP: longToIp(input.dnsServiceIP!.address),
@@ -121,7 +120,7 @@ function subnetPlan(name: string, role: SubnetPlan["role"], subnet: KeyedCidr, a
         usable: usableAddresses(subnet.cidr.size),
         allocatable,
         needed,
-        headroom: (role === "nodes" ? subnet.cidr.size : allocatable) - needed,
+        headroom: allocatable - needed,
         pools,
     };
 }

@@ -57,8 +57,9 @@ export interface SubnetPlan {
     usable: number;
     /** Addresses that can actually be handed out: usable for nodes; whole 16-address batches or /28 blocks for pods. */
     allocatable: number;
-    /** Addresses the pools on this subnet need at their maximum, surge included (plus 5 reserved for nodes). */
+    /** Addresses the pools on this subnet need at their peak (maxCount + surge): node IPs, or pod IPs. */
     needed: number;
+    /** allocatable − needed. */
     headroom: number;
     /** Pools on this subnet. */
     pools: string[];

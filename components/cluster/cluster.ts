@@ -1,0 +1,167 @@
+/**
+ * Cluster: an AKS cluster on Azure CNI Pod Subnet. A user-assigned identity holds Network Contributor on the node
+ * and pod subnets before the cluster exists; the first System pool is inline, every other pool is an AgentPool.
+ * Exposes the (secret) kubeconfig and a Kubernetes provider for it.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as containerservice from "@pulumi/azure-native/containerservice";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
+import { defaults } from "../defaults";
+import { ProblemList } from "../errors";
+import { describeValue } from "../planner/cidr";
+import { ClusterNetwork } from "../network/network";
+import { validateFor } from "../validation";
+import { NodePoolSpec, OUTBOUND_TYPES, OutboundType } from "./args";
+import { agentPoolProfile } from "./pools";
+
+export interface ClusterArgs {
+    /** Resource group of the cluster and its identity. */
+    resourceGroupName: pulumi.Input<string>;
+    /** Azure region. Default: the resource group's / provider's location. */
+    location?: pulumi.Input<string>;
+    /** The network the cluster joins: its plan, pools and subnet IDs (a `Network` component, or your own). */
+    network: ClusterNetwork;
+    /** Azure name of the cluster (≤ 63 characters), also its DNS prefix. Default: Pulumi auto-naming. */
+    clusterName?: string;
+    /** Kubernetes version, e.g. `1.33`. Default: AKS's default version at creation. */
+    kubernetesVersion?: string;
+    /** How nodes reach the internet. Default: `loadBalancer`. */
+    outboundType?: OutboundType;
+    /** Tags on every Azure resource of the cluster. Default: none. */
+    tags?: Record<string, string>;
+}
+
+/** Network Contributor: lets the cluster identity join nodes and pods to the subnets. */
+export const NETWORK_CONTRIBUTOR_ROLE = "4d97b98b-1d4f-4787-a291-c67834d212e7";
+
+export class Cluster extends pulumi.ComponentResource {
+    public readonly identity: managedidentity.UserAssignedIdentity;
+    public readonly subnetRoleAssignments: authorization.RoleAssignment[];
+    public readonly managedCluster: containerservice.ManagedCluster;
+    /** User pools (and any System pool after the first), by pool name. */
+    public readonly agentPools: Record<string, containerservice.AgentPool>;
+    public readonly clusterName: pulumi.Output<string>;
+    public readonly clusterId: pulumi.Output<string>;
+    /** The cluster-user kubeconfig, decoded; always secret. */
+    public readonly kubeconfig: pulumi.Output<string>;
+    /** A Kubernetes provider for this cluster; replaced only if the cluster itself is. */
+    public readonly provider: KubernetesProvider;
+
+    constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("aks-pod-subnet:index:Cluster", name, {}, opts);
+        validateFor(this, () => checkClusterArgs(args));
+        const { network, resourceGroupName, location, tags } = args;
+        const plan = network.plan;
+        const specOf = (poolName: string) => network.nodePools.find((p) => p.name === poolName) as NodePoolSpec;
+        const subnetsOf = (podSubnetName: string) => ({ nodeSubnetId: network.nodeSubnetId, podSubnetId: network.podSubnetIds[podSubnetName] });
+
+        this.identity = new managedidentity.UserAssignedIdentity(`${name}-identity`, { resourceGroupName, location, tags }, { parent: this });
+
+        // Before the cluster exists: AKS checks the identity's rights on the subnets when it creates the cluster.
+        const subnetIds: [string, pulumi.Input<string>][] = [["nodes", network.nodeSubnetId], ...Object.entries(network.podSubnetIds)];
+        this.subnetRoleAssignments = subnetIds.map(
+            ([subnetName, subnetId]) =>
+                new authorization.RoleAssignment(
+                    `${name}-network-contributor-${subnetName}`,
+                    {
+                        principalId: this.identity.principalId,
+                        principalType: "ServicePrincipal",
+                        scope: subnetId,
+                        roleDefinitionId: pulumi.output(subnetId).apply(roleDefinitionIdIn),
+                    },
+                    { parent: this },
+                ),
+        );
+
+        const [systemPool, ...otherPools] = [...plan.pools].sort((a, b) => Number(b.mode === "System") - Number(a.mode === "System"));
+        this.managedCluster = new containerservice.ManagedCluster(
+            `${name}-aks`,
+            {
+                resourceGroupName,
+                location,
+                resourceName: args.clusterName,
+                dnsPrefix: args.clusterName ?? name,
+                kubernetesVersion: args.kubernetesVersion,
+                identity: { type: "UserAssigned", userAssignedIdentities: [this.identity.id] },
+                enableRBAC: true,
+                agentPoolProfiles: [{ name: systemPool.name, ...agentPoolProfile(systemPool, specOf(systemPool.name), subnetsOf(systemPool.podSubnetName)) }],
+                networkProfile: {
+                    // Azure CNI Pod Subnet: plugin azure, networkPluginMode unset (its only value is overlay).
+                    networkPlugin: "azure",
+                    // The agent needs host iptables; Cilium's eBPF host routing would bypass them.
+                    networkDataplane: "azure",
+                    loadBalancerSku: "standard",
+                    outboundType: args.outboundType ?? defaults.outboundType,
+                    // Explicit, or azure-native would fill in 10.0.0.0/16 and 10.0.0.10.
+                    serviceCidr: plan.serviceCidr,
+                    dnsServiceIP: plan.dnsServiceIP,
+                },
+                tags,
+            },
+            {
+                parent: this,
+                dependsOn: this.subnetRoleAssignments,
+                // The autoscaler owns `count` of an autoscaled pool; without this every run would show a diff.
+                ignoreChanges: systemPool.autoscaling ? ["agentPoolProfiles[0].count"] : [],
+            },
+        );
+
+        this.agentPools = {};
+        for (const pool of otherPools) {
+            this.agentPools[pool.name] = new containerservice.AgentPool(
+                `${name}-pool-${pool.name}`,
+                {
+                    resourceGroupName,
+                    resourceName: this.managedCluster.name,
+                    agentPoolName: pool.name,
+                    ...agentPoolProfile(pool, specOf(pool.name), subnetsOf(pool.podSubnetName)),
+                },
+                { parent: this, ignoreChanges: pool.autoscaling ? ["count"] : [] },
+            );
+        }
+
+        this.clusterName = this.managedCluster.name;
+        this.clusterId = this.managedCluster.id;
+        const credentials = containerservice.listManagedClusterUserCredentialsOutput({ resourceGroupName, resourceName: this.managedCluster.name }, { parent: this });
+        this.kubeconfig = pulumi.secret(credentials.apply((c) => Buffer.from(c.kubeconfigs![0].value, "base64").toString("utf8")));
+        this.provider = new KubernetesProvider(
+            `${name}-k8s`,
+            // clusterIdentifier: a rotated kubeconfig updates the provider instead of replacing it (and with it
+            // every Kubernetes object it manages).
+            { kubeconfig: this.kubeconfig, clusterIdentifier: this.clusterId },
+            { parent: this },
+        );
+
+        this.registerOutputs({ clusterName: this.clusterName, clusterId: this.clusterId, kubeconfig: this.kubeconfig });
+    }
+}
+
+/** `/subscriptions/<id>/.../subnets/x` → the Network Contributor role definition ID in that subscription. */
+export function roleDefinitionIdIn(scope: string): string {
+    const subscription = scope.split("/").slice(0, 3).join("/");
+    return `${subscription}/providers/Microsoft.Authorization/roleDefinitions/${NETWORK_CONTRIBUTOR_ROLE}`;
+}
+
+const CLUSTER_NAME = /^[a-zA-Z0-9]([-a-zA-Z0-9_]{0,61}[a-zA-Z0-9])?$/;
+const KUBERNETES_VERSION = /^\d+\.\d+(\.\d+)?$/;
+
+export function checkClusterArgs(args: ClusterArgs): void {
+    const problems = new ProblemList();
+    const { plan, nodePools } = args.network;
+    const planned = new Set(plan.pools.map((p) => p.name));
+    for (const spec of nodePools) {
+        if (!planned.has(spec.name)) problems.add("nodePools", `pool "${spec.name}" is not in the network's address plan: plan every pool the cluster runs`);
+    }
+    if (args.clusterName !== undefined && !CLUSTER_NAME.test(args.clusterName)) {
+        problems.add("clusterName", `"${args.clusterName}" is not a valid AKS name: 1–63 letters, digits, '-' or '_', starting and ending with a letter or digit`);
+    }
+    if (args.kubernetesVersion !== undefined && !KUBERNETES_VERSION.test(args.kubernetesVersion)) {
+        problems.add("kubernetesVersion", `expected a version such as "1.33" or "1.33.2", got ${describeValue(args.kubernetesVersion)}`);
+    }
+    if (args.outboundType !== undefined && !OUTBOUND_TYPES.includes(args.outboundType)) {
+        problems.add("outboundType", `expected one of ${OUTBOUND_TYPES.join(", ")}, got ${describeValue(args.outboundType)}`);
+    }
+    problems.throwIfAny("cluster");
+}

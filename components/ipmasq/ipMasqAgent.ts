@@ -1,0 +1,67 @@
+/**
+ * IpMasqAgent: ip-masq-agent-v2 as a ConfigMap and a DaemonSet in kube-system. Needs only a Kubernetes provider,
+ * so it also serves clusters this project did not create.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigMap } from "@pulumi/kubernetes/core/v1";
+import { DaemonSet, DaemonSetArgs } from "@pulumi/kubernetes/apps/v1";
+import { AGENT_MAX_CIDRS } from "../defaults";
+import { ProblemList } from "../errors";
+import { mergeToCidrs, parseCidr } from "../planner/cidr";
+import { validateFor } from "../validation";
+import { agentManifests, AgentManifests } from "./manifests";
+import { IpMasqAgentSettings, resolveAgentSettings } from "./settings";
+
+export interface IpMasqAgentArgs extends IpMasqAgentSettings {
+    /** Provider of the target cluster (e.g. `Cluster.provider`). */
+    provider: pulumi.ProviderResource;
+    /**
+     * Destinations pods reach with their own IPs: at least every VNet prefix (use `plan.ipMasqAgent.nonMasqueradeCIDRs`).
+     * Everything else leaves with the node IP. IPv4, aligned, at most 64 after merging.
+     */
+    nonMasqueradeCIDRs: string[];
+}
+
+export class IpMasqAgent extends pulumi.ComponentResource {
+    /** The objects as deployed (plain manifests). */
+    public readonly manifests: AgentManifests;
+    public readonly configMap: ConfigMap;
+    public readonly daemonSet: DaemonSet;
+
+    constructor(name: string, args: IpMasqAgentArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("aks-pod-subnet:index:IpMasqAgent", name, {}, opts);
+        this.manifests = validateFor(this, () => checkIpMasqAgentArgs(args));
+        const childOpts = { parent: this, provider: args.provider };
+
+        this.configMap = new ConfigMap(`${name}-config`, this.manifests.configMap, childOpts);
+        // The DaemonSet waits for the ConfigMap: a pod started without its config would fall back to "never
+        // masquerade RFC 1918" (the projected volume is required, so it would not start at all).
+        this.daemonSet = new DaemonSet(`${name}-daemonset`, this.manifests.daemonSet as DaemonSetArgs, { ...childOpts, dependsOn: [this.configMap] });
+
+        this.registerOutputs({ configMap: this.configMap.metadata.name, daemonSet: this.daemonSet.metadata.name });
+    }
+}
+
+/** Checks the agent args and returns the manifests to deploy. */
+export function checkIpMasqAgentArgs(args: Omit<IpMasqAgentArgs, "provider">): AgentManifests {
+    const problems = new ProblemList();
+    const settings = resolveAgentSettings(args, problems, "ipMasqAgent");
+    const list = args.nonMasqueradeCIDRs;
+    const parsed = Array.isArray(list) ? list.map((text, i) => ({ i, result: parseCidr(text) })) : [];
+    if (!Array.isArray(list) || list.length === 0) {
+        problems.add(
+            "nonMasqueradeCIDRs",
+            "is empty or not a list: the agent would then masquerade everything, pod-to-pod traffic included; list at least every VNet prefix",
+        );
+    }
+    for (const { i, result } of parsed) {
+        if (!result.ok) problems.add(`nonMasqueradeCIDRs[${i}]`, result.reason);
+    }
+    const valid = parsed.flatMap(({ result }) => (result.ok ? [result.cidr] : []));
+    const merged = mergeToCidrs(valid).map((c) => c.text);
+    if (merged.length > AGENT_MAX_CIDRS) {
+        problems.add("nonMasqueradeCIDRs", `holds ${merged.length} CIDRs after merging; ip-masq-agent-v2 exits above ${AGENT_MAX_CIDRS}: merge or drop destinations`);
+    }
+    problems.throwIfAny("ip-masq-agent");
+    return agentManifests(settings, merged);
+}

@@ -1,0 +1,154 @@
+/**
+ * The stack program's configuration: every key it reads, decoded from the strings the Pulumi engine hands over,
+ * checked together with the address plan, and raised as one error listing every problem.
+ */
+import { defaults } from "../components/defaults";
+import { ConfigurationError, ProblemList } from "../components/errors";
+import { IpMasqAgentSettings, ResolvedAgentSettings, resolveAgentSettings } from "../components/ipmasq/settings";
+import { AddressPlan, AddressPlanInput, planAddresses } from "../components/planner";
+import { describeValue } from "../components/planner/cidr";
+import { checkPoolSettings, NodePoolSpec, OutboundType, OUTBOUND_TYPES } from "../components/cluster/args";
+
+/** Every key of the project namespace the program reads, in documentation order. */
+export const CONFIG_KEYS = [
+    "nodeSubnetCidr",
+    "podSubnetCidr",
+    "vnetAddressSpace",
+    "serviceCidr",
+    "dnsServiceIP",
+    "connectedCidrs",
+    "extraNonMasqueradeCidrs",
+    "nodePools",
+    "kubernetesVersion",
+    "outboundType",
+    "resourceGroupName",
+    "ipMasqAgent",
+] as const;
+
+export interface StackSettings {
+    stack: string;
+    location: string;
+    /** An existing resource group to deploy into; unset → the program creates one. */
+    resourceGroupName?: string;
+    addressPlanInput: AddressPlanInput;
+    plan: AddressPlan;
+    nodePools: NodePoolSpec[];
+    kubernetesVersion?: string;
+    outboundType: OutboundType;
+    ipMasqAgent: ResolvedAgentSettings;
+    clusterName: string;
+    vnetName: string;
+}
+
+/** Looks a key up: `get("nodeSubnetCidr")` for the project namespace, `get("azure-native:location")` for others. */
+export type ConfigReader = (key: string) => string | undefined;
+
+// Azure: resource group names are 1–90 characters of letters, digits, '.', '_', '-', '(' and ')', not ending in '.'.
+const RESOURCE_GROUP = /^[-\w.()]{0,89}[-\w()]$/;
+// Azure names derived from the stack name: AKS cluster names and VNet names are kept within 63 characters.
+const MAX_NAME = 63;
+const AZURE_NAME = /^[a-zA-Z0-9][-a-zA-Z0-9_]*[a-zA-Z0-9]$/;
+const LOCATION = /^[a-z][a-z0-9]*$/;
+
+export function readStackConfig(get: ConfigReader, stack: string): StackSettings {
+    const problems = new ProblemList();
+    const list = (key: string) => decodeJson(get(key), key, problems, "list");
+    const text = (key: string) => emptyToUndefined(get(key));
+
+    const vnetAddressSpace = list("vnetAddressSpace");
+    const nodePools = decodeJson(get("nodePools"), "nodePools", problems, "list");
+    const addressPlanInput = {
+        nodeSubnetCidr: text("nodeSubnetCidr"),
+        podSubnetCidr: text("podSubnetCidr"),
+        // An empty list (Pulumi.yaml's declared default) means "unset": exactly the subnets.
+        vnetAddressSpace: Array.isArray(vnetAddressSpace) && vnetAddressSpace.length === 0 ? undefined : vnetAddressSpace,
+        serviceCidr: text("serviceCidr"),
+        dnsServiceIP: text("dnsServiceIP"),
+        connectedCidrs: list("connectedCidrs"),
+        extraNonMasqueradeCidrs: list("extraNonMasqueradeCidrs"),
+        nodePools,
+        kubernetesVersion: text("kubernetesVersion"),
+    } as AddressPlanInput;
+
+    let plan: AddressPlan | undefined;
+    try {
+        plan = planAddresses(addressPlanInput);
+    } catch (error) {
+        if (!(error instanceof ConfigurationError)) throw error;
+        error.problems.forEach((p) => problems.add(p.key, p.message));
+    }
+
+    checkPoolSettings(nodePools, problems);
+
+    const outboundType = (text("outboundType") ?? defaults.outboundType) as OutboundType;
+    if (!OUTBOUND_TYPES.includes(outboundType)) {
+        problems.add("outboundType", `expected one of ${OUTBOUND_TYPES.join(", ")}, got ${describeValue(get("outboundType"))}`);
+    }
+
+    const location = text("azure-native:location");
+    if (location === undefined) {
+        problems.add("azure-native:location", `is required: set the Azure region, e.g. "pulumi config set azure-native:location westeurope"`);
+    } else if (!LOCATION.test(location)) {
+        problems.add("azure-native:location", `"${location}" is not an Azure region name such as "westeurope" (lowercase, no spaces)`);
+    }
+
+    const resourceGroupName = text("resourceGroupName");
+    if (resourceGroupName !== undefined && !RESOURCE_GROUP.test(resourceGroupName)) {
+        problems.add(
+            "resourceGroupName",
+            `"${resourceGroupName}" is not a valid resource group name: 1–90 letters, digits, '.', '_', '-', '(' or ')', not ending in '.'`,
+        );
+    }
+
+    const clusterName = `aks-${stack}`;
+    const vnetName = `vnet-aks-${stack}`;
+    for (const name of [clusterName, vnetName]) {
+        if (name.length > MAX_NAME || !AZURE_NAME.test(name)) {
+            problems.add(
+                "(stack name)",
+                `stack "${stack}" gives the Azure name "${name}" (${name.length} characters): names are at most ${MAX_NAME} letters, digits, '-' or '_'; use a shorter stack name`,
+            );
+            break;
+        }
+    }
+
+    const ipMasqAgent = resolveAgentSettings(decodeJson(get("ipMasqAgent"), "ipMasqAgent", problems, "object") as IpMasqAgentSettings | undefined, problems);
+
+    problems.throwIfAny("stack configuration");
+    return {
+        stack,
+        location: location!,
+        resourceGroupName,
+        addressPlanInput,
+        plan: plan!,
+        nodePools: nodePools as NodePoolSpec[],
+        kubernetesVersion: addressPlanInput.kubernetesVersion,
+        outboundType,
+        ipMasqAgent,
+        clusterName,
+        vnetName,
+    };
+}
+
+function emptyToUndefined(value: string | undefined): string | undefined {
+    return value === undefined || value === "" ? undefined : value;
+}
+
+/**
+ * Structured keys arrive JSON-encoded. A value that is not JSON (a bare string where a list belongs) is returned
+ * as the string, so that the planner reports it in its own words; only a type mismatch is reported here.
+ */
+function decodeJson(raw: string | undefined, key: string, problems: ProblemList, expected: "list" | "object"): unknown {
+    if (raw === undefined || raw === "") return undefined;
+    let value: unknown;
+    try {
+        value = JSON.parse(raw);
+    } catch {
+        value = raw;
+    }
+    if (expected === "object" && (typeof value !== "object" || value === null || Array.isArray(value))) {
+        problems.add(key, `expected an object, got ${describeValue(value)}`);
+        return undefined;
+    }
+    return value;
+}

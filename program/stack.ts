@@ -1,0 +1,57 @@
+/** The stack: resource group → Network → Cluster → IpMasqAgent, from checked stack settings. */
+import * as pulumi from "@pulumi/pulumi";
+import * as resources from "@pulumi/azure-native/resources";
+import { Cluster } from "../components/cluster/cluster";
+import { IpMasqAgent } from "../components/ipmasq/ipMasqAgent";
+import { Network } from "../components/network/network";
+import { StackSettings } from "./config";
+
+export function createStack(settings: StackSettings) {
+    const { plan, location } = settings;
+    const resourceGroupName: pulumi.Input<string> =
+        settings.resourceGroupName ?? new resources.ResourceGroup("rg", { resourceGroupName: `rg-aks-${settings.stack}`, location }).name;
+
+    const network = new Network("network", {
+        ...settings.addressPlanInput,
+        nodePools: settings.nodePools,
+        resourceGroupName,
+        location,
+        vnetName: settings.vnetName,
+    });
+
+    const cluster = new Cluster("cluster", {
+        resourceGroupName,
+        location,
+        network,
+        clusterName: settings.clusterName,
+        kubernetesVersion: settings.kubernetesVersion,
+        outboundType: settings.outboundType,
+    });
+
+    new IpMasqAgent("ip-masq-agent", {
+        ...settings.ipMasqAgent,
+        provider: cluster.provider,
+        nonMasqueradeCIDRs: plan.ipMasqAgent.nonMasqueradeCIDRs,
+    });
+
+    return {
+        clusterName: cluster.clusterName,
+        clusterId: cluster.clusterId,
+        vnetId: network.vnetId,
+        nodeSubnetId: network.nodeSubnetId,
+        podSubnetIds: network.podSubnetIds,
+        kubeconfig: cluster.kubeconfig,
+        nonMasqueradeCIDRs: plan.ipMasqAgent.nonMasqueradeCIDRs,
+        capacity: capacitySummary(settings),
+        addressPlan: plan,
+    };
+}
+
+/** What `pulumi stack output capacity` shows: per subnet and per pool, what is needed and what is left. */
+export function capacitySummary({ plan }: StackSettings) {
+    return {
+        subnets: [plan.nodeSubnet, ...plan.podSubnets].map((s) => ({ name: s.name, cidr: s.cidr, allocatable: s.allocatable, needed: s.needed, headroom: s.headroom })),
+        pools: plan.pools.map((p) => ({ name: p.name, peakNodes: p.peakNodes, podIPsNeeded: p.podIPsNeeded, podSubnet: p.podSubnetName })),
+        routableAddresses: plan.routableAddresses,
+    };
+}

@@ -1,0 +1,121 @@
+/**
+ * Pulumi mocks that behave like Azure enough to run the real program offline: every resource gets a realistic,
+ * deterministic Azure resource ID; every resource and invoke is recorded; an invoke the mocks do not know fails
+ * loudly instead of returning something made up.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+export const MOCK_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
+export const MOCK_TENANT = "11111111-1111-1111-1111-111111111111";
+
+export interface RecordedResource {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+    /** Provider reference (`urn::id`) when the resource names an explicit provider. */
+    provider?: string;
+    custom: boolean;
+}
+
+export interface RecordedInvoke {
+    token: string;
+    inputs: Record<string, any>;
+}
+
+export class AzureMocks implements pulumi.runtime.Mocks {
+    readonly resources: RecordedResource[] = [];
+    readonly invokes: RecordedInvoke[] = [];
+
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
+        this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, custom: args.custom ?? true });
+        if (!args.custom) return { id: undefined, state: {} };
+        const { id, state } = azureState(args.type, args.name, args.inputs);
+        return { id, state: { ...args.inputs, ...state } };
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+        this.invokes.push({ token: args.token, inputs: args.inputs });
+        switch (args.token) {
+            case "azure-native:containerservice:listManagedClusterUserCredentials":
+                return { kubeconfigs: [{ name: "clusterUser", value: Buffer.from(mockKubeconfig(args.inputs.resourceName)).toString("base64") }] };
+            default:
+                throw new Error(`the mocks do not know the invoke ${args.token}; add it to tools/mocks.ts rather than let it return nothing`);
+        }
+    }
+}
+
+/** A kubeconfig shaped like the one AKS returns for the cluster user (token is obviously fake). */
+export function mockKubeconfig(clusterName: string): string {
+    const server = `https://${clusterName}-dns.hcp.westeurope.azmk8s.io:443`;
+    return [
+        "apiVersion: v1",
+        "kind: Config",
+        `clusters:\n- cluster:\n    certificate-authority-data: bW9jaw==\n    server: ${server}\n  name: ${clusterName}`,
+        `contexts:\n- context:\n    cluster: ${clusterName}\n    user: clusterUser_${clusterName}\n  name: ${clusterName}`,
+        `current-context: ${clusterName}`,
+        `users:\n- name: clusterUser_${clusterName}\n  user:\n    token: mock-token-not-a-secret`,
+        "",
+    ].join("\n");
+}
+
+/** A stable GUID derived from a string (no randomness: offline plans are byte-identical run to run). */
+export function stableGuid(seed: string): string {
+    let h1 = 0x811c9dc5;
+    let h2 = 0x01000193;
+    const hex: string[] = [];
+    for (let round = 0; round < 4; round++) {
+        for (const char of `${round}:${seed}`) {
+            h1 = Math.imul(h1 ^ char.charCodeAt(0), 16777619) >>> 0;
+            h2 = Math.imul(h2 ^ char.charCodeAt(0), 2246822519) >>> 0;
+        }
+        hex.push(((h1 ^ h2) >>> 0).toString(16).padStart(8, "0"));
+    }
+    const s = hex.join("");
+    return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20, 32)}`;
+}
+
+function azureState(type: string, name: string, inputs: Record<string, any>): { id: string; state: Record<string, any> } {
+    const rg = `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/${inputs.resourceGroupName ?? "unknown"}`;
+    switch (type) {
+        case "azure-native:resources:ResourceGroup": {
+            const azureName = inputs.resourceGroupName ?? name;
+            return { id: `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/${azureName}`, state: { name: azureName } };
+        }
+        case "azure-native:network:VirtualNetwork": {
+            const azureName = inputs.virtualNetworkName ?? name;
+            return { id: `${rg}/providers/Microsoft.Network/virtualNetworks/${azureName}`, state: { name: azureName } };
+        }
+        case "azure-native:network:Subnet":
+            return {
+                id: `${rg}/providers/Microsoft.Network/virtualNetworks/${inputs.virtualNetworkName}/subnets/${inputs.subnetName ?? name}`,
+                state: { name: inputs.subnetName ?? name },
+            };
+        case "azure-native:managedidentity:UserAssignedIdentity": {
+            const azureName = inputs.resourceName ?? name;
+            return {
+                id: `${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${azureName}`,
+                state: { name: azureName, principalId: stableGuid(`principal:${name}`), clientId: stableGuid(`client:${name}`), tenantId: MOCK_TENANT },
+            };
+        }
+        case "azure-native:authorization:RoleAssignment": {
+            const guid = stableGuid(`role:${name}`);
+            return { id: `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${guid}`, state: { name: guid } };
+        }
+        case "azure-native:containerservice:ManagedCluster": {
+            const azureName = inputs.resourceName ?? name;
+            return { id: `${rg}/providers/Microsoft.ContainerService/managedClusters/${azureName}`, state: { name: azureName, fqdn: `${azureName}-dns.hcp.westeurope.azmk8s.io` } };
+        }
+        case "azure-native:containerservice:AgentPool":
+            return {
+                id: `${rg}/providers/Microsoft.ContainerService/managedClusters/${inputs.resourceName}/agentPools/${inputs.agentPoolName}`,
+                state: { name: inputs.agentPoolName },
+            };
+        default: {
+            if (type.startsWith("kubernetes:")) {
+                const meta = inputs.metadata ?? {};
+                return { id: meta.namespace ? `${meta.namespace}/${meta.name}` : meta.name ?? name, state: {} };
+            }
+            return { id: `${name}-id`, state: {} };
+        }
+    }
+}

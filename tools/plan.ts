@@ -1,0 +1,134 @@
+/**
+ * The offline plan: runs the real stack program under Pulumi's mock runtime (no Azure account, no Pulumi CLI) and
+ * shows what `pulumi up` would create, the address plan, and where pod traffic is NAT'd.
+ *
+ *   npm run plan -- --stack dev                 text report for Pulumi.dev.yaml
+ *   npm run plan -- --config my-stack.yaml      any stack settings file
+ *   npm run plan -- --stack dev --json          one JSON document: { resources, addressPlan, manifests }
+ *   npm run plan -- --stack dev --out k8s/      the Kubernetes manifests as YAML, ready for kubectl apply -f
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { stringify } from "yaml";
+import { readConfigFile, stackFile } from "../program/stackFile";
+import { renderAddressPlan, renderResourceTree } from "./report";
+import { PlannedResource, runProgram } from "./runProgram";
+
+const PROJECT_DIR = projectDir(__dirname);
+
+/** The folder holding Pulumi.yaml, above this file (tools/ in the sources, dist/tools/ when transpiled). */
+function projectDir(from: string): string {
+    let dir = from;
+    while (!fs.existsSync(path.join(dir, "Pulumi.yaml")) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+    return dir;
+}
+
+interface CliOptions {
+    stack?: string;
+    config?: string;
+    json: boolean;
+    out?: string;
+}
+
+const USAGE = "usage: npm run plan -- (--stack <name> | --config <file>) [--json] [--out <dir>]";
+
+class UsageError extends Error {}
+
+export function parseArgs(argv: string[]): CliOptions {
+    const options: CliOptions = { json: false };
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        const value = () => {
+            const next = argv[++i];
+            if (next === undefined || next.startsWith("--")) throw new UsageError(`${arg} needs a value\n${USAGE}`);
+            return next;
+        };
+        if (arg === "--stack") options.stack = value();
+        else if (arg === "--config") options.config = value();
+        else if (arg === "--out") options.out = value();
+        else if (arg === "--json") options.json = true;
+        else if (arg === "--help" || arg === "-h") throw new UsageError(USAGE);
+        else throw new UsageError(`unknown argument ${arg}\n${USAGE}`);
+    }
+    if (!options.stack === !options.config) throw new UsageError(`name exactly one of --stack or --config\n${USAGE}`);
+    return options;
+}
+
+/** Kubernetes objects as deployed: the recorded inputs of every kubernetes:* resource, in deployment order. */
+export function manifestsOf(resources: PlannedResource[]): Record<string, any>[] {
+    const order = ["ConfigMap", "DaemonSet"];
+    return resources
+        .filter((r) => r.custom && r.type.startsWith("kubernetes:"))
+        .map((r) => r.inputs)
+        .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
+}
+
+export async function main(argv: string[]): Promise<number> {
+    let options: CliOptions;
+    try {
+        options = parseArgs(argv);
+    } catch (error) {
+        process.stderr.write(`${(error as Error).message}\n`);
+        return 64;
+    }
+    const file = options.config ? path.resolve(options.config) : stackFile(PROJECT_DIR, options.stack!);
+    const stack = options.stack ?? path.basename(file).replace(/^Pulumi\./, "").replace(/\.ya?ml$/, "");
+    if (!fs.existsSync(file)) {
+        process.stderr.write(`no stack settings file ${file}\n${USAGE}\n`);
+        return 66;
+    }
+
+    let run;
+    try {
+        run = await runProgram({ stack, config: readConfigFile(file, PROJECT_DIR) });
+    } catch (error) {
+        // Configuration problems arrive as one message listing each problem with its key; print it, no stack trace.
+        process.stderr.write(`${(error as Error).message}\n`);
+        return 2;
+    }
+    const resources = run.resources;
+    const manifests = manifestsOf(resources);
+    const plan = run.outputs.addressPlan;
+
+    if (options.out) {
+        fs.mkdirSync(options.out, { recursive: true });
+        manifests.forEach((manifest, index) => {
+            const name = `${String(index).padStart(2, "0")}-${manifest.kind.toLowerCase()}-${manifest.metadata.name}.yaml`;
+            fs.writeFileSync(path.join(options.out!, name), stringify(manifest));
+        });
+    }
+
+    if (options.json) {
+        const document = {
+            resources: resources.map((r) => ({ type: r.type, name: r.name, parent: r.parent, inputs: redactSecrets(r) })),
+            addressPlan: plan,
+            manifests,
+        };
+        process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+    } else {
+        const agent = manifests.find((m) => m.kind === "DaemonSet");
+        const chain = agent?.spec.template.spec.containers[0].args.find((a: string) => a.startsWith("--masq-chain="))?.split("=")[1] ?? "?";
+        const cluster = resources.find((r) => r.type === "azure-native:containerservice:ManagedCluster");
+        const lines = [
+            `Offline plan of stack "${stack}" (${path.relative(process.cwd(), file) || file}) — Pulumi mock runtime: no Azure, no Pulumi CLI`,
+            "",
+            `Resources (${resources.length})`,
+            ...renderResourceTree(resources),
+            "",
+            "Address plan",
+            ...renderAddressPlan(plan, chain, cluster?.inputs.networkProfile?.outboundType ?? "?"),
+        ];
+        if (options.out) lines.push("", `Kubernetes manifests written to ${options.out} (kubectl apply -f ${options.out})`);
+        process.stdout.write(`${lines.join("\n")}\n`);
+    }
+    return 0;
+}
+
+/** The Kubernetes provider's kubeconfig is a secret: never print it. */
+function redactSecrets(resource: PlannedResource): Record<string, any> {
+    return resource.type === "pulumi:providers:kubernetes" ? { ...resource.inputs, kubeconfig: "[secret]" } : resource.inputs;
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then((code) => process.exit(code));
+}

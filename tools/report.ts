@@ -1,0 +1,117 @@
+/** Text rendering of an offline plan: the resource tree, the address plan, the capacity table and the NAT summary. */
+import { cidr, contains } from "../components/planner/cidr";
+import { AddressPlan } from "../components/planner/types";
+import { PlannedResource } from "./runProgram";
+
+/** The inputs worth reading in a plan, per resource type. */
+const KEY_INPUTS: Record<string, (inputs: any) => Record<string, unknown>> = {
+    "azure-native:resources:ResourceGroup": (i) => ({ name: i.resourceGroupName, location: i.location }),
+    "azure-native:network:VirtualNetwork": (i) => ({ name: i.virtualNetworkName, addressPrefixes: i.addressSpace?.addressPrefixes }),
+    "azure-native:network:Subnet": (i) => ({ name: i.subnetName, addressPrefix: i.addressPrefix, delegation: i.delegations?.map((d: any) => d.serviceName) ?? "none" }),
+    "azure-native:managedidentity:UserAssignedIdentity": () => ({}),
+    "azure-native:authorization:RoleAssignment": (i) => ({ role: "Network Contributor", scope: lastSegments(i.scope, 2) }),
+    "azure-native:containerservice:ManagedCluster": (i) => ({
+        name: i.resourceName,
+        kubernetesVersion: i.kubernetesVersion,
+        networkPlugin: i.networkProfile?.networkPlugin,
+        networkPluginMode: i.networkProfile?.networkPluginMode ?? "unset",
+        networkDataplane: i.networkProfile?.networkDataplane,
+        serviceCidr: i.networkProfile?.serviceCidr,
+        dnsServiceIP: i.networkProfile?.dnsServiceIP,
+        outboundType: i.networkProfile?.outboundType,
+        systemPool: i.agentPoolProfiles?.map(poolSummary),
+    }),
+    "azure-native:containerservice:AgentPool": (i) => ({ pool: poolSummary(i) }),
+    "pulumi:providers:kubernetes": (i) => ({ kubeconfig: "[secret]", clusterIdentifier: lastSegments(i.clusterIdentifier, 1) }),
+    "kubernetes:core/v1:ConfigMap": (i) => ({ namespace: i.metadata?.namespace, name: i.metadata?.name, files: Object.keys(i.data ?? {}) }),
+    "kubernetes:apps/v1:DaemonSet": (i) => {
+        const pod = i.spec?.template?.spec ?? {};
+        return { namespace: i.metadata?.namespace, name: i.metadata?.name, image: pod.containers?.[0]?.image, args: pod.containers?.[0]?.args };
+    },
+};
+
+function poolSummary(p: any): string {
+    const size = p.enableAutoScaling ? `${p.minCount}-${p.maxCount} nodes` : `${p.count} nodes`;
+    return `${p.name ?? p.agentPoolName} ${p.mode} ${size} maxPods=${p.maxPods} maxSurge=${p.upgradeSettings?.maxSurge} ${p.podIPAllocationMode} nodes→${lastSegments(p.vnetSubnetID, 1)} pods→${lastSegments(p.podSubnetID, 1)}`;
+}
+
+function lastSegments(id: unknown, count: number): string {
+    return typeof id === "string" ? id.split("/").slice(-count).join("/") : String(id);
+}
+
+function formatValue(value: unknown): string {
+    if (Array.isArray(value)) return value.map(formatValue).join(", ");
+    return String(value);
+}
+
+export function renderResourceTree(resources: PlannedResource[]): string[] {
+    const children = new Map<string, PlannedResource[]>();
+    const root = resources.find((r) => r.type === "pulumi:pulumi:Stack");
+    for (const r of resources) {
+        if (r === root) continue;
+        const list = children.get(r.parent) ?? [];
+        list.push(r);
+        children.set(r.parent, list);
+    }
+    const lines = [`${root?.type ?? "pulumi:pulumi:Stack"}  ${root?.name ?? ""}`];
+    const walk = (parent: string, indent: string) => {
+        const list = children.get(parent) ?? [];
+        list.forEach((r, index) => {
+            const last = index === list.length - 1;
+            const details = Object.entries(KEY_INPUTS[r.type]?.(r.inputs) ?? {})
+                .filter(([, v]) => v !== undefined)
+                .map(([k, v]) => `${k}=${formatValue(v)}`);
+            const extras = [...(r.dependsOn.length ? [`after=${r.dependsOn.join(",")}`] : []), ...(r.ignoreChanges.length ? [`ignoreChanges=${r.ignoreChanges.join(",")}`] : [])];
+            lines.push(`${indent}${last ? "└─ " : "├─ "}${r.type}  ${r.name}`);
+            for (const detail of [...details, ...extras]) lines.push(`${indent}${last ? "   " : "│  "}   ${detail}`);
+            walk(r.name, indent + (last ? "   " : "│  "));
+        });
+    };
+    walk(root?.name ?? "", "");
+    return lines;
+}
+
+function table(header: string[], rows: (string | number)[][]): string[] {
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+    const line = (cells: (string | number)[]) => cells.map((c, i) => (typeof c === "number" ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join("  ").trimEnd();
+    return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
+}
+
+export function renderAddressPlan(plan: AddressPlan, chain: string, outboundType: string): string[] {
+    const subnets = [plan.nodeSubnet, ...plan.podSubnets];
+    const nonMasq = plan.ipMasqAgent.nonMasqueradeCIDRs;
+    return [
+        `VNet address space: ${plan.vnetAddressSpace.join(", ")}`,
+        `Service range: ${plan.serviceCidr}   DNS service IP: ${plan.dnsServiceIP}`,
+        "",
+        ...table(
+            ["subnet", "role", "cidr", "size", "usable", "allocatable", "needed", "headroom", "pools"],
+            subnets.map((s) => [s.name, s.role === "nodes" ? "nodes (routable)" : "pods (private)", s.cidr, s.size, s.usable, s.allocatable, s.needed, s.headroom, s.pools.join(",")]),
+        ),
+        "",
+        "Capacity per pool (at peak: maxCount + upgrade surge)",
+        ...table(
+            ["pool", "mode", "nodes", "surge", "peak", "maxPods", "allocation", "IPs/node", "pod IPs", "pod subnet"],
+            plan.pools.map((p) => [p.name, p.mode, p.autoscaling ? `${p.minCount}-${p.maxCount}` : `${p.count}`, p.surgeNodes, p.peakNodes, p.maxPods, p.podIPAllocationMode, p.podIPsPerNode, p.podIPsNeeded, p.podSubnetName]),
+        ),
+        "",
+        `Routable addresses: ${plan.routableAddresses.podSubnetMode} (the node subnet) — Azure CNI node-subnet mode would need ` +
+            `${plan.routableAddresses.nodeSubnetModeNeeded} (a /${plan.routableAddresses.nodeSubnetModePrefix}): ${plan.routableAddresses.savingPercent}% saved`,
+        "",
+        `NAT by ip-masq-agent-v2 on every node (chain ${chain})`,
+        `  pods keep their IP towards: ${nonMasq.join(", ")}, and link-local (169.254.0.0/16)`,
+        `  pods appear as the node IP towards the connected networks: ${plan.ipMasqAgent.masqueradedConnectedCidrs.length ? describeConnected(plan) : "(none declared)"}`,
+        `  and towards every other destination (the internet leaves via ${outboundType})`,
+    ];
+}
+
+/** Each connected network, with the parts that keep pod IPs carved out. */
+function describeConnected(plan: AddressPlan): string {
+    const carved = plan.ipMasqAgent.nonMasqueradeCIDRs;
+    return plan.connectedCidrs
+        .map((network) => {
+            const holes = carved.filter((c) => contains(cidr(network), cidr(c)));
+            return holes.length ? `${network} except ${holes.join(", ")}` : network;
+        })
+        .join("; ");
+}

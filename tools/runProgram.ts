@@ -1,0 +1,83 @@
+/**
+ * Runs the real stack program (index.ts) under Pulumi's mock runtime with a given configuration, and returns every
+ * resource it registered (with parent, dependencies and resource options), every invoke and the stack outputs.
+ * Used by the offline plan, the tests and the benchmark.
+ */
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { AzureMocks, RecordedInvoke, RecordedResource } from "./mocks";
+import { PROJECT, RawConfig } from "../program/stackFile";
+
+export interface PlannedResource extends RecordedResource {
+    /** Position in the order the program constructed resources (deterministic, unlike registration order). */
+    order: number;
+    /** Name of the parent resource (`<project>-<stack>` for the stack itself). */
+    parent: string;
+    parentType: string;
+    dependsOn: string[];
+    ignoreChanges: string[];
+    protect: boolean;
+}
+
+export interface ProgramRun {
+    resources: PlannedResource[];
+    invokes: RecordedInvoke[];
+    outputs: Record<string, any>;
+}
+
+// Extensionless: index.ts under the TypeScript loader (tests), dist/index.js when transpiled (plan, bench).
+export const PROGRAM = path.join(__dirname, "..", "index");
+
+interface Options {
+    stack: string;
+    config: RawConfig;
+    /** Run as `pulumi preview` (true) or `pulumi up` (false). */
+    preview?: boolean;
+    program?: string;
+}
+
+/** Runs the program once; rejects with the program's own error (a RunError for configuration problems). */
+export async function runProgram({ stack, config, preview = false, program = PROGRAM }: Options): Promise<ProgramRun> {
+    const mocks = new AzureMocks();
+    await pulumi.runtime.setMocks(mocks, PROJECT, stack, preview);
+    pulumi.runtime.setAllConfig(config);
+
+    // Parents, dependencies and options are not part of what mocks see: a stack transformation records them.
+    const stackName = `${PROJECT}-${stack}`;
+    const identities = new Map<pulumi.Resource, { name: string; type: string }>();
+    const options = new Map<string, Omit<PlannedResource, keyof RecordedResource>>();
+    const nameOf = (resource: unknown) => identities.get(resource as pulumi.Resource)?.name ?? stackName;
+
+    let outputs: Record<string, any> = {};
+    try {
+        outputs =
+            (await pulumi.runtime.runInPulumiStack(async () => {
+                pulumi.runtime.registerStackTransformation((args) => {
+                    identities.set(args.resource, { name: args.name, type: args.type });
+                    const parent = args.opts.parent;
+                    const dependsOn = ([] as unknown[]).concat(args.opts.dependsOn ?? []);
+                    options.set(`${args.type}::${args.name}`, {
+                        order: options.size,
+                        parent: nameOf(parent),
+                        parentType: parent ? (identities.get(parent)?.type ?? "pulumi:pulumi:Stack") : "pulumi:pulumi:Stack",
+                        dependsOn: dependsOn.map(nameOf),
+                        ignoreChanges: args.opts.ignoreChanges ?? [],
+                        protect: args.opts.protect === true,
+                    });
+                    return undefined;
+                });
+                delete require.cache[require.resolve(program)];
+                return { ...require(program) };
+            })) ?? {};
+    } finally {
+        await pulumi.runtime.disconnect();
+    }
+
+    const resources = mocks.resources
+        .map((r) => ({
+        ...r,
+        // The stack itself is not transformed: it comes first.
+        ...(options.get(`${r.type}::${r.name}`) ?? { order: -1, parent: "", parentType: "", dependsOn: [], ignoreChanges: [], protect: false }),
+    }));
+    return { resources: resources.sort((a, b) => a.order - b.order), invokes: mocks.invokes, outputs };
+}
