@@ -1,0 +1,450 @@
+import { strict as assert } from "assert";
+import { readFileSync } from "fs";
+import { register } from "node:module";
+import * as path from "path";
+import type { TemplateParseResult, WorkflowTemplate } from "@actions/workflow-parser";
+
+/*
+ * The workflows are checked with GitHub's own workflow parser (@actions/workflow-parser, the one behind the Actions
+ * language service): schema errors, unknown keys and contexts used where GitHub does not allow them all fail here,
+ * before a pull request ever reaches GitHub. On top of the parser, `auditWorkflow` enforces this project's policy
+ * (least permissions, OIDC only, no hard-coded backend) and is itself tested on bad examples.
+ */
+
+type Parser = typeof import("@actions/workflow-parser");
+type Token = NonNullable<TemplateParseResult["value"]>;
+type Plain = string | number | boolean | null | Plain[] | { [key: string]: Plain };
+type PlainMap = { [key: string]: Plain };
+
+/**
+ * The parser is an ES module that imports its JSON schema without an import attribute (fine for bundlers, refused by
+ * Node). A tiny loader hook adds `type: "json"` to exactly those imports, then a dynamic import() loads it.
+ */
+let parserPromise: Promise<Parser> | undefined;
+function loadParser(): Promise<Parser> {
+    if (!parserPromise) {
+        const hook = `export async function load(url, context, next) {
+            if (url.endsWith(".json") && url.includes("/@actions/workflow-parser/")) {
+                return next(url, { ...context, importAttributes: { ...context.importAttributes, type: "json" } });
+            }
+            return next(url, context);
+        }`;
+        register(`data:text/javascript,${encodeURIComponent(hook)}`);
+        parserPromise = import("@actions/workflow-parser");
+    }
+    return parserPromise;
+}
+
+/** Inputs declared by the action.yml of each action at the major version in use (checked against the upstream repos). */
+const KNOWN_INPUTS: Record<string, { version: string; inputs: string[] }> = {
+    "pulumi/actions": {
+        version: "v6",
+        inputs: [
+            "command", "stack-name", "pulumi-version", "pulumi-version-file", "work-dir", "comment-on-pr",
+            "comment-on-pr-number", "comment-on-summary", "github-token", "cloud-url", "secrets-provider", "parallel",
+            "message", "config-map", "expect-no-changes", "diff", "replace", "target", "target-dependents", "policyPacks",
+            "policyPackConfigs", "refresh", "upsert", "remove", "edit-pr-comment", "color", "exclude-protected", "plan",
+            "suppress-outputs", "suppress-progress", "always-include-summary",
+        ],
+    },
+    "azure/login": {
+        version: "v2",
+        inputs: [
+            "client-id", "tenant-id", "subscription-id", "creds", "enable-AzPSSession", "environment",
+            "allow-no-subscriptions", "audience", "auth-type",
+        ],
+    },
+};
+
+type Level = "none" | "read" | "write";
+const LEVELS: Level[] = ["none", "read", "write"];
+
+const PREVIEW_PERMISSIONS: Record<string, Level> = { "id-token": "write", contents: "read", "pull-requests": "write" };
+const DEPLOY_PERMISSIONS: Record<string, Level> = { "id-token": "write", contents: "read" };
+
+/** Long-lived Azure credentials have no place in an OIDC workflow, whatever they are called. */
+const SECRET_PATTERN = /client[-_]?secret|AZURE_CREDENTIALS|ARM_CLIENT_CERTIFICATE|AZURE_CLIENT_CERTIFICATE/i;
+/** A state backend written into the workflow instead of read from `vars.PULUMI_BACKEND_URL`. */
+const BACKEND_PATTERN = /\b(azblob|s3|gs|file):\/\/|https?:\/\/[\w.-]*pulumi\.com/i;
+const BACKEND_FROM_VARIABLE = "${{ vars.PULUMI_BACKEND_URL }}";
+
+interface ParsedWorkflow {
+    errors: string[];
+    /** The parser's token tree as plain values; expressions appear as "${{ expression }}". */
+    raw: PlainMap;
+    template?: WorkflowTemplate;
+}
+
+async function parse(name: string, content: string): Promise<ParsedWorkflow> {
+    const parser = await loadParser();
+    const result = parser.parseWorkflow({ name, content }, new parser.NoOperationTraceWriter());
+    const errors = result.context.errors.getErrors().map((error) => error.message);
+    if (!result.value) return { errors: errors.length ? errors : [`${name}: no workflow`], raw: {} };
+    const raw = toPlain(parser, result.value);
+    if (errors.length) return { errors, raw: isMap(raw) ? raw : {} };
+    const template = await parser.convertWorkflowTemplate(result.context, result.value);
+    for (const error of template.errors ?? []) errors.push(error.Message);
+    return { errors, raw: isMap(raw) ? raw : {}, template };
+}
+
+function toPlain(parser: Parser, token: Token): Plain {
+    if (parser.isMapping(token)) {
+        const map: PlainMap = {};
+        for (const pair of token) map[pair.key.toString()] = toPlain(parser, pair.value);
+        return map;
+    }
+    if (parser.isSequence(token)) return [...token].map((item) => toPlain(parser, item));
+    if (parser.isString(token) || parser.isBoolean(token) || parser.isNumber(token)) return token.value;
+    if (parser.isBasicExpression(token)) return token.toString();
+    return null;
+}
+
+function isMap(value: Plain | undefined): value is PlainMap {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function map(value: Plain | undefined, what: string): PlainMap {
+    assert.ok(isMap(value), `${what} is not a mapping: ${JSON.stringify(value)}`);
+    return value;
+}
+
+/** Every key and scalar in the tree, with its path. */
+function* scalars(value: Plain, at = ""): Generator<[string, string]> {
+    if (Array.isArray(value)) {
+        for (const [i, item] of value.entries()) yield* scalars(item, `${at}[${i}]`);
+    } else if (isMap(value)) {
+        for (const [key, item] of Object.entries(value)) {
+            yield [`${at}.${key} (key)`, key];
+            yield* scalars(item, `${at}.${key}`);
+        }
+    } else if (value !== null) {
+        yield [at, String(value)];
+    }
+}
+
+function actionOf(step: PlainMap): { name: string; ref: string } | undefined {
+    if (typeof step.uses !== "string") return undefined;
+    const [name, ref = ""] = step.uses.split("@");
+    return { name: name.toLowerCase(), ref };
+}
+
+function jobsOf(raw: PlainMap): [string, PlainMap][] {
+    return Object.entries(isMap(raw.jobs) ? raw.jobs : {}).map(([id, job]) => [id, isMap(job) ? job : {}]);
+}
+
+function stepsOf(job: PlainMap): PlainMap[] {
+    return (Array.isArray(job.steps) ? job.steps : []).map((step) => (isMap(step) ? step : {}));
+}
+
+function checkPermissions(where: string, permissions: Plain | undefined, allowed: Record<string, Level>, exact: boolean): string[] {
+    if (permissions === undefined) return exact ? [`${where}: permissions are not declared (the default token may write)`] : [];
+    if (!isMap(permissions)) return [`${where}: permissions must list scopes, not ${JSON.stringify(permissions)}`];
+    const problems: string[] = [];
+    for (const [scope, level] of Object.entries(permissions)) {
+        const granted = LEVELS.indexOf(level as Level);
+        const limit = LEVELS.indexOf(allowed[scope] ?? "none");
+        if (granted > limit) problems.push(`${where}: ${scope}: ${level} exceeds ${allowed[scope] ?? "none"}`);
+    }
+    if (exact) {
+        for (const [scope, level] of Object.entries(allowed)) {
+            if (permissions[scope] !== level) problems.push(`${where}: ${scope} must be ${level}, is ${permissions[scope] ?? "unset"}`);
+        }
+    }
+    return problems;
+}
+
+/**
+ * Everything wrong with a workflow: parser errors, then this project's policy: exactly the allowed token permissions,
+ * azure/login and pulumi/actions at their pinned majors with known inputs only, OIDC instead of credentials, outputs
+ * suppressed, and the backend read from the PULUMI_BACKEND_URL variable.
+ */
+async function auditWorkflow(name: string, content: string, allowed: Record<string, Level>): Promise<string[]> {
+    const { errors, raw } = await parse(name, content);
+    if (errors.length) return errors;
+    const problems = checkPermissions("workflow", raw.permissions, allowed, true);
+    for (const [id, job] of jobsOf(raw)) {
+        problems.push(...checkPermissions(`job ${id}`, job.permissions, allowed, false));
+        for (const [i, step] of stepsOf(job).entries()) {
+            const action = actionOf(step);
+            const known = action && KNOWN_INPUTS[action.name];
+            if (!action || !known) continue;
+            const where = `job ${id} step ${i + 1} (${action.name})`;
+            const inputs = isMap(step.with) ? step.with : {};
+            if (action.ref !== known.version) problems.push(`${where}: expected @${known.version}, got @${action.ref}`);
+            for (const input of Object.keys(inputs)) {
+                if (!known.inputs.includes(input)) problems.push(`${where}: unknown input ${input}`);
+            }
+            if (action.name === "azure/login") {
+                if ("creds" in inputs) problems.push(`${where}: creds is a client secret; use OpenID Connect`);
+                for (const input of ["client-id", "tenant-id", "subscription-id"]) {
+                    if (!(input in inputs)) problems.push(`${where}: ${input} is missing`);
+                }
+            }
+            if (action.name === "pulumi/actions") {
+                if (String(inputs["suppress-outputs"]) !== "true") problems.push(`${where}: suppress-outputs is not true`);
+                if ("cloud-url" in inputs && inputs["cloud-url"] !== BACKEND_FROM_VARIABLE) {
+                    problems.push(`${where}: cloud-url must be ${BACKEND_FROM_VARIABLE}, is ${inputs["cloud-url"]}`);
+                }
+            }
+        }
+    }
+    for (const [at, text] of scalars(raw)) {
+        if (SECRET_PATTERN.test(text)) problems.push(`${at}: looks like a client secret or credentials: ${text}`);
+        if (BACKEND_PATTERN.test(text)) problems.push(`${at}: hard-coded backend URL: ${text}`);
+    }
+    return problems;
+}
+
+const WORKFLOWS = path.join(__dirname, "..", ".github", "workflows");
+const read = (file: string) => readFileSync(path.join(WORKFLOWS, file), "utf8");
+
+/** The steps of a job that use `action` (name without @ref). */
+function uses(job: PlainMap, action: string): PlainMap[] {
+    return stepsOf(job).filter((step) => actionOf(step)?.name === action);
+}
+
+function only(steps: PlainMap[], what: string): PlainMap {
+    assert.equal(steps.length, 1, `expected exactly one ${what} step, found ${steps.length}`);
+    return steps[0];
+}
+
+/** Index of the first step matching, for ordering assertions. */
+function indexOf(job: PlainMap, match: (step: PlainMap) => boolean, what: string): number {
+    const index = stepsOf(job).findIndex(match);
+    assert.ok(index >= 0, `no ${what} step`);
+    return index;
+}
+
+const runs = (command: string) => (step: PlainMap) => typeof step.run === "string" && step.run.trim() === command;
+const usesAction = (action: string) => (step: PlainMap) => actionOf(step)?.name === action;
+
+/** The build steps both workflows share, in order: checkout, Node 20 with npm cache, npm ci, [npm test], login, Pulumi. */
+function assertPipeline(job: PlainMap, withTests: boolean): void {
+    const checkout = indexOf(job, usesAction("actions/checkout"), "checkout");
+    const setupNode = indexOf(job, usesAction("actions/setup-node"), "setup-node");
+    const install = indexOf(job, runs("npm ci"), "npm ci");
+    const login = indexOf(job, usesAction("azure/login"), "azure/login");
+    const pulumi = indexOf(job, usesAction("pulumi/actions"), "pulumi/actions");
+    const order = [checkout, setupNode, install];
+    if (withTests) order.push(indexOf(job, runs("npm test"), "npm test"));
+    order.push(login, pulumi);
+    assert.deepEqual([...order].sort((a, b) => a - b), order, `steps out of order: ${order}`);
+
+    const node = map(only(uses(job, "actions/setup-node"), "setup-node").with, "setup-node with");
+    assert.equal(String(node["node-version"]), "20");
+    assert.equal(node.cache, "npm");
+
+    const azure = map(only(uses(job, "azure/login"), "azure/login").with, "azure/login with");
+    assert.deepEqual(Object.keys(azure).sort(), ["client-id", "subscription-id", "tenant-id"]);
+    assert.match(String(azure["client-id"]), /\$\{\{.*\b(vars|secrets)\.AZURE_CLIENT_ID\b.*\}\}/);
+    assert.match(String(azure["tenant-id"]), /\$\{\{.*\b(vars|secrets)\.AZURE_TENANT_ID\b.*\}\}/);
+    assert.match(String(azure["subscription-id"]), /\$\{\{.*\b(vars|secrets)\.AZURE_SUBSCRIPTION_ID\b.*\}\}/);
+
+    const env = map(only(uses(job, "pulumi/actions"), "pulumi/actions").env, "pulumi step env");
+    assert.equal(String(env.ARM_USE_OIDC), "true");
+    for (const name of ["ARM_CLIENT_ID", "ARM_TENANT_ID", "ARM_SUBSCRIPTION_ID"]) {
+        assert.match(String(env[name]), new RegExp(`\\b(vars|secrets)\\.AZURE_${name.slice(4)}\\b`), `${name}: ${env[name]}`);
+    }
+    assert.match(String(env.PULUMI_ACCESS_TOKEN), /^\$\{\{ secrets\.PULUMI_ACCESS_TOKEN \}\}$/);
+}
+
+function pulumiInputs(job: PlainMap): PlainMap {
+    return map(only(uses(job, "pulumi/actions"), "pulumi/actions").with, "pulumi/actions with");
+}
+
+describe("GitHub workflows", () => {
+    before(async function () {
+        this.timeout(30_000);
+        await loadParser();
+    });
+
+    describe("the audit helper catches realistic mistakes", () => {
+        const good = `
+on: push
+permissions:
+  id-token: write
+  contents: read
+jobs:
+  up:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: azure/login@v2
+        with:
+          client-id: \${{ vars.AZURE_CLIENT_ID }}
+          tenant-id: \${{ vars.AZURE_TENANT_ID }}
+          subscription-id: \${{ vars.AZURE_SUBSCRIPTION_ID }}
+      - uses: pulumi/actions@v6
+        with:
+          command: up
+          stack-name: dev
+          cloud-url: \${{ vars.PULUMI_BACKEND_URL }}
+          suppress-outputs: true
+`;
+        const audit = (content: string) => auditWorkflow("example.yml", content, DEPLOY_PERMISSIONS);
+        async function assertCaught(content: string, fragment: string): Promise<void> {
+            assert.notEqual(content, good, "the bad example must differ from the good one");
+            const problems = await audit(content);
+            assert.ok(problems.some((problem) => problem.includes(fragment)), `"${fragment}" not in ${JSON.stringify(problems, null, 2)}`);
+        }
+
+        it("passes the minimal good example", async () => {
+            assert.deepEqual(await audit(good), []);
+        });
+
+        it("reports parse errors from GitHub's parser (bad YAML, unknown keys, contexts not allowed there)", async () => {
+            await assertCaught(good.replace("runs-on:", "runs_on:"), "runs_on");
+            await assertCaught(good.replace("command: up", "command: up\n         bad-indent: x"), "example.yml");
+            await assertCaught(good.replace("runs-on: ubuntu-latest", "runs-on: ubuntu-latest\n    concurrency: x-${{ secrets.X }}"), "secrets");
+        });
+
+        it("rejects write-all, read-all and missing permissions", async () => {
+            await assertCaught(good.replace(/permissions:\n  id-token: write\n  contents: read\n/, "permissions: write-all\n"), "must list scopes");
+            await assertCaught(good.replace(/permissions:\n  id-token: write\n  contents: read\n/, "permissions: read-all\n"), "must list scopes");
+            await assertCaught(good.replace(/permissions:\n  id-token: write\n  contents: read\n/, ""), "not declared");
+        });
+
+        it("rejects write scopes beyond those allowed, at workflow or job level", async () => {
+            await assertCaught(good.replace("contents: read", "contents: write"), "contents: write exceeds read");
+            await assertCaught(good.replace("contents: read", "contents: read\n  packages: write"), "packages: write exceeds none");
+            await assertCaught(good.replace("    runs-on:", "    permissions:\n      pull-requests: write\n    runs-on:"), "job up: pull-requests: write exceeds none");
+            await assertCaught(good.replace("id-token: write", "id-token: none"), "id-token must be write");
+        });
+
+        it("rejects client secrets in any form", async () => {
+            await assertCaught(good.replace(/client-id:.*\n.*tenant-id:.*\n.*subscription-id:.*\n/, "creds: ${{ secrets.AZURE_CREDENTIALS }}\n"), "creds is a client secret");
+            await assertCaught(good.replace("client-id:", "client-secret: ${{ secrets.SP_SECRET }}\n          client-id:"), "client-secret");
+            await assertCaught(good.replace("suppress-outputs: true", "suppress-outputs: true\n        env:\n          ARM_CLIENT_SECRET: ${{ secrets.SP }}"), "ARM_CLIENT_SECRET");
+        });
+
+        it("rejects a hard-coded backend, unknown inputs, other majors and unsuppressed outputs", async () => {
+            await assertCaught(good.replace("${{ vars.PULUMI_BACKEND_URL }}", "azblob://state"), "hard-coded backend URL");
+            await assertCaught(good.replace("${{ vars.PULUMI_BACKEND_URL }}", "https://api.pulumi.com"), "hard-coded backend URL");
+            await assertCaught(good.replace("suppress-outputs: true", "suppress-output: true"), "unknown input suppress-output");
+            await assertCaught(good.replace("suppress-outputs: true", "suppress-outputs: false"), "suppress-outputs is not true");
+            await assertCaught(good.replace("pulumi/actions@v6", "pulumi/actions@v5"), "expected @v6");
+            await assertCaught(good.replace("azure/login@v2", "azure/login@v1"), "expected @v2");
+        });
+    });
+
+    describe("preview.yml", () => {
+        let parsed: ParsedWorkflow;
+        let job: PlainMap;
+        before(async () => {
+            parsed = await parse("preview.yml", read("preview.yml"));
+            assert.deepEqual(parsed.errors, []);
+            job = map(map(parsed.raw.jobs, "jobs").preview, "job preview");
+        });
+
+        it("parses without errors and passes the audit", async () => {
+            assert.ok(parsed.template, "the parser produced no workflow template");
+            assert.deepEqual(await auditWorkflow("preview.yml", read("preview.yml"), PREVIEW_PERMISSIONS), []);
+        });
+
+        it("runs on pull requests to main, and on nothing else", () => {
+            const events = parsed.template!.events;
+            assert.deepEqual(Object.keys(events), ["pull_request"]);
+            assert.deepEqual(events.pull_request?.branches, ["main"]);
+        });
+
+        it("grants the token id-token: write, contents: read and pull-requests: write only", () => {
+            assert.deepEqual(parsed.raw.permissions, { "id-token": "write", contents: "read", "pull-requests": "write" });
+            for (const [, each] of jobsOf(parsed.raw)) assert.equal(each.permissions, undefined);
+        });
+
+        it("has one job per stack: a matrix over dev and prod that lets both finish", () => {
+            assert.deepEqual(parsed.template!.jobs.map((each) => each.id.value), ["preview"]);
+            const strategy = map(job.strategy, "strategy");
+            assert.deepEqual(map(strategy.matrix, "matrix"), { stack: ["dev", "prod"] });
+            assert.equal(strategy["fail-fast"], false);
+        });
+
+        it("cancels a superseded preview of the same stack and pull request", () => {
+            const concurrency = map(job.concurrency, "concurrency");
+            assert.match(String(concurrency.group), /matrix\.stack/);
+            assert.match(String(concurrency.group), /github\.ref/);
+            assert.equal(concurrency["cancel-in-progress"], true);
+        });
+
+        it("checks out, installs with npm ci, tests, logs in with OIDC, then previews", () => {
+            assertPipeline(job, true);
+        });
+
+        it("previews the matrix stack with a diff, as one PR comment edited on each push, outputs suppressed", () => {
+            const inputs = pulumiInputs(job);
+            assert.equal(inputs.command, "preview");
+            assert.match(String(inputs["stack-name"]), /matrix\.stack/);
+            assert.equal(String(inputs["comment-on-pr"]), "true");
+            assert.equal(String(inputs["edit-pr-comment"]), "true");
+            assert.equal(String(inputs.diff), "true");
+            assert.equal(String(inputs["suppress-outputs"]), "true");
+            assert.equal(inputs["cloud-url"], BACKEND_FROM_VARIABLE);
+        });
+    });
+
+    describe("deploy.yml", () => {
+        let parsed: ParsedWorkflow;
+        let jobs: PlainMap;
+        before(async () => {
+            parsed = await parse("deploy.yml", read("deploy.yml"));
+            assert.deepEqual(parsed.errors, []);
+            jobs = map(parsed.raw.jobs, "jobs");
+        });
+
+        it("parses without errors and passes the audit", async () => {
+            assert.ok(parsed.template, "the parser produced no workflow template");
+            assert.deepEqual(await auditWorkflow("deploy.yml", read("deploy.yml"), DEPLOY_PERMISSIONS), []);
+        });
+
+        it("runs on pushes to main and on demand, never on pull requests", () => {
+            const events = parsed.template!.events;
+            assert.deepEqual(Object.keys(events).sort(), ["push", "workflow_dispatch"]);
+            assert.deepEqual(events.push?.branches, ["main"]);
+        });
+
+        it("grants the token id-token: write and contents: read only", () => {
+            assert.deepEqual(parsed.raw.permissions, { "id-token": "write", contents: "read" });
+            for (const [, each] of jobsOf(parsed.raw)) assert.equal(each.permissions, undefined);
+        });
+
+        it("deploys dev, then prod after dev, prod in the production environment", () => {
+            const byId = new Map(parsed.template!.jobs.map((each) => [each.id.value, each]));
+            assert.deepEqual([...byId.keys()], ["dev", "prod"]);
+            assert.deepEqual(byId.get("dev")!.needs ?? [], []);
+            assert.deepEqual(byId.get("prod")!.needs?.map((need) => need.value), ["dev"]);
+            assert.equal(map(jobs.prod, "prod").environment, "production");
+            assert.equal(map(jobs.dev, "dev").environment, undefined);
+        });
+
+        for (const stack of ["dev", "prod"]) {
+            describe(`job ${stack}`, () => {
+                let job: PlainMap;
+                before(() => {
+                    job = map(jobs[stack], `job ${stack}`);
+                });
+
+                it("deploys only from main (workflow_dispatch can target any branch)", () => {
+                    assert.match(String(job.if), /github\.ref == 'refs\/heads\/main'/);
+                });
+
+                it("queues behind a running deploy of the same stack and never cancels it", () => {
+                    const concurrency = map(job.concurrency, "concurrency");
+                    assert.match(String(concurrency.group), new RegExp(`\\b${stack}\\b`));
+                    assert.equal(concurrency["cancel-in-progress"], false);
+                });
+
+                it("installs, logs in with OIDC, then runs pulumi up on its stack with outputs suppressed", () => {
+                    assertPipeline(job, stack === "dev");
+                    const inputs = pulumiInputs(job);
+                    assert.equal(inputs.command, "up");
+                    assert.match(String(inputs["stack-name"]), new RegExp(`\\b${stack}\\b`));
+                    assert.equal(String(inputs["suppress-outputs"]), "true");
+                    assert.equal(inputs["cloud-url"], BACKEND_FROM_VARIABLE);
+                });
+            });
+        }
+
+        it("uses different concurrency groups for dev and prod", () => {
+            assert.notEqual(map(map(jobs.dev, "dev").concurrency, "c").group, map(map(jobs.prod, "prod").concurrency, "c").group);
+        });
+    });
+});
