@@ -1,0 +1,11 @@
+/** Runs bench/fleet under the mock runtime (FLEET_SIZE clusters) and prints how many resources it planned. */
+import * as path from "path";
+import { runProgram } from "../tools/runProgram";
+
+runProgram({ stack: "fleet", config: {}, program: path.join(__dirname, "fleet") }).then(
+    (run) => console.log(`${run.resources.length} resources`),
+    (error) => {
+        console.error(error);
+        process.exit(1);
+    },
+);

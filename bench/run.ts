@@ -1,0 +1,54 @@
+/**
+ * npm run bench: wall-clock timings of whole processes, as a user experiences them.
+ *  - floor: a Node process that only loads the SDK modules the program loads (found in the transpiled sources);
+ *  - plan: the offline plan of the dev stack (`node dist/tools/plan.js --stack dev`);
+ *  - fleet-1 / fleet-25: the mock runtime planning 1 and 25 clusters from one program.
+ * Prints the median of several runs and the ratios plan/floor (goal ≤ 1.5) and fleet-25/fleet-1 (goal ≤ 4).
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+
+const DIST = path.join(__dirname, "..");
+const RUNS = Number(process.env.BENCH_RUNS ?? "7");
+
+/** Every `@pulumi/...` module the transpiled program, components and plan tool require. */
+function sdkModules(): string[] {
+    const files = ["index.js", "components", "program", "tools"].flatMap((entry) => jsFiles(path.join(DIST, entry)));
+    const found = new Set<string>();
+    for (const file of files) {
+        for (const match of fs.readFileSync(file, "utf8").matchAll(/require\("(@pulumi\/[^"]+)"\)/g)) found.add(match[1]);
+    }
+    return [...found].sort();
+}
+
+function jsFiles(entry: string): string[] {
+    if (entry.endsWith(".js")) return [entry];
+    return fs.readdirSync(entry, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith(".js")).map((e) => path.join(e.parentPath ?? e.path, e.name));
+}
+
+function time(label: string, args: string[], env: Record<string, string> = {}): number {
+    const samples: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+        const start = process.hrtime.bigint();
+        const result = spawnSync(process.execPath, args, { cwd: path.join(DIST, ".."), env: { ...process.env, ...env }, encoding: "utf8" });
+        const ms = Number(process.hrtime.bigint() - start) / 1e6;
+        if (result.status !== 0) throw new Error(`${label} failed (${result.status}):\n${result.stderr}`);
+        samples.push(ms);
+    }
+    samples.sort((a, b) => a - b);
+    const median = samples[Math.floor(samples.length / 2)];
+    console.log(`${label.padEnd(10)} median ${median.toFixed(0).padStart(5)} ms   (min ${samples[0].toFixed(0)}, max ${samples[samples.length - 1].toFixed(0)}, ${RUNS} runs)`);
+    return median;
+}
+
+const modules = sdkModules();
+console.log(`Node ${process.version}; floor loads ${modules.length} SDK modules: ${modules.join(", ")}\n`);
+const floor = time("floor", ["-e", modules.map((m) => `require(${JSON.stringify(m)});`).join("")]);
+const plan = time("plan", [path.join(DIST, "tools", "plan.js"), "--stack", "dev"]);
+const fleet1 = time("fleet-1", [path.join(DIST, "bench", "fleetRun.js")], { FLEET_SIZE: "1" });
+const fleet25 = time("fleet-25", [path.join(DIST, "bench", "fleetRun.js")], { FLEET_SIZE: "25" });
+
+const ratio = (a: number, b: number) => (a / b).toFixed(2);
+console.log(`\nplan / floor          = ${ratio(plan, floor)}  (goal ≤ 1.5)`);
+console.log(`fleet-25 / fleet-1    = ${ratio(fleet25, fleet1)}  (goal ≤ 4)`);
