@@ -6,12 +6,14 @@
  *   npm run plan -- --config my-stack.yaml      any stack settings file
  *   npm run plan -- --stack dev --json          one JSON document: { resources, addressPlan, manifests }
  *   npm run plan -- --stack dev --out k8s/      the Kubernetes manifests as YAML, ready for kubectl apply -f
+ *   npm run plan -- --stack prod --svg plan.svg the address map drawn to scale as SVG (with any of the above)
  */
 import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
 import { readConfigFile, stackFile } from "../program/stackFile";
 import { renderAddressPlan, renderResourceTree } from "./report";
+import { renderAddressMap } from "./svg";
 import { PlannedResource, runProgram } from "./runProgram";
 
 const PROJECT_DIR = projectDir(__dirname);
@@ -28,9 +30,10 @@ interface CliOptions {
     config?: string;
     json: boolean;
     out?: string;
+    svg?: string;
 }
 
-const USAGE = "usage: npm run plan -- (--stack <name> | --config <file>) [--json] [--out <dir>]";
+const USAGE = "usage: npm run plan -- (--stack <name> | --config <file>) [--json] [--out <dir>] [--svg <file>]";
 
 class UsageError extends Error {}
 
@@ -46,6 +49,7 @@ export function parseArgs(argv: string[]): CliOptions {
         if (arg === "--stack") options.stack = value();
         else if (arg === "--config") options.config = value();
         else if (arg === "--out") options.out = value();
+        else if (arg === "--svg") options.svg = value();
         else if (arg === "--json") options.json = true;
         else if (arg === "--help" || arg === "-h") throw new UsageError(USAGE);
         else throw new UsageError(`unknown argument ${arg}\n${USAGE}`);
@@ -98,6 +102,11 @@ export async function main(argv: string[]): Promise<number> {
         });
     }
 
+    if (options.svg) {
+        fs.mkdirSync(path.dirname(path.resolve(options.svg)), { recursive: true });
+        fs.writeFileSync(options.svg, renderAddressMap(plan, stack));
+    }
+
     if (options.json) {
         const document = {
             resources: resources.map((r) => ({ type: r.type, name: r.name, parent: r.parent, inputs: redactSecrets(r) })),
@@ -119,6 +128,7 @@ export async function main(argv: string[]): Promise<number> {
             ...renderAddressPlan(plan, chain, cluster?.inputs.networkProfile?.outboundType ?? "?"),
         ];
         if (options.out) lines.push("", `Kubernetes manifests written to ${options.out} (kubectl apply -f ${options.out})`);
+        if (options.svg) lines.push("", `Address map written to ${options.svg}`);
         process.stdout.write(`${lines.join("\n")}\n`);
     }
     return 0;
