@@ -12,7 +12,7 @@ export const defaults = {
     podIPAllocationMode: "DynamicIndividual",
     /** dnsServiceIP = network address of serviceCidr + this offset (172.16.0.10 for 172.16.0.0/16). */
     dnsServiceIPOffset: 10,
-    subnetNames: { nodes: "nodes", pods: "pods" },
+    subnetNames: { nodes: "nodes", pods: "pods", virtualNodes: "virtual-nodes" },
     outboundType: "loadBalancer",
     ipMasqAgent: {
         image: "mcr.microsoft.com/aks/ip-masq-agent-v2:v0.1.15",
@@ -25,6 +25,9 @@ export const defaults = {
         configFileName: "ip-masq-agent",
     },
 } as const;
+
+/** Azure's smallest subnet (prefix length). */
+export const AZURE_SMALLEST_SUBNET_PREFIX = 29;
 
 /** Addresses Azure keeps in every subnet: the first four and the last. */
 export const AZURE_RESERVED_PER_SUBNET = 5;

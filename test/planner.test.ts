@@ -271,6 +271,21 @@ describe("address planner", () => {
             it("rejects a malformed kubernetesVersion", () => assertProblem({ ...base(), kubernetesVersion: "latest" }, "kubernetesVersion"));
         });
 
+        describe("virtual nodes", () => {
+            it("adds the virtual nodes' subnet to the VNet, the agent's list and the routable count", () => {
+                const plan = planAddresses(base({ virtualNodeSubnetCidr: "10.10.1.0/24" }));
+                assert.deepEqual(plan.vnetAddressSpace, ["10.10.0.0/26", "100.64.0.0/20", "10.10.1.0/24"]);
+                assert.deepEqual(plan.virtualNodeSubnet && [plan.virtualNodeSubnet.name, plan.virtualNodeSubnet.role, plan.virtualNodeSubnet.usable], ["virtual-nodes", "virtual-nodes", 251]);
+                assert.ok(plan.ipMasqAgent.nonMasqueradeCIDRs.includes("10.10.1.0/24"));
+                assert.equal(plan.routableAddresses.podSubnetMode, 64 + 256);
+            });
+            it("rejects a virtual nodes' subnet overlapping the pod subnet", () =>
+                assertProblem(base({ virtualNodeSubnetCidr: "100.64.8.0/24" }), "virtualNodeSubnetCidr", "overlaps podSubnetCidr"));
+            it("rejects a virtual nodes' subnet outside an explicit VNet", () =>
+                assertProblem(base({ vnetAddressSpace: ["10.10.0.0/26", "100.64.0.0/20"], virtualNodeSubnetCidr: "10.10.1.0/24" }), "virtualNodeSubnetCidr", "not inside vnetAddressSpace"));
+            it("rejects a virtual nodes' subnet smaller than /29", () => assertProblem(base({ virtualNodeSubnetCidr: "10.10.1.0/30" }), "virtualNodeSubnetCidr", "/29 or larger"));
+        });
+
         describe("capacity", () => {
             it("counts StaticBlock blocks when sizing a shortfall", () =>
                 // 14 nodes × 64 = 896 IPs; a /22 gives 62 blocks (992) under StaticBlock, a /23 only 30 (480).

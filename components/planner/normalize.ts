@@ -34,6 +34,7 @@ export interface NormalizedPool {
 export interface NormalizedInput {
     nodeSubnet?: KeyedCidr;
     podSubnet?: KeyedCidr;
+    virtualNodeSubnet?: KeyedCidr;
     /** Explicit VNet prefixes, or undefined when defaulted (then the subnets themselves are the VNet). */
     vnetAddressSpace?: KeyedCidr[];
     service?: KeyedCidr;
@@ -61,6 +62,7 @@ export function normalizeInput(raw: unknown, problems: ProblemList): NormalizedI
     // Read in the order the keys are documented, so problems are listed in that order too.
     const nodeSubnet = requiredCidr(input.nodeSubnetCidr, "nodeSubnetCidr", problems);
     const podSubnet = requiredCidr(input.podSubnetCidr, "podSubnetCidr", problems);
+    const virtualNodeSubnet = input.virtualNodeSubnetCidr === undefined ? undefined : readCidr(input.virtualNodeSubnetCidr, "virtualNodeSubnetCidr", problems);
     const vnetAddressSpace = input.vnetAddressSpace === undefined ? undefined : readCidrList(input.vnetAddressSpace, "vnetAddressSpace", problems, true);
     const service = requiredCidr(input.serviceCidr, "serviceCidr", problems);
     const dnsServiceIP = readDnsServiceIP(input.dnsServiceIP, service, problems);
@@ -68,7 +70,7 @@ export function normalizeInput(raw: unknown, problems: ProblemList): NormalizedI
     const extra = readCidrList(input.extraNonMasqueradeCidrs, "extraNonMasqueradeCidrs", problems);
     const pools = readPools(input.nodePools, problems);
     const kubernetesVersion = readKubernetesVersion(input.kubernetesVersion, problems);
-    return { nodeSubnet, podSubnet, vnetAddressSpace, service, dnsServiceIP, connected, extra, pools: pools.pools, poolsComplete: pools.complete, kubernetesVersion };
+    return { nodeSubnet, podSubnet, virtualNodeSubnet, vnetAddressSpace, service, dnsServiceIP, connected, extra, pools: pools.pools, poolsComplete: pools.complete, kubernetesVersion };
 }
 
 function requiredCidr(value: unknown, key: string, problems: ProblemList): KeyedCidr | undefined {

@@ -7,7 +7,7 @@ import { ProblemList } from "../errors";
 import { allocatablePodIPs, podIPsPerNode, usableAddresses } from "./capacity";
 import { cidr, longToIp, mergeToCidrs, prefixForSize, subtractRanges } from "./cidr";
 import { KeyedCidr, NormalizedInput, normalizeInput } from "./normalize";
-import { checkRules, Layout, nonMasqueradeCidrs, PodSubnetGroup, podIPsNeeded } from "./rules";
+import { allSubnets, checkRules, Layout, nonMasqueradeCidrs, PodSubnetGroup, podIPsNeeded } from "./rules";
 import { AddressPlan, AddressPlanInput, PoolPlan, SubnetPlan } from "./types";
 
 /**
@@ -25,8 +25,9 @@ export function planAddresses(input: AddressPlanInput): AddressPlan {
 
 function layoutOf(input: NormalizedInput): Layout {
     const podSubnets = groupPodSubnets(input);
-    const vnet = input.vnetAddressSpace ?? [input.nodeSubnet, ...podSubnets.map((g) => g.subnet)].filter((s): s is KeyedCidr => s !== undefined);
-    return { input, vnet, podSubnets };
+    const vnet = input.vnetAddressSpace ?? allSubnets({ input, podSubnets });
+    const routable = [input.nodeSubnet, input.virtualNodeSubnet].filter((s): s is KeyedCidr => s !== undefined);
+    return { input, vnet, podSubnets, routable };
 }
 
 /** The shared pod subnet first, then each distinct pool-owned subnet; pools naming the same CIDR share one. */
@@ -75,13 +76,17 @@ function buildPlan(layout: Layout): AddressPlan {
     const peakNodes = pools.reduce((sum, p) => sum + p.peakNodes, 0);
     // Node-subnet mode gives every node maxPods + 1 routable addresses (the node's own plus one per pod).
     const nodeSubnetModeNeeded = pools.reduce((sum, p) => sum + p.peakNodes * (p.maxPods + 1), 0) + AZURE_RESERVED_PER_SUBNET;
-    const routable = nodeSubnet.cidr.size;
+    const routable = layout.routable.reduce((sum, s) => sum + s.cidr.size, 0);
+    const virtualNodes = input.virtualNodeSubnet;
 
     const nonMasqueradeRanges = nonMasquerade.map(cidr);
     return {
         vnetAddressSpace: vnet.map((v) => v.cidr.text),
         nodeSubnet: subnetPlan(defaults.subnetNames.nodes, "nodes", nodeSubnet, usableAddresses(nodeSubnet.cidr.size), peakNodes, pools.map((p) => p.name)),
         podSubnets: podSubnetPlans,
+        virtualNodeSubnet: virtualNodes
+            ? subnetPlan(defaults.subnetNames.virtualNodes, "virtual-nodes", virtualNodes, usableAddresses(virtualNodes.cidr.size), 0, [])
+            : undefined,
         serviceCidr: service.cidr.text,
         dnsServiceIP: longToIp(input.dnsServiceIP!.address),
         pools,

@@ -7,6 +7,7 @@ import {
     AGENT_MAX_CIDRS,
     AKS_REJECTED_RANGES,
     AZURE_RESERVED_PER_SUBNET,
+    AZURE_SMALLEST_SUBNET_PREFIX,
     SERVICE_CIDR_MAX_PREFIX,
     STATIC_BLOCK_MAX_PREFIX,
     STATIC_BLOCK_MIN_KUBERNETES,
@@ -25,6 +26,8 @@ export interface PodSubnetGroup {
 /** What the rules look at, derived from the normalized input. */
 export interface Layout {
     input: NormalizedInput;
+    /** Subnets whose addresses other networks see: the node subnet and the virtual nodes' subnet. */
+    routable: KeyedCidr[];
     /** The VNet prefixes in force: explicit, or the subnets themselves. */
     vnet: KeyedCidr[];
     podSubnets: PodSubnetGroup[];
@@ -42,6 +45,7 @@ export function checkRules(layout: Layout, problems: ProblemList): void {
         extraDestinations,
         staticBlock,
         nodeSubnetCapacity,
+        virtualNodeSubnetSize,
         podSubnetCapacity,
         agentConfigLimits,
     ]) {
@@ -61,15 +65,20 @@ function subnetsInsideVnet({ input, podSubnets }: Layout, problems: ProblemList)
     if (!input.vnetAddressSpace || input.vnetAddressSpace.length === 0) return;
     const prefixes = input.vnetAddressSpace;
     const listed = prefixes.map((p) => p.cidr.text).join(", ");
-    for (const subnet of [input.nodeSubnet, ...podSubnets.map((g) => g.subnet)]) {
+    for (const subnet of allSubnets({ input, podSubnets })) {
         if (subnet && !prefixes.some((p) => contains(p.cidr, subnet.cidr))) {
             problems.add(subnet.key, `${subnet.cidr.text} is not inside vnetAddressSpace (${listed}): add a prefix that contains it or move the subnet`);
         }
     }
 }
 
+/** Every subnet of the VNet: node, pods, virtual nodes. */
+export function allSubnets({ input, podSubnets }: Pick<Layout, "input" | "podSubnets">): KeyedCidr[] {
+    return [input.nodeSubnet, ...podSubnets.map((g) => g.subnet), input.virtualNodeSubnet].filter((s): s is KeyedCidr => s !== undefined);
+}
+
 function subnetsDisjoint({ input, podSubnets }: Layout, problems: ProblemList): void {
-    const subnets = [input.nodeSubnet, ...podSubnets.map((g) => g.subnet)].filter((s): s is KeyedCidr => s !== undefined);
+    const subnets = allSubnets({ input, podSubnets });
     subnets.forEach((b, j) => {
         const a = subnets.slice(0, j).find((earlier) => overlaps(earlier.cidr, b.cidr));
         if (a) problems.add(b.key, `${b.cidr.text} overlaps ${a.key} ${a.cidr.text}: the node subnet and every pod subnet must be disjoint`);
@@ -78,7 +87,7 @@ function subnetsDisjoint({ input, podSubnets }: Layout, problems: ProblemList): 
 
 function nothingInRejectedRanges({ input, podSubnets }: Layout, problems: ProblemList): void {
     const rejected = AKS_REJECTED_RANGES.map(cidr);
-    const checked = [input.nodeSubnet, ...podSubnets.map((g) => g.subnet), ...(input.vnetAddressSpace ?? []), input.service];
+    const checked = [...allSubnets({ input, podSubnets }), ...(input.vnetAddressSpace ?? []), input.service];
     for (const item of checked) {
         const hit = item && rejected.find((range) => overlaps(range, item.cidr));
         if (item && hit) {
@@ -189,6 +198,13 @@ function nodeSubnetCapacity({ input }: Layout, problems: ProblemList): void {
             subnet.key,
             `${subnet.cidr.text} holds ${subnet.cidr.size} addresses; nodes need ${needed} (${peak} nodes at peak incl. surge [${detail}] + ${AZURE_RESERVED_PER_SUBNET} reserved). Use /${smallestNodeSubnetPrefix(needed)} or larger.`,
         );
+    }
+}
+
+function virtualNodeSubnetSize({ input }: Layout, problems: ProblemList): void {
+    const subnet = input.virtualNodeSubnet;
+    if (subnet && subnet.cidr.prefix > AZURE_SMALLEST_SUBNET_PREFIX) {
+        problems.add(subnet.key, `${subnet.cidr.text} is smaller than Azure's smallest subnet: use /${AZURE_SMALLEST_SUBNET_PREFIX} or larger (one address per virtual-node pod)`);
     }
 }
 

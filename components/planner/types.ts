@@ -30,6 +30,11 @@ export interface AddressPlanInput {
     nodeSubnetCidr: string;
     /** The private, never-routed pod subnet shared by pools that name none of their own. */
     podSubnetCidr: string;
+    /**
+     * Subnet of the virtual nodes (ACI connector), delegated to Azure Container Instances. ACI pods are not NAT'd by
+     * the agent (it never runs on virtual nodes), so this subnet is routable like the node subnet. Default: none.
+     */
+    virtualNodeSubnetCidr?: string;
     /** VNet address prefixes. Default: exactly the node and pod subnet ranges (the least routable space). */
     vnetAddressSpace?: string[];
     /** Kubernetes service range: disjoint from the VNet and every connected network, /12 or longer. */
@@ -48,7 +53,7 @@ export interface AddressPlanInput {
 export interface SubnetPlan {
     /** Subnet resource name. */
     name: string;
-    role: "nodes" | "pods";
+    role: "nodes" | "pods" | "virtual-nodes";
     cidr: string;
     /** Config key the CIDR came from. */
     key: string;
@@ -92,6 +97,8 @@ export interface AddressPlan {
     vnetAddressSpace: string[];
     nodeSubnet: SubnetPlan;
     podSubnets: SubnetPlan[];
+    /** The virtual nodes' subnet, when virtual nodes are enabled. */
+    virtualNodeSubnet?: SubnetPlan;
     serviceCidr: string;
     dnsServiceIP: string;
     pools: PoolPlan[];
@@ -105,7 +112,7 @@ export interface AddressPlan {
         extraNonMasqueradeCidrs: string[];
     };
     routableAddresses: {
-        /** Routable addresses this design consumes: the node subnet. */
+        /** Routable addresses this design consumes: the node subnet (and the virtual nodes' subnet). */
         podSubnetMode: number;
         /** Addresses Azure CNI node-subnet mode would need for the same pools: peak nodes × (maxPods + 1) + 5. */
         nodeSubnetModeNeeded: number;
