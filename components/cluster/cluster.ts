@@ -149,10 +149,20 @@ const KUBERNETES_VERSION = /^\d+\.\d+(\.\d+)?$/;
 
 export function checkClusterArgs(args: ClusterArgs): void {
     const problems = new ProblemList();
-    const { plan, nodePools } = args.network;
+    const { plan, nodePools, podSubnetIds } = args.network;
     const planned = new Set(plan.pools.map((p) => p.name));
     for (const spec of nodePools) {
         if (!planned.has(spec.name)) problems.add("nodePools", `pool "${spec.name}" is not in the network's address plan: plan every pool the cluster runs`);
+    }
+    // A pool whose pod subnet has no ID would silently fall back to node-subnet CNI (pod IPs from the node subnet).
+    const podSubnetNames = plan.podSubnets.map((s) => s.name);
+    for (const subnet of plan.podSubnets) {
+        if (podSubnetIds?.[subnet.name] === undefined) {
+            problems.add("network.podSubnetIds", `has no ID for the planned pod subnet "${subnet.name}" (${subnet.cidr}); give one for each of ${podSubnetNames.join(", ")}`);
+        }
+    }
+    for (const name of Object.keys(podSubnetIds ?? {})) {
+        if (!podSubnetNames.includes(name)) problems.add("network.podSubnetIds", `"${name}" is not a pod subnet of the network's address plan (${podSubnetNames.join(", ")})`);
     }
     if (args.clusterName !== undefined && !CLUSTER_NAME.test(args.clusterName)) {
         problems.add("clusterName", `"${args.clusterName}" is not a valid AKS name: 1–63 letters, digits, '-' or '_', starting and ending with a letter or digit`);
