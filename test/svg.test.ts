@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -13,9 +14,8 @@ import { escapeXml, renderAddressMap, textWidth } from "../tools/svg";
  * The address map (tools/svg.ts): a well-formed SVG document that names every range of the plan with its capacity,
  * keeps every label inside the canvas and clear of every other label, and escapes whatever text it is given.
  *
- * No XML parser is among the dependencies, so `parseXml` below is a small strict well-formedness check (single root,
- * matched tags, quoted and unique attributes, only the five predefined entities and character references, no raw
- * `<` or `&` in text or attribute values). With `fast-xml-parser` as a dev dependency, its XMLValidator could do this.
+ * fast-xml-parser checks the document: XMLValidator for well-formedness (matched tags, unique attributes, no raw `<`
+ * or `&` in text), XMLParser in document order for the root element, the attributes and the texts.
  */
 
 const ROOT = path.join(__dirname, "..");
@@ -27,115 +27,31 @@ interface XmlElement {
     children: (XmlElement | string)[];
 }
 
-const NAME = /^[A-Za-z_:][-\w.:]*/;
-const ENTITY = /^&(lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);/;
-const PREDEFINED: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
+/** A node of XMLParser's ordered output: `{ [tag]: children, ":@"?: attributes }`, or `{ "#text": text }`. */
+type OrderedNode = Record<string, unknown>;
 
-/** Parses a whole XML document strictly, throwing on the first well-formedness error; returns the root element. */
-function parseXml(source: string): XmlElement {
-    let i = 0;
-    const fail = (message: string): never => {
-        const line = source.slice(0, i).split("\n").length;
-        throw new Error(`XML not well-formed at line ${line}: ${message} near ${JSON.stringify(source.slice(i, i + 40))}`);
-    };
-    const decode = (raw: string, inAttribute: boolean): string => {
-        let out = "";
-        for (let j = 0; j < raw.length; ) {
-            const ch = raw[j];
-            if (ch === "<") {
-                i += j;
-                fail("raw '<'");
-            }
-            if (ch === '"' && inAttribute) fail("raw quote in attribute");
-            if (ch === "&") {
-                const match = ENTITY.exec(raw.slice(j));
-                if (!match) {
-                    i += j;
-                    fail("'&' that starts no entity");
-                }
-                const entity = match![1];
-                out += entity.startsWith("#x") ? String.fromCodePoint(parseInt(entity.slice(2), 16)) : entity.startsWith("#") ? String.fromCodePoint(Number(entity.slice(1))) : PREDEFINED[entity];
-                j += match![0].length;
-            } else {
-                out += ch;
-                j++;
-            }
-        }
-        return out;
-    };
-    const skipMisc = () => {
-        for (;;) {
-            const ws = /^\s*/.exec(source.slice(i))![0];
-            i += ws.length;
-            if (source.startsWith("<!--", i)) {
-                const end = source.indexOf("-->", i + 4);
-                if (end < 0) fail("unterminated comment");
-                i = end + 3;
-            } else if (source.startsWith("<?", i)) {
-                const end = source.indexOf("?>", i + 2);
-                if (end < 0) fail("unterminated processing instruction");
-                i = end + 2;
-            } else return;
-        }
-    };
-    const element = (): XmlElement => {
-        if (source[i] !== "<") fail("expected '<'");
-        i++;
-        const name = NAME.exec(source.slice(i))?.[0] ?? fail("expected an element name");
-        i += name.length;
-        const attributes: Record<string, string> = {};
-        for (;;) {
-            const ws = /^\s*/.exec(source.slice(i))![0];
-            i += ws.length;
-            if (source.startsWith("/>", i)) {
-                i += 2;
-                return { name, attributes, children: [] };
-            }
-            if (source[i] === ">") {
-                i++;
-                break;
-            }
-            if (!ws) fail("expected whitespace before an attribute");
-            const attribute = NAME.exec(source.slice(i))?.[0] ?? fail("expected an attribute name");
-            i += attribute.length;
-            if (attribute in attributes) fail(`duplicate attribute ${attribute}`);
-            const value = /^\s*=\s*"([^"]*)"/.exec(source.slice(i)) ?? fail(`attribute ${attribute} needs a double-quoted value`);
-            i += value[0].length;
-            attributes[attribute] = decode(value[1], true);
-        }
-        const children: (XmlElement | string)[] = [];
-        for (;;) {
-            if (i >= source.length) fail(`unclosed <${name}>`);
-            if (source.startsWith("</", i)) {
-                i += 2;
-                const closing = NAME.exec(source.slice(i))?.[0];
-                if (closing !== name) fail(`</${closing}> closes <${name}>`);
-                i += name.length;
-                const end = /^\s*>/.exec(source.slice(i)) ?? fail("expected '>'");
-                i += end[0].length;
-                return { name, attributes, children };
-            }
-            if (source.startsWith("<!--", i) || source.startsWith("<?", i)) {
-                skipMisc();
-                continue;
-            }
-            if (source[i] === "<") {
-                children.push(element());
-                continue;
-            }
-            const end = source.indexOf("<", i);
-            const raw = source.slice(i, end < 0 ? source.length : end);
-            if (raw.includes("]]>")) fail("']]>' in text");
-            children.push(decode(raw, false));
-            i += raw.length;
-        }
-    };
-    if (/^\s+<\?xml/.test(source)) fail("XML declaration not at the very start");
-    skipMisc();
-    const root = element();
-    skipMisc();
-    if (i !== source.length) fail("content after the root element");
-    return root;
+const PARSER = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: "",
+    preserveOrder: true,
+    parseTagValue: false, // texts and attribute values stay strings, exactly as written
+    parseAttributeValue: false,
+    trimValues: false,
+});
+
+function toElement(node: OrderedNode): XmlElement | string {
+    if ("#text" in node) return String(node["#text"]);
+    const name = Object.keys(node).find((key) => key !== ":@")!;
+    return { name, attributes: (node[":@"] ?? {}) as Record<string, string>, children: (node[name] as OrderedNode[]).map(toElement) };
+}
+
+/** Validates `svg` (throwing, with the validator's error, unless it is well-formed with a single root) and parses it. */
+function parseSvg(svg: string): XmlElement {
+    const valid = XMLValidator.validate(svg);
+    assert.equal(valid, true, `XML not well-formed: ${JSON.stringify(valid)}`);
+    const elements = (PARSER.parse(svg) as OrderedNode[]).map(toElement).filter((node): node is XmlElement => typeof node !== "string" && node.name !== "?xml");
+    assert.equal(elements.length, 1, "XML not well-formed: a document has exactly one root element");
+    return elements[0];
 }
 
 function descendants(element: XmlElement, name: string): XmlElement[] {
@@ -158,7 +74,7 @@ function count(value: number): string {
 
 /** Asserts the map of `plan` is a sized SVG document naming every range and its capacity; returns the texts. */
 function assertNamesEverything(svg: string, plan: AddressPlan, stack: string): string[] {
-    const root = parseXml(svg);
+    const root = parseSvg(svg);
     assert.equal(root.name, "svg");
     assert.equal(root.attributes.xmlns, SVG_NS);
     const width = Number(root.attributes.width);
@@ -296,12 +212,29 @@ describe("address map (SVG)", () => {
         assert.ok(texts.includes("pools: a<b, c&d"));
         assert.ok(texts.includes(`Address map — stack "st<&>ck"`));
         assert.equal(escapeXml(`<a href="x">&'</a>`), "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;");
+
+        // The validator is real: the same document with a name left unescaped is rejected.
+        for (const [escaped, raw] of [["pods&lt;&amp;&gt;", "pods<&>"], ["c&amp;d", "c&d"]]) {
+            const unescaped = svg.replace(escaped, raw);
+            assert.notEqual(unescaped, svg, escaped);
+            assert.notEqual(XMLValidator.validate(unescaped), true, `a raw "${raw}" in a text passes the validator`);
+            assert.throws(() => parseSvg(unescaped), /not well-formed/, raw);
+        }
     });
 
-    it("the strict check rejects what is not well-formed", () => {
-        for (const bad of [`<svg><text>a & b</text></svg>`, `<svg><text>a</svg>`, `<svg a="1" a="2"/>`, `<svg a='1'/>`, `<svg/><svg/>`, `<svg><text>1 < 2</text></svg>`, ` <?xml version="1.0"?><svg/>`]) {
-            assert.throws(() => parseXml(bad), /not well-formed/, bad);
-        }
+    it("the well-formedness check rejects what is not well-formed", () => {
+        const bad = [
+            `<svg><text>a & b</text></svg>`,
+            `<svg><text>a</svg>`,
+            `<svg a="1" a="2"/>`,
+            `<svg a=1/>`,
+            `<svg/><svg/>`,
+            `<svg><text>1 < 2</text></svg>`,
+            ` <?xml version="1.0"?><svg/>`,
+            `<svg>`,
+        ];
+        for (const xml of bad) assert.throws(() => parseSvg(xml), /not well-formed/, xml);
+        assert.equal(parseSvg(`<?xml version="1.0"?>\n<svg a='1'>x &amp; y</svg>\n`).attributes.a, "1");
     });
 
     describe("npm run plan -- --svg", () => {
@@ -333,5 +266,5 @@ describe("address map (SVG)", () => {
 });
 
 function parseXmlTexts(svg: string): string[] {
-    return descendants(parseXml(svg), "text").map(textOf);
+    return descendants(parseSvg(svg), "text").map(textOf);
 }
