@@ -23,6 +23,10 @@ export const defaults = {
         namespace: "kube-system",
         name: "pod-subnet-ip-masq-agent",
         configFileName: "ip-masq-agent",
+        enabled: true,
+        cleanup: false,
+        /** Runs the host's iptables through nsenter to remove the agent's rules (`cleanup: true`). */
+        cleanupImage: "mcr.microsoft.com/azurelinux/busybox:1.36",
     },
 } as const;
 

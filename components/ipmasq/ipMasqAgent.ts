@@ -9,7 +9,7 @@ import { AGENT_MAX_CIDRS } from "../defaults";
 import { ProblemList } from "../errors";
 import { mergeToCidrs, parseCidr } from "../planner/cidr";
 import { validateFor } from "../validation";
-import { agentManifests, AgentManifests } from "./manifests";
+import { agentManifests, AgentManifests, cleanupDaemonSetManifest, DaemonSetManifest } from "./manifests";
 import { IpMasqAgentSettings, resolveAgentSettings } from "./settings";
 
 export interface IpMasqAgentArgs extends IpMasqAgentSettings {
@@ -23,32 +23,48 @@ export interface IpMasqAgentArgs extends IpMasqAgentSettings {
 }
 
 export class IpMasqAgent extends pulumi.ComponentResource {
-    /** The objects as deployed (plain manifests). */
-    public readonly manifests: AgentManifests;
-    public readonly configMap: ConfigMap;
-    public readonly daemonSet: DaemonSet;
+    /** The objects as deployed (plain manifests), in apply order. */
+    public readonly manifests: DeployedManifests;
+    /** The agent's objects (absent with `enabled: false`). */
+    public readonly configMap?: ConfigMap;
+    public readonly daemonSet?: DaemonSet;
+    /** The clean-up DaemonSet (with `cleanup: true`). */
+    public readonly cleanup?: DaemonSet;
 
     constructor(name: string, args: IpMasqAgentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aks-pod-subnet:index:IpMasqAgent", name, {}, opts);
         this.manifests = validateFor(this, () => checkIpMasqAgentArgs(args));
         const childOpts = { parent: this, provider: args.provider };
 
-        this.configMap = new ConfigMap(`${name}-config`, this.manifests.configMap, childOpts);
-        // The DaemonSet waits for the ConfigMap: a pod started without its config would fall back to "never
-        // masquerade RFC 1918" (the projected volume is required, so it would not start at all).
-        this.daemonSet = new DaemonSet(`${name}-daemonset`, this.manifests.daemonSet as DaemonSetArgs, { ...childOpts, dependsOn: [this.configMap] });
+        const { agent, cleanup } = this.manifests;
+        if (agent) {
+            const { configMap, daemonSet } = agent;
+            this.configMap = new ConfigMap(`${name}-config`, configMap, childOpts);
+            // The DaemonSet waits for the ConfigMap: a pod started without its config would fall back to "never
+            // masquerade RFC 1918" (the projected volume is required, so it would not start at all).
+            this.daemonSet = new DaemonSet(`${name}-daemonset`, daemonSet as DaemonSetArgs, { ...childOpts, dependsOn: [this.configMap] });
+        }
+        if (cleanup) {
+            this.cleanup = new DaemonSet(`${name}-cleanup`, cleanup as DaemonSetArgs, childOpts);
+        }
 
-        this.registerOutputs({ configMap: this.configMap.metadata.name, daemonSet: this.daemonSet.metadata.name });
+        this.registerOutputs({ configMap: this.configMap?.metadata.name, daemonSet: this.daemonSet?.metadata.name, cleanup: this.cleanup?.metadata.name });
     }
 }
 
+/** What the component deploys: the agent (unless disabled) and the clean-up DaemonSet (when asked for). */
+export interface DeployedManifests {
+    agent?: AgentManifests;
+    cleanup?: DaemonSetManifest;
+}
+
 /** Checks the agent args and returns the manifests to deploy. */
-export function checkIpMasqAgentArgs(args: Omit<IpMasqAgentArgs, "provider">): AgentManifests {
+export function checkIpMasqAgentArgs(args: Omit<IpMasqAgentArgs, "provider">): DeployedManifests {
     const problems = new ProblemList();
     const settings = resolveAgentSettings(args, problems, "ipMasqAgent");
     const list = args.nonMasqueradeCIDRs;
     const parsed = Array.isArray(list) ? list.map((text, i) => ({ i, result: parseCidr(text) })) : [];
-    if (!Array.isArray(list) || list.length === 0) {
+    if (settings.enabled && (!Array.isArray(list) || list.length === 0)) {
         problems.add(
             "nonMasqueradeCIDRs",
             "is empty or not a list: the agent would then masquerade everything, pod-to-pod traffic included; list at least every VNet prefix",
@@ -63,5 +79,8 @@ export function checkIpMasqAgentArgs(args: Omit<IpMasqAgentArgs, "provider">): A
         problems.add("nonMasqueradeCIDRs", `holds ${merged.length} CIDRs after merging; ip-masq-agent-v2 exits above ${AGENT_MAX_CIDRS}: merge or drop destinations`);
     }
     problems.throwIfAny("ip-masq-agent");
-    return agentManifests(settings, merged);
+    return {
+        agent: settings.enabled ? agentManifests(settings, merged) : undefined,
+        cleanup: settings.cleanup ? cleanupDaemonSetManifest(settings) : undefined,
+    };
 }

@@ -158,3 +158,59 @@ export function daemonSetManifest(settings: ResolvedAgentSettings): DaemonSetMan
 export function agentManifests(settings: ResolvedAgentSettings, nonMasqueradeCIDRs: readonly string[]): AgentManifests {
     return { configMap: configMapManifest(settings, nonMasqueradeCIDRs), daemonSet: daemonSetManifest(settings) };
 }
+
+/**
+ * Shell script that removes the agent's rules from a node: every POSTROUTING jump into `chain`, then the chain.
+ * Only rules jumping into this agent's own chain are touched (AKS's IP-MASQ-AGENT chain is left alone).
+ */
+export function cleanupScript(chain: string): string {
+    return [
+        "set -eu",
+        `chain='${chain}'`,
+        // `-S` prints rules as they were added; turning -A into -D deletes exactly those rules (eval keeps quoting).
+        `iptables -t nat -S POSTROUTING | grep -- "-j $chain\\$" | sed 's/^-A /-D /' | while read -r rule; do eval "iptables -t nat $rule"; done`,
+        `if iptables -t nat -S "$chain" >/dev/null 2>&1; then iptables -t nat -F "$chain"; iptables -t nat -X "$chain"; fi`,
+        `echo "removed chain $chain and its POSTROUTING jump on $(hostname)"`,
+    ].join("\n");
+}
+
+/** A temporary DaemonSet that runs `cleanupScript` in every node's host namespaces, then idles. */
+export function cleanupDaemonSetManifest(settings: ResolvedAgentSettings): DaemonSetManifest {
+    const agent = daemonSetManifest(settings);
+    const name = `${settings.name}-cleanup`;
+    const podLabels = { ...labels(settings), "app.kubernetes.io/instance": name };
+    const pod = agent.spec.template.spec;
+    return {
+        apiVersion: "apps/v1",
+        kind: "DaemonSet",
+        metadata: { name, namespace: settings.namespace, labels: podLabels },
+        spec: {
+            selector: { matchLabels: { "app.kubernetes.io/name": "ip-masq-agent-v2", "app.kubernetes.io/instance": name } },
+            updateStrategy: agent.spec.updateStrategy,
+            template: {
+                metadata: { labels: podLabels },
+                spec: {
+                    // Same placement as the agent: every Linux node it may have run on.
+                    hostNetwork: true,
+                    // hostPID lets nsenter reach PID 1, so the script runs the node's own iptables.
+                    hostPID: true,
+                    priorityClassName: pod.priorityClassName,
+                    automountServiceAccountToken: false,
+                    tolerations: pod.tolerations,
+                    affinity: pod.affinity,
+                    containers: [
+                        {
+                            name: "cleanup",
+                            image: settings.cleanupImage,
+                            imagePullPolicy: "IfNotPresent",
+                            command: ["nsenter", "--target", "1", "--mount", "--net", "--", "sh", "-c", `${cleanupScript(settings.chain)}\nexec sleep infinity`],
+                            resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+                            // Entering the host's namespaces needs a privileged container: a temporary step only.
+                            securityContext: { privileged: true },
+                        },
+                    ],
+                },
+            },
+        },
+    };
+}

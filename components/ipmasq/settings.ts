@@ -17,6 +17,15 @@ export interface IpMasqAgentSettings {
     name?: string;
     /** Namespace of both objects. Default: `kube-system`. */
     namespace?: string;
+    /** Deploy the agent. Default: true. With false, nothing NATs pod traffic (unless a firewall or appliance does). */
+    enabled?: boolean;
+    /**
+     * Deploy the clean-up DaemonSet `<name>-cleanup`, which removes the agent's chain and POSTROUTING jump from every
+     * node (deleting the agent leaves them in place). Only with `enabled: false`. Default: false.
+     */
+    cleanup?: boolean;
+    /** Image of the clean-up DaemonSet: needs `nsenter` and a shell. Default: `mcr.microsoft.com/azurelinux/busybox:1.36`. */
+    cleanupImage?: string;
 }
 
 export type ResolvedAgentSettings = Required<IpMasqAgentSettings>;
@@ -41,7 +50,20 @@ export function resolveAgentSettings(raw: unknown, problems: ProblemList, keyPre
         resyncInterval: given.resyncInterval ?? defaults.ipMasqAgent.resyncInterval,
         name: given.name ?? defaults.ipMasqAgent.name,
         namespace: given.namespace ?? defaults.ipMasqAgent.namespace,
+        enabled: given.enabled ?? defaults.ipMasqAgent.enabled,
+        cleanup: given.cleanup ?? defaults.ipMasqAgent.cleanup,
+        cleanupImage: given.cleanupImage ?? defaults.ipMasqAgent.cleanupImage,
     };
+    for (const field of ["enabled", "cleanup"] as const) {
+        if (typeof settings[field] !== "boolean") problems.add(`${keyPrefix}.${field}`, `expected true or false, got ${describeValue(settings[field])}`);
+    }
+    if (settings.enabled === true && settings.cleanup === true) {
+        problems.add(
+            `${keyPrefix}.cleanup`,
+            "removes the agent's iptables rules from every node, which the running agent would write again: set enabled to false together with cleanup",
+        );
+    }
+    if (settings.cleanup === true) checkImage(settings.cleanupImage, `${keyPrefix}.cleanupImage`, problems);
     checkImage(settings.image, `${keyPrefix}.image`, problems);
     if (typeof settings.chain !== "string" || !CHAIN.test(settings.chain)) {
         problems.add(`${keyPrefix}.chain`, `${describeValue(settings.chain)} is not a usable iptables chain name: 1–28 letters, digits, '-' or '_', starting with a letter`);
