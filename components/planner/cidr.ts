@@ -158,8 +158,17 @@ export function prefixForSize(addresses: number): number {
 export function describeValue(value: unknown): string {
     if (value === undefined) return "nothing";
     if (value === null) return "null";
-    if (Array.isArray(value)) return `a list (${JSON.stringify(value)})`;
+    if (Array.isArray(value)) return `a list (${toJson(value)})`;
     if (typeof value === "string") return `the string "${value}"`;
-    if (typeof value === "object") return `an object (${JSON.stringify(value)})`;
+    if (typeof value === "object") return `an object (${toJson(value)})`;
     return `${typeof value} ${String(value)}`;
+}
+
+/** JSON for messages; never throws (BigInts and cycles come from JavaScript callers, not from YAML). */
+function toJson(value: unknown): string {
+    try {
+        return JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? `${v}n` : v)) ?? String(value);
+    } catch {
+        return String(value);
+    }
 }

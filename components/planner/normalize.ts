@@ -137,7 +137,8 @@ function readPools(value: unknown, problems: ProblemList): { pools: NormalizedPo
         return { pools: [], complete: false };
     }
     const before = problems.problems.length;
-    const pools = value.flatMap((item, index) => readPool(item, `${key}[${index}]`, problems) ?? []);
+    // Array.from visits holes of a sparse array too (flatMap would skip them silently).
+    const pools = Array.from(value, (item, index) => readPool(item, `${key}[${index}]`, problems)).filter((p): p is NormalizedPool => p !== undefined);
     if (pools.length === value.length && !pools.some((p) => p.mode === "System")) {
         problems.add(key, `has no pool with mode "System": AKS needs one to run its add-ons; set mode: "System" on one pool`);
     }
