@@ -1,0 +1,218 @@
+/**
+ * Pure part of the data-plane lab: from the Kubernetes objects the program deploys (the agent's ConfigMap and
+ * DaemonSet) to the exact iptables-restore text ip-masq-agent-v2 writes on a node.
+ *
+ * Mirrors Azure/ip-masq-agent-v2 cmd/ip-masq-agent-v2/ip-masq-agent.go (v0.1.x):
+ *  - config: every file in /etc/config whose name starts with "ip-masq", YAML or JSON → {nonMasqueradeCIDRs,
+ *    masqLinkLocal, masqLinkLocalIPv6}; each file validated (≤ 64 CIDRs, aligned, no IPv6 without --enable-ipv6;
+ *    anything invalid makes the agent exit); files merged (union of CIDRs, OR of booleans); no such file → the
+ *    built-in default "never masquerade 10/8, 172.16/12, 192.168/16".
+ *  - rules (nat table): EnsureChain(<chain>), EnsureRule(POSTROUTING jump), then one iptables-restore --noflush of
+ *    `:<chain> - [0:0]` (atomic flush), a RETURN for 169.254.0.0/16 unless masqLinkLocal, a RETURN per IPv4 CIDR,
+ *    a final MASQUERADE.
+ * The lab writes the jump in the same restore (a fresh namespace has no jump yet, so "ensure" is "append").
+ */
+import { parse } from "yaml";
+import { parseCidr } from "../components/planner/cidr";
+
+export const DEFAULT_CHAIN = "IP-MASQ-AGENT";
+export const LINK_LOCAL_CIDR = "169.254.0.0/16";
+export const CONFIG_DIR = "/etc/config";
+export const CONFIG_FILE_PREFIX = "ip-masq";
+export const MAX_CIDRS_PER_FILE = 64;
+/** The agent's fallback when no config file is found (without --nomasq-all-reserved-ranges). */
+export const NO_CONFIG_DEFAULT_CIDRS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+
+const NON_MASQ_COMMENT = "ip-masq-agent: local traffic is not subject to MASQUERADE";
+const MASQ_COMMENT = "ip-masq-agent: outbound traffic is subject to MASQUERADE (must be last in chain)";
+
+/** The agent's MasqConfig. */
+export interface MasqConfig {
+    nonMasqueradeCIDRs: string[];
+    masqLinkLocal: boolean;
+    masqLinkLocalIPv6: boolean;
+}
+
+/** A file the agent would find in /etc/config. */
+export interface ConfigFile {
+    name: string;
+    text: string;
+}
+
+/** The agent's effective configuration, and where it came from. */
+export interface EffectiveConfig {
+    config: MasqConfig;
+    /** Files that were read (names starting with "ip-masq"). */
+    files: string[];
+    /** True when no file was found and the agent uses its RFC 1918 default. */
+    usedDefault: boolean;
+}
+
+export class AgentConfigError extends Error {}
+
+/** The POSTROUTING jump the agent ensures (EnsureRule arguments after the chain name). */
+export function postroutingJump(chain: string): string {
+    checkChain(chain);
+    return (
+        `-m comment --comment "ip-masq-agent: ensure nat POSTROUTING directs all non-LOCAL destination traffic to our custom ${chain} chain"` +
+        ` -m addrtype ! --dst-type LOCAL -j ${chain}`
+    );
+}
+
+/**
+ * The iptables-restore input (nat table, for `iptables-restore --noflush`) that leaves a node's nat table as the
+ * agent leaves it: the chain, the POSTROUTING jump, RETURNs (link-local unless masqLinkLocal, then every IPv4
+ * nonMasqueradeCIDR in order), and MASQUERADE last.
+ */
+export function renderAgentRules(config: MasqConfig, chain: string): string {
+    checkChain(chain);
+    const lines = ["*nat", `:${chain} - [0:0]`, `-A POSTROUTING ${postroutingJump(chain)}`];
+    const nonMasq = (cidr: string) => lines.push(`-A ${chain} -m comment --comment "${NON_MASQ_COMMENT}" -d ${cidr} -j RETURN`);
+    if (!config.masqLinkLocal) nonMasq(LINK_LOCAL_CIDR);
+    // IPv6 CIDRs go to ip6tables (only with --enable-ipv6); the IPv4 table skips them, as the agent does.
+    for (const cidr of config.nonMasqueradeCIDRs) if (!cidr.includes(":")) nonMasq(cidr);
+    lines.push(`-A ${chain} -m comment --comment "${MASQ_COMMENT}" -j MASQUERADE`, "COMMIT");
+    return lines.join("\n") + "\n";
+}
+
+/**
+ * Removes what renderAgentRules wrote: the jump, then the chain. Deleting the DaemonSet leaves these rules on the
+ * node; this is the deliberate clean-up step (and the lab's "no agent" state).
+ */
+export function renderAgentRemoval(chain: string): string {
+    checkChain(chain);
+    return ["*nat", `-D POSTROUTING ${postroutingJump(chain)}`, `-F ${chain}`, `-X ${chain}`, "COMMIT"].join("\n") + "\n";
+}
+
+function checkChain(chain: string): void {
+    // iptables chain names: at most 28 characters, no whitespace or quotes (they would break the restore text).
+    if (!/^[A-Za-z0-9_.-]{1,28}$/.test(chain)) {
+        throw new AgentConfigError(`"${chain}" is not a usable iptables chain name (1–28 characters: letters, digits, '-', '_', '.')`);
+    }
+}
+
+/**
+ * One config file as the agent parses and validates it (YAML → JSON → Go struct: unknown keys ignored, keys
+ * matched case-insensitively, null means "not set"). Throws AgentConfigError where the agent would exit.
+ */
+export function parseAgentConfigFile(name: string, text: string): MasqConfig {
+    let document: unknown;
+    try {
+        document = parse(text);
+    } catch (error) {
+        throw new AgentConfigError(`config file "${name}" is not valid YAML (the agent would exit): ${(error as Error).message}`);
+    }
+    const config: MasqConfig = { nonMasqueradeCIDRs: [], masqLinkLocal: false, masqLinkLocalIPv6: false };
+    if (document === null || document === undefined) return config;
+    if (typeof document !== "object" || Array.isArray(document)) {
+        throw new AgentConfigError(`config file "${name}" is not an object (the agent would exit)`);
+    }
+    const field = (wanted: string): unknown => {
+        const entries = Object.entries(document as Record<string, unknown>);
+        const exact = entries.find(([key]) => key === wanted);
+        return (exact ?? entries.find(([key]) => key.toLowerCase() === wanted.toLowerCase()))?.[1];
+    };
+    const cidrs = field("nonMasqueradeCIDRs");
+    if (cidrs !== undefined && cidrs !== null) {
+        if (!Array.isArray(cidrs) || cidrs.some((cidr) => typeof cidr !== "string")) {
+            throw new AgentConfigError(`config file "${name}": nonMasqueradeCIDRs must be a list of strings (the agent would exit)`);
+        }
+        config.nonMasqueradeCIDRs = [...(cidrs as string[])];
+    }
+    for (const key of ["masqLinkLocal", "masqLinkLocalIPv6"] as const) {
+        const value = field(key);
+        if (value === undefined || value === null) continue;
+        if (typeof value !== "boolean") throw new AgentConfigError(`config file "${name}": ${key} must be true or false (the agent would exit)`);
+        config[key] = value;
+    }
+    if (config.nonMasqueradeCIDRs.length > MAX_CIDRS_PER_FILE) {
+        throw new AgentConfigError(
+            `config file "${name}" has ${config.nonMasqueradeCIDRs.length} CIDRs; the agent accepts at most ${MAX_CIDRS_PER_FILE} per file and would exit`,
+        );
+    }
+    for (const cidr of config.nonMasqueradeCIDRs) {
+        const parsed = parseCidr(cidr);
+        if (!parsed.ok) throw new AgentConfigError(`config file "${name}": ${parsed.reason}`);
+    }
+    return config;
+}
+
+/** What the agent runs with, given the files in /etc/config (only names starting with "ip-masq" count). */
+export function effectiveAgentConfig(files: readonly ConfigFile[]): EffectiveConfig {
+    const read = files.filter((file) => file.name.startsWith(CONFIG_FILE_PREFIX));
+    if (read.length === 0) {
+        return {
+            config: { nonMasqueradeCIDRs: [...NO_CONFIG_DEFAULT_CIDRS], masqLinkLocal: false, masqLinkLocalIPv6: false },
+            files: [],
+            usedDefault: true,
+        };
+    }
+    const merged: MasqConfig = { nonMasqueradeCIDRs: [], masqLinkLocal: false, masqLinkLocalIPv6: false };
+    for (const file of read) {
+        const config = parseAgentConfigFile(file.name, file.text);
+        // The agent's union goes through a Go map (random order); first-seen order here. Order does not matter:
+        // every entry is a RETURN.
+        for (const cidr of config.nonMasqueradeCIDRs) if (!merged.nonMasqueradeCIDRs.includes(cidr)) merged.nonMasqueradeCIDRs.push(cidr);
+        merged.masqLinkLocal ||= config.masqLinkLocal;
+        merged.masqLinkLocalIPv6 ||= config.masqLinkLocalIPv6;
+    }
+    return { config: merged, files: read.map((file) => file.name), usedDefault: false };
+}
+
+/** `--masq-chain` from container args as Go's flag package reads them (last one wins), else the default. */
+export function masqChainOf(args: readonly string[]): string {
+    let chain = DEFAULT_CHAIN;
+    for (let i = 0; i < args.length; i++) {
+        const match = /^--?masq-chain(?:=(.*))?$/.exec(args[i]);
+        if (!match) continue;
+        if (match[1] !== undefined) chain = match[1];
+        else if (i + 1 < args.length) chain = args[++i];
+    }
+    return chain;
+}
+
+/** A Kubernetes object as the program registers it (the recorded resource inputs). */
+export type Manifest = Record<string, any>;
+
+/** The agent as deployed: its chain and the files it finds in /etc/config. */
+export interface DeployedAgent {
+    daemonSetName: string;
+    configMapName: string;
+    chain: string;
+    files: ConfigFile[];
+}
+
+/**
+ * Follows the DaemonSet's /etc/config mount to its ConfigMap and returns the files the agent would see there
+ * (projected items map a data key to a file path; without items every key becomes a file).
+ */
+export function deployedAgent(daemonSet: Manifest, configMaps: readonly Manifest[]): DeployedAgent {
+    const podSpec = daemonSet?.spec?.template?.spec ?? {};
+    const containers: Manifest[] = podSpec.containers ?? [];
+    const container = containers.find((c) => /ip-masq-agent/.test(String(c.image ?? "")) || (c.args ?? []).some((a: string) => /masq-chain/.test(a))) ?? containers[0];
+    if (!container) throw new AgentConfigError(`DaemonSet ${daemonSet?.metadata?.name} has no container`);
+    const mount = (container.volumeMounts ?? []).find((m: Manifest) => String(m.mountPath).replace(/\/+$/, "") === CONFIG_DIR);
+    if (!mount) throw new AgentConfigError(`the agent container mounts nothing at ${CONFIG_DIR}: the agent would exit (config directory missing)`);
+    const volume = (podSpec.volumes ?? []).find((v: Manifest) => v.name === mount.name);
+    if (!volume) throw new AgentConfigError(`volume "${mount.name}" mounted at ${CONFIG_DIR} is not declared in the pod`);
+    const sources: Manifest[] = volume.projected ? (volume.projected.sources ?? []).map((s: Manifest) => s.configMap).filter(Boolean) : volume.configMap ? [volume.configMap] : [];
+    if (sources.length === 0) throw new AgentConfigError(`volume "${mount.name}" holds no ConfigMap`);
+    const files: ConfigFile[] = [];
+    let configMapName = "";
+    for (const source of sources) {
+        const configMap = configMaps.find((cm) => cm?.metadata?.name === source.name);
+        if (!configMap) throw new AgentConfigError(`ConfigMap "${source.name}" referenced by the agent is not deployed`);
+        configMapName ||= source.name;
+        const data: Record<string, string> = configMap.data ?? {};
+        const items: { key: string; path: string }[] = source.items ?? Object.keys(data).map((key) => ({ key, path: key }));
+        for (const item of items) {
+            if (!(item.key in data)) throw new AgentConfigError(`ConfigMap "${source.name}" has no key "${item.key}" (the pod would not start)`);
+            if (item.path.includes("/")) {
+                // The agent lists /etc/config only; a nested file is never read (or, under an "ip-masq*" folder, fails).
+                throw new AgentConfigError(`config item path "${item.path}" is nested below ${CONFIG_DIR}; the agent reads only top-level files`);
+            }
+            files.push({ name: item.path, text: data[item.key] });
+        }
+    }
+    return { daemonSetName: daemonSet?.metadata?.name ?? "", configMapName, chain: masqChainOf(container.args ?? []), files };
+}
