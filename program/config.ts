@@ -21,6 +21,8 @@ export const CONFIG_KEYS = [
     "nodePools",
     "kubernetesVersion",
     "outboundType",
+    "networkDataplane",
+    "networkPluginMode",
     "resourceGroupName",
     "ipMasqAgent",
 ] as const;
@@ -35,6 +37,10 @@ export interface StackSettings {
     nodePools: NodePoolSpec[];
     kubernetesVersion?: string;
     outboundType: OutboundType;
+    /** Always `azure`: Cilium's eBPF host routing would bypass the host iptables rules the agent writes. */
+    networkDataplane: "azure";
+    /** Always unset: its only value, `overlay`, gives pods an overlay range and ignores pod subnets. */
+    networkPluginMode?: undefined;
     ipMasqAgent: ResolvedAgentSettings;
     clusterName: string;
     vnetName: string;
@@ -79,10 +85,32 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
     }
 
     checkPoolSettings(nodePools, problems);
+    if (Array.isArray(nodePools)) nodePools.forEach((pool, index) => checkFields(pool, POOL_FIELDS, `nodePools[${index}]`, "a node pool", problems));
 
     const outboundType = (text("outboundType") ?? defaults.outboundType) as OutboundType;
     if (!OUTBOUND_TYPES.includes(outboundType)) {
         problems.add("outboundType", `expected one of ${OUTBOUND_TYPES.join(", ")}, got ${describeValue(get("outboundType"))}`);
+    }
+
+    // Azure CNI Pod Subnet with the agent: dataplane azure, plugin mode unset. Both keys exist so that a stack copied
+    // from an overlay or Cilium cluster is refused with the reason instead of silently deployed as something else.
+    const networkDataplane = text("networkDataplane") ?? "azure";
+    if (networkDataplane === "cilium") {
+        problems.add(
+            "networkDataplane",
+            `"cilium" cannot run ip-masq-agent-v2: its eBPF host routing bypasses the host iptables rules the agent writes, so pods would reach connected networks with pod IPs; use "azure" (the default)`,
+        );
+    } else if (networkDataplane !== "azure") {
+        problems.add("networkDataplane", `expected "azure" (the default; "cilium" cannot run ip-masq-agent-v2), got ${describeValue(get("networkDataplane"))}`);
+    }
+    const networkPluginMode = text("networkPluginMode");
+    if (networkPluginMode === "overlay") {
+        problems.add(
+            "networkPluginMode",
+            `"overlay" gives pods an overlay range and ignores pod subnets, but this stack places pods in podSubnetCidr (Azure CNI Pod Subnet): leave networkPluginMode unset`,
+        );
+    } else if (networkPluginMode !== undefined) {
+        problems.add("networkPluginMode", `must stay unset (its only value, "overlay", ignores pod subnets), got ${describeValue(get("networkPluginMode"))}`);
     }
 
     const location = text("azure-native:location");
@@ -104,15 +132,18 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
     const vnetName = `vnet-aks-${stack}`;
     for (const name of [clusterName, vnetName]) {
         if (name.length > MAX_NAME || !AZURE_NAME.test(name)) {
+            const fix = name.length > MAX_NAME ? "use a shorter stack name" : "use only letters, digits, '-' and '_' in the stack name";
             problems.add(
                 "(stack name)",
-                `stack "${stack}" gives the Azure name "${name}" (${name.length} characters): names are at most ${MAX_NAME} letters, digits, '-' or '_'; use a shorter stack name`,
+                `stack "${stack}" gives the Azure name "${name}" (${name.length} characters): names are at most ${MAX_NAME} letters, digits, '-' or '_'; ${fix}`,
             );
             break;
         }
     }
 
-    const ipMasqAgent = resolveAgentSettings(decodeJson(get("ipMasqAgent"), "ipMasqAgent", problems, "object") as IpMasqAgentSettings | undefined, problems);
+    const agentSettings = decodeJson(get("ipMasqAgent"), "ipMasqAgent", problems, "object");
+    checkFields(agentSettings, AGENT_FIELDS, "ipMasqAgent", "ipMasqAgent", problems);
+    const ipMasqAgent = resolveAgentSettings(agentSettings as IpMasqAgentSettings | undefined, problems);
 
     problems.throwIfAny("stack configuration");
     return {
@@ -124,10 +155,49 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
         nodePools: nodePools as NodePoolSpec[],
         kubernetesVersion: addressPlanInput.kubernetesVersion,
         outboundType,
+        networkDataplane: "azure",
         ipMasqAgent,
         clusterName,
         vnetName,
     };
+}
+
+// Every field a pool and the agent settings take. A misspelt field (`maxpods`, `podSubnetCIDR`) would otherwise be
+// ignored and its default used in silence. Records, so that the compiler keeps them in step with the interfaces.
+const POOL_FIELDS: Record<keyof NodePoolSpec, true> = {
+    name: true,
+    mode: true,
+    count: true,
+    minCount: true,
+    maxCount: true,
+    maxPods: true,
+    maxSurge: true,
+    podIPAllocationMode: true,
+    podSubnetCidr: true,
+    vmSize: true,
+    osSku: true,
+    availabilityZones: true,
+    nodeLabels: true,
+    nodeTaints: true,
+};
+const AGENT_FIELDS: Record<keyof IpMasqAgentSettings, true> = {
+    image: true,
+    chain: true,
+    resyncInterval: true,
+    name: true,
+    namespace: true,
+    enabled: true,
+    cleanup: true,
+    cleanupImage: true,
+};
+
+function checkFields(value: unknown, known: Record<string, true>, key: string, what: string, problems: ProblemList): void {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return; // a wrong type is reported elsewhere
+    for (const field of Object.keys(value)) {
+        if (Object.hasOwn(known, field)) continue;
+        const near = Object.keys(known).find((k) => k.toLowerCase() === field.toLowerCase());
+        problems.add(`${key}.${field}`, `is not a field of ${what}: ${near ? `did you mean ${near}?` : `use ${Object.keys(known).join(", ")}`}`);
+    }
 }
 
 function emptyToUndefined(value: string | undefined): string | undefined {

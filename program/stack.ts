@@ -26,6 +26,7 @@ export function createStack(settings: StackSettings) {
         clusterName: settings.clusterName,
         kubernetesVersion: settings.kubernetesVersion,
         outboundType: settings.outboundType,
+        networkDataplane: settings.networkDataplane,
     });
 
     new IpMasqAgent("ip-masq-agent", {

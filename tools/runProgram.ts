@@ -34,11 +34,12 @@ interface Options {
     /** Run as `pulumi preview` (true) or `pulumi up` (false). */
     preview?: boolean;
     program?: string;
+    /** The mocks to record into; pass your own to see what was registered even when the run rejects. */
+    mocks?: AzureMocks;
 }
 
 /** Runs the program once; rejects with the program's own error (a RunError for configuration problems). */
-export async function runProgram({ stack, config, preview = false, program = PROGRAM }: Options): Promise<ProgramRun> {
-    const mocks = new AzureMocks();
+export async function runProgram({ stack, config, preview = false, program = PROGRAM, mocks = new AzureMocks() }: Options): Promise<ProgramRun> {
     await pulumi.runtime.setMocks(mocks, PROJECT, stack, preview);
     pulumi.runtime.setAllConfig(config);
 

@@ -29,6 +29,8 @@ export interface ClusterArgs {
     kubernetesVersion?: string;
     /** How nodes reach the internet. Default: `loadBalancer`. */
     outboundType?: OutboundType;
+    /** Network dataplane. Only `azure` (the default): Cilium's eBPF host routing bypasses the host iptables rules ip-masq-agent-v2 writes. */
+    networkDataplane?: "azure";
     /** Tags on every Azure resource of the cluster. Default: none. */
     tags?: Record<string, string>;
 }
@@ -91,7 +93,7 @@ export class Cluster extends pulumi.ComponentResource {
                     // Azure CNI Pod Subnet: plugin azure, networkPluginMode unset (its only value is overlay).
                     networkPlugin: "azure",
                     // The agent needs host iptables; Cilium's eBPF host routing would bypass them.
-                    networkDataplane: "azure",
+                    networkDataplane: args.networkDataplane ?? "azure",
                     loadBalancerSku: "standard",
                     outboundType: args.outboundType ?? defaults.outboundType,
                     // Explicit, or azure-native would fill in 10.0.0.0/16 and 10.0.0.10.
@@ -172,6 +174,9 @@ export function checkClusterArgs(args: ClusterArgs): void {
     }
     if (args.outboundType !== undefined && !OUTBOUND_TYPES.includes(args.outboundType)) {
         problems.add("outboundType", `expected one of ${OUTBOUND_TYPES.join(", ")}, got ${describeValue(args.outboundType)}`);
+    }
+    if (args.networkDataplane !== undefined && args.networkDataplane !== "azure") {
+        problems.add("networkDataplane", `expected "azure", got ${describeValue(args.networkDataplane)}: Cilium's eBPF host routing bypasses the host iptables rules ip-masq-agent-v2 writes`);
     }
     problems.throwIfAny("cluster");
 }
