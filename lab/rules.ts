@@ -75,15 +75,6 @@ export function renderAgentRules(config: MasqConfig, chain: string): string {
     return lines.join("\n") + "\n";
 }
 
-/**
- * Removes what renderAgentRules wrote: the jump, then the chain. Deleting the DaemonSet leaves these rules on the
- * node; this is the deliberate clean-up step (and the lab's "no agent" state).
- */
-export function renderAgentRemoval(chain: string): string {
-    checkChain(chain);
-    return ["*nat", `-D POSTROUTING ${postroutingJump(chain)}`, `-F ${chain}`, `-X ${chain}`, "COMMIT"].join("\n") + "\n";
-}
-
 function checkChain(chain: string): void {
     // iptables chain names: at most 28 characters, no whitespace or quotes (they would break the restore text).
     if (!/^[A-Za-z0-9_.-]{1,28}$/.test(chain)) {

@@ -21,7 +21,8 @@ import { readConfigFile, stackFile } from "../program/stackFile";
 import { runProgram } from "../tools/runProgram";
 import { LabAddresses, LabPlanInput, labAddresses } from "./addresses";
 import { Lab, hasCommand, rootLinks, sweepStale } from "./netns";
-import { deployedAgent, effectiveAgentConfig, renderAgentRemoval, renderAgentRules } from "./rules";
+import { cleanupScript } from "../components/ipmasq/manifests";
+import { deployedAgent, effectiveAgentConfig, renderAgentRules } from "./rules";
 import { connect, startServer } from "./tcp";
 
 const PROJECT_DIR = path.join(__dirname, "..");
@@ -193,7 +194,7 @@ function arrivedFrom(n: number, flow: string, destination: string, expected: str
     return { n, flow, destination, expected: `${expected} (${expectedLabel})`, observed, result: pass ? "PASS" : "FAIL" };
 }
 
-async function flows(lab: Lab, ns: Awaited<ReturnType<typeof build>>, a: LabAddresses, rules: { install: string; remove: string; chain: string }, fault: Fault): Promise<FlowResult[]> {
+async function flows(lab: Lab, ns: Awaited<ReturnType<typeof build>>, a: LabAddresses, rules: { install: string; chain: string }, fault: Fault): Promise<FlowResult[]> {
     const results: FlowResult[] = [];
     const token = (n: number) => `lab-flow-${n}-${lab.id}`;
 
@@ -226,8 +227,9 @@ async function flows(lab: Lab, ns: Awaited<ReturnType<typeof build>>, a: LabAddr
         results.push({ n: 4, flow: "pod → extra destination", destination: "-", expected: "-", observed: "stack has no extraNonMasqueradeCidrs", result: "SKIP" });
     }
 
-    // Flow 3: the agent's rules removed (as after deleting the DaemonSet and cleaning the node): no SNAT.
-    if (fault !== "no-agent") await lab.exec(ns.node, "iptables-restore", ["--noflush"], rules.remove);
+    // Flow 3: the agent's rules removed by the project's own clean-up script (what the clean-up DaemonSet runs on
+    // every node after the agent is deleted): no SNAT any more, and the routing problem is back.
+    if (fault !== "no-agent") await lab.exec(ns.node, "sh", ["-c", cleanupScript(rules.chain)]);
     const left = (await lab.exec(ns.node, "iptables-save", ["-t", "nat"])).split("\n").filter((line) => line.includes(rules.chain));
     const dropsBefore = await inNoRoutes(lab, ns.gw);
     const p3 = await probe(lab, ns.pod, ns.corp, a.corporate.address, 7003, token(3));
@@ -246,7 +248,7 @@ async function flows(lab: Lab, ns: Awaited<ReturnType<typeof build>>, a: LabAddr
     }
     results.push({
         n: 3,
-        flow: "pod → corporate host, agent rules removed",
+        flow: "pod → corporate host, rules cleaned up",
         destination: `${a.corporate.address}:7003`,
         expected: `no reply (${a.pod} unroutable)`,
         observed: observed3,
@@ -346,7 +348,7 @@ async function runLab(options: Options, state: RunState): Promise<number> {
         return 1;
     }
     let addresses: LabAddresses;
-    let rules: { install: string; remove: string; chain: string };
+    let rules: { install: string; chain: string };
     try {
         const programRun = await runProgram({ stack: options.stack, config: readConfigFile(file) });
         const manifests = (type: string) => programRun.resources.filter((r) => r.type === type).map((r) => r.inputs);
@@ -358,7 +360,7 @@ async function runLab(options: Options, state: RunState): Promise<number> {
         const agent = deployedAgent(daemonSets[0], configMaps);
         const effective = effectiveAgentConfig(agent.files);
         addresses = labAddresses(programRun.outputs.addressPlan as LabPlanInput);
-        rules = { install: renderAgentRules(effective.config, agent.chain), remove: renderAgentRemoval(agent.chain), chain: agent.chain };
+        rules = { install: renderAgentRules(effective.config, agent.chain), chain: agent.chain };
 
         out(`agent: DaemonSet ${agent.daemonSetName}, chain ${agent.chain}, ConfigMap ${agent.configMapName} → ${effective.usedDefault ? "NO ip-masq* file: the agent's RFC 1918 default" : `/etc/config/${effective.files.join(", /etc/config/")}`}`);
         out(`  nonMasqueradeCIDRs ${effective.config.nonMasqueradeCIDRs.join(", ")}; masqLinkLocal ${effective.config.masqLinkLocal}`);

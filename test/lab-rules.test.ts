@@ -10,7 +10,6 @@ import {
     masqChainOf,
     MasqConfig,
     parseAgentConfigFile,
-    renderAgentRemoval,
     renderAgentRules,
 } from "../lab/rules";
 
@@ -78,20 +77,6 @@ describe("lab: ip-masq-agent-v2 rules", () => {
     it("rejects chain names iptables would refuse", () => {
         assert.throws(() => renderAgentRules(config(), "A".repeat(29)), AgentConfigError);
         assert.throws(() => renderAgentRules(config(), 'BAD" CHAIN'), AgentConfigError);
-    });
-
-    it("removes the jump and the chain", () => {
-        assert.equal(
-            renderAgentRemoval("C"),
-            [
-                "*nat",
-                '-D POSTROUTING -m comment --comment "ip-masq-agent: ensure nat POSTROUTING directs all non-LOCAL destination traffic to our custom C chain" -m addrtype ! --dst-type LOCAL -j C',
-                "-F C",
-                "-X C",
-                "COMMIT",
-                "",
-            ].join("\n"),
-        );
     });
 });
 
