@@ -7,7 +7,9 @@ import { ConfigurationError, ProblemList } from "../components/errors";
 import { IpMasqAgentSettings, ResolvedAgentSettings, resolveAgentSettings } from "../components/ipmasq/settings";
 import { AddressPlan, AddressPlanInput, planAddresses } from "../components/planner";
 import { describeValue } from "../components/planner/cidr";
-import { checkPoolSettings, NodePoolSpec, OutboundType, OUTBOUND_TYPES } from "../components/cluster/args";
+import { checkPoolSettings, NodePoolSpec } from "../components/cluster/args";
+import { checkClusterSettings, checkTags, ClusterSettings } from "../components/cluster/settings";
+import { checkEgress, EgressSettings } from "../components/network/egress";
 
 /** Every key of the project namespace the program reads, in documentation order. */
 export const CONFIG_KEYS = [
@@ -18,12 +20,25 @@ export const CONFIG_KEYS = [
     "dnsServiceIP",
     "connectedCidrs",
     "extraNonMasqueradeCidrs",
+    "virtualNodeSubnetCidr",
     "nodePools",
     "kubernetesVersion",
+    "autoUpgradeChannel",
+    "maintenanceWindow",
     "outboundType",
+    "egressNextHopIp",
+    "natGatewayIdleTimeoutMinutes",
     "networkDataplane",
     "networkPluginMode",
+    "networkPolicy",
+    "privateCluster",
+    "privateDnsZone",
+    "authorizedIpRanges",
+    "entraId",
+    "adminGroupObjectIds",
     "resourceGroupName",
+    "tags",
+    "protect",
     "ipMasqAgent",
 ] as const;
 
@@ -36,7 +51,12 @@ export interface StackSettings {
     plan: AddressPlan;
     nodePools: NodePoolSpec[];
     kubernetesVersion?: string;
-    outboundType: OutboundType;
+    /** Outbound type and what it needs (next hop, NAT gateway timeout). */
+    egress: EgressSettings;
+    /** Access, upgrades, network policy, protection. */
+    cluster: ClusterSettings;
+    /** Tags for every Azure resource: the configured ones plus `stack`. */
+    tags: Record<string, string>;
     /** Always `azure`: Cilium's eBPF host routing would bypass the host iptables rules the agent writes. */
     networkDataplane: "azure";
     /** Always unset: its only value, `overlay`, gives pods an overlay range and ignores pod subnets. */
@@ -72,6 +92,7 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
         dnsServiceIP: text("dnsServiceIP"),
         connectedCidrs: list("connectedCidrs"),
         extraNonMasqueradeCidrs: list("extraNonMasqueradeCidrs"),
+        virtualNodeSubnetCidr: text("virtualNodeSubnetCidr"),
         nodePools,
         kubernetesVersion: text("kubernetesVersion"),
     } as AddressPlanInput;
@@ -87,10 +108,34 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
     checkPoolSettings(nodePools, problems);
     if (Array.isArray(nodePools)) nodePools.forEach((pool, index) => checkFields(pool, POOL_FIELDS, `nodePools[${index}]`, "a node pool", problems));
 
-    const outboundType = (text("outboundType") ?? defaults.outboundType) as OutboundType;
-    if (!OUTBOUND_TYPES.includes(outboundType)) {
-        problems.add("outboundType", `expected one of ${OUTBOUND_TYPES.join(", ")}, got ${describeValue(get("outboundType"))}`);
-    }
+    const bool = (key: string) => decodeBoolean(get(key), key, problems);
+    const egress = {
+        outboundType: text("outboundType") ?? defaults.outboundType,
+        egressNextHopIp: text("egressNextHopIp"),
+        natGatewayIdleTimeoutMinutes: decodeInteger(get("natGatewayIdleTimeoutMinutes"), "natGatewayIdleTimeoutMinutes", problems),
+    } as EgressSettings;
+    checkEgress(egress, plan, problems);
+
+    const cluster = {
+        privateCluster: bool("privateCluster"),
+        privateDnsZone: text("privateDnsZone"),
+        authorizedIpRanges: list("authorizedIpRanges"),
+        entraId: bool("entraId"),
+        adminGroupObjectIds: list("adminGroupObjectIds"),
+        autoUpgradeChannel: text("autoUpgradeChannel"),
+        maintenanceWindow: decodeJson(get("maintenanceWindow"), "maintenanceWindow", problems, "object"),
+        networkPolicy: text("networkPolicy"),
+        protect: bool("protect"),
+    } as ClusterSettings;
+    // Empty lists and objects are Pulumi.yaml's declared defaults: "not set".
+    if (Array.isArray(cluster.authorizedIpRanges) && cluster.authorizedIpRanges.length === 0) delete cluster.authorizedIpRanges;
+    if (Array.isArray(cluster.adminGroupObjectIds) && cluster.adminGroupObjectIds.length === 0) delete cluster.adminGroupObjectIds;
+    if (cluster.maintenanceWindow && Object.keys(cluster.maintenanceWindow).length === 0) delete cluster.maintenanceWindow;
+    checkClusterSettings(cluster, problems);
+
+    const configuredTags = decodeJson(get("tags"), "tags", problems, "object");
+    checkTags(configuredTags, problems);
+    const tags = { ...(configuredTags as Record<string, string> | undefined), stack };
 
     // Azure CNI Pod Subnet with the agent: dataplane azure, plugin mode unset. Both keys exist so that a stack copied
     // from an overlay or Cilium cluster is refused with the reason instead of silently deployed as something else.
@@ -154,7 +199,9 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
         plan: plan!,
         nodePools: nodePools as NodePoolSpec[],
         kubernetesVersion: addressPlanInput.kubernetesVersion,
-        outboundType,
+        egress,
+        cluster,
+        tags,
         networkDataplane: "azure",
         ipMasqAgent,
         clusterName,
@@ -198,6 +245,23 @@ function checkFields(value: unknown, known: Record<string, true>, key: string, w
         const near = Object.keys(known).find((k) => k.toLowerCase() === field.toLowerCase());
         problems.add(`${key}.${field}`, `is not a field of ${what}: ${near ? `did you mean ${near}?` : `use ${Object.keys(known).join(", ")}`}`);
     }
+}
+
+function decodeBoolean(raw: string | undefined, key: string, problems: ProblemList): boolean | undefined {
+    if (raw === undefined || raw === "") return undefined;
+    if (raw === "true" || raw === "false") return raw === "true";
+    problems.add(key, `expected true or false, got ${describeValue(raw)}`);
+    return undefined;
+}
+
+function decodeInteger(raw: string | undefined, key: string, problems: ProblemList): number | undefined {
+    if (raw === undefined || raw === "") return undefined;
+    const value = Number(raw);
+    if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(value)) {
+        problems.add(key, `expected a whole number, got ${describeValue(raw)}`);
+        return undefined;
+    }
+    return value;
 }
 
 function emptyToUndefined(value: string | undefined): string | undefined {

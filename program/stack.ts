@@ -8,8 +8,10 @@ import { StackSettings } from "./config";
 
 export function createStack(settings: StackSettings) {
     const { plan, location } = settings;
+    const { tags } = settings;
+    const production = settings.cluster.protect === true;
     const resourceGroupName: pulumi.Input<string> =
-        settings.resourceGroupName ?? new resources.ResourceGroup("rg", { resourceGroupName: `rg-aks-${settings.stack}`, location }).name;
+        settings.resourceGroupName ?? new resources.ResourceGroup("rg", { resourceGroupName: `rg-aks-${settings.stack}`, location, tags }, { protect: production }).name;
 
     const network = new Network("network", {
         ...settings.addressPlanInput,
@@ -17,6 +19,9 @@ export function createStack(settings: StackSettings) {
         resourceGroupName,
         location,
         vnetName: settings.vnetName,
+        ...settings.egress,
+        tags,
+        protect: production,
     });
 
     const cluster = new Cluster("cluster", {
@@ -25,8 +30,9 @@ export function createStack(settings: StackSettings) {
         network,
         clusterName: settings.clusterName,
         kubernetesVersion: settings.kubernetesVersion,
-        outboundType: settings.outboundType,
         networkDataplane: settings.networkDataplane,
+        ...settings.cluster,
+        tags,
     });
 
     new IpMasqAgent("ip-masq-agent", {

@@ -6,6 +6,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { ProblemList } from "../components/errors";
+import { describeValue } from "../components/planner/cidr";
 
 export const PROJECT = "aks-pod-subnet";
 
@@ -22,10 +24,14 @@ export function encodeConfigValue(value: unknown): string {
     return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-/** Project defaults + the given stack settings file, fully qualified ("aks-pod-subnet:nodeSubnetCidr"). */
+/**
+ * Project defaults + the given stack settings file, fully qualified ("aks-pod-subnet:nodeSubnetCidr"). Like the
+ * Pulumi CLI, it refuses keys of the project that Pulumi.yaml does not declare, and scalars of the wrong type.
+ */
 export function readConfigFile(file: string, projectDir = path.dirname(file)): RawConfig {
     const config: RawConfig = {};
-    for (const [key, declaration] of Object.entries(readProjectConfigDeclarations(projectDir))) {
+    const declarations = readProjectConfigDeclarations(projectDir);
+    for (const [key, declaration] of Object.entries(declarations)) {
         if (declaration && typeof declaration === "object" && "default" in declaration) {
             config[qualify(key)] = encodeConfigValue(declaration.default);
         }
@@ -33,6 +39,7 @@ export function readConfigFile(file: string, projectDir = path.dirname(file)): R
     const text = fs.readFileSync(file, "utf8");
     const document = parse(text) ?? {};
     const values = (document as { config?: Record<string, unknown> }).config ?? {};
+    checkAgainstDeclarations(values, declarations);
     for (const [key, value] of Object.entries(values)) {
         if (value !== null && typeof value === "object" && "secure" in (value as object)) {
             throw new Error(`${key} is encrypted; the offline plan needs plain values (secrets shape no address)`);
@@ -40,6 +47,32 @@ export function readConfigFile(file: string, projectDir = path.dirname(file)): R
         config[qualify(key)] = encodeConfigValue(value);
     }
     return config;
+}
+
+const SCALAR_TYPES: Record<string, (value: unknown) => boolean> = {
+    string: (v) => typeof v === "string",
+    integer: (v) => typeof v === "number" && Number.isInteger(v),
+    boolean: (v) => typeof v === "boolean",
+};
+
+function checkAgainstDeclarations(values: Record<string, unknown>, declarations: ReturnType<typeof readProjectConfigDeclarations>): void {
+    const problems = new ProblemList();
+    for (const [qualified, value] of Object.entries(values)) {
+        const [namespace, key] = qualified.includes(":") ? qualified.split(":", 2) : [PROJECT, qualified];
+        if (namespace !== PROJECT) continue;
+        const declaration = declarations[key];
+        if (!declaration) {
+            const near = Object.keys(declarations).find((k) => k.toLowerCase() === key.toLowerCase());
+            problems.add(key, `is not a config key of this project${near ? `: did you mean ${near}?` : "; the keys are declared in Pulumi.yaml and listed in the README"}`);
+            continue;
+        }
+        const type = declaration.type;
+        if (type && SCALAR_TYPES[type] && value !== null && typeof value !== "object" && !SCALAR_TYPES[type](value)) {
+            const hint = type === "string" && typeof value === "number" ? ` — quote it: YAML reads ${key === "kubernetesVersion" ? "1.30 as the number 1.3" : "unquoted digits as a number"}` : "";
+            problems.add(key, `is declared as ${type === "integer" ? "an integer" : `a ${type}`}, got ${describeValue(value)}${hint}`);
+        }
+    }
+    problems.throwIfAny("stack settings file");
 }
 
 /** The settings file of a stack next to Pulumi.yaml. */

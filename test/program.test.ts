@@ -193,7 +193,7 @@ function describeStack(expected: Expected, preview: boolean): void {
         });
 
         describe("cluster", () => {
-            it("uses Azure CNI Pod Subnet: plugin azure, no plugin mode, azure dataplane, planned service range, load balancer egress", () => {
+            it("uses Azure CNI Pod Subnet: plugin azure, no plugin mode, azure dataplane, planned service range, the stack's egress", () => {
                 const np = one(r, T.cluster).inputs.networkProfile;
                 assert.equal(np.networkPlugin, "azure");
                 assert.ok(!("networkPluginMode" in np), `networkPluginMode is set: ${np.networkPluginMode}`);
@@ -202,7 +202,7 @@ function describeStack(expected: Expected, preview: boolean): void {
                 assert.equal(np.serviceCidr, settings.plan.serviceCidr);
                 assert.equal(np.dnsServiceIP, expected.dnsServiceIP);
                 assert.equal(np.dnsServiceIP, settings.plan.dnsServiceIP);
-                assert.equal(np.outboundType, "loadBalancer");
+                assert.equal(np.outboundType, stack === "prod" ? "userAssignedNATGateway" : "loadBalancer");
                 assert.ok(!("networkPolicy" in np) || np.networkPolicy !== "cilium", "cilium network policy needs the cilium dataplane");
             });
 
@@ -241,8 +241,8 @@ function describeStack(expected: Expected, preview: boolean): void {
                 assert.equal(system.count, plan.count);
             });
 
-            it("fixed inline System pool: no ignoreChanges on the cluster", () => {
-                assert.deepEqual(one(r, T.cluster).ignoreChanges, []);
+            it("fixed inline System pool: the cluster ignores no pool count (prod: only the auto-upgraded version)", () => {
+                assert.deepEqual(one(r, T.cluster).ignoreChanges, stack === "prod" ? ["kubernetesVersion"] : []);
             });
 
             it("creates every User pool as its own AgentPool on the right pod subnet, in this cluster", () => {
@@ -293,7 +293,11 @@ function describeStack(expected: Expected, preview: boolean): void {
 
             it("reads the cluster-user credentials of this cluster, never the admin credentials", () => {
                 assert.deepEqual(r.invokes, [
-                    { token: "azure-native:containerservice:listManagedClusterUserCredentials", inputs: { resourceGroupName: rg, resourceName: clusterName } },
+                    {
+                        token: "azure-native:containerservice:listManagedClusterUserCredentials",
+                        // prod uses Entra ID: the exec format (kubelogin) is the only one that works without local accounts.
+                        inputs: { resourceGroupName: rg, resourceName: clusterName, ...(stack === "prod" ? { format: "exec" } : {}) },
+                    },
                 ]);
                 assert.ok(!r.invokes.some((i) => i.token.includes("listManagedClusterAdminCredentials")));
             });
@@ -424,11 +428,18 @@ function describeStack(expected: Expected, preview: boolean): void {
                 const childrenOf = (parent: string) => r.resources.filter((x) => x.parent === parent).map((x) => `${x.type}::${x.name}`);
                 const podSubnets = Object.keys(expected.podSubnets);
                 const userPools = Object.keys(expected.pools).filter((p) => expected.pools[p].mode === "User");
-                assert.deepEqual(childrenOf("network"), [`${T.vnet}::network-vnet`, `${T.subnet}::network-nodes`, ...podSubnets.map((s) => `${T.subnet}::network-${s}`)]);
+                const natGateway = stack === "prod" ? ["azure-native:network:PublicIPAddress::network-egress-ip", "azure-native:network:NatGateway::network-nat"] : [];
+                assert.deepEqual(childrenOf("network"), [
+                    `${T.vnet}::network-vnet`,
+                    ...natGateway,
+                    `${T.subnet}::network-nodes`,
+                    ...podSubnets.map((s) => `${T.subnet}::network-${s}`),
+                ]);
                 assert.deepEqual(childrenOf("cluster"), [
                     `${T.identity}::cluster-identity`,
                     ...["nodes", ...podSubnets].map((s) => `${T.role}::cluster-network-contributor-${s}`),
                     `${T.cluster}::cluster-aks`,
+                    ...(stack === "prod" ? ["azure-native:containerservice:MaintenanceConfiguration::cluster-auto-upgrade-window"] : []),
                     ...userPools.map((p) => `${T.pool}::cluster-pool-${p}`),
                     `${T.k8s}::cluster-k8s`,
                 ]);
@@ -438,7 +449,8 @@ function describeStack(expected: Expected, preview: boolean): void {
                 }
                 const rgResource = one(r, T.rg, "rg");
                 assert.equal(rgResource.parent, `${PROJECT}-${stack}`);
-                assert.deepEqual(rgResource.inputs, { resourceGroupName: rg, location: "westeurope" });
+                const tags = stack === "prod" ? { environment: "production", costCenter: "4711", stack } : { stack };
+                assert.deepEqual(rgResource.inputs, { resourceGroupName: rg, location: "westeurope", tags });
             });
 
             it("exports every documented output with its real value", () => {

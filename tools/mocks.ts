@@ -90,6 +90,12 @@ function azureState(type: string, name: string, inputs: Record<string, any>): { 
                 id: `${rg}/providers/Microsoft.Network/virtualNetworks/${inputs.virtualNetworkName}/subnets/${inputs.subnetName ?? name}`,
                 state: { name: inputs.subnetName ?? name },
             };
+        case "azure-native:network:NatGateway":
+        case "azure-native:network:PublicIPAddress":
+        case "azure-native:network:RouteTable": {
+            const kind = { NatGateway: "natGateways", PublicIPAddress: "publicIPAddresses", RouteTable: "routeTables" }[type.split(":")[2]];
+            return { id: `${rg}/providers/Microsoft.Network/${kind}/${name}`, state: { name } };
+        }
         case "azure-native:managedidentity:UserAssignedIdentity": {
             const azureName = inputs.resourceName ?? name;
             return {
@@ -103,8 +109,21 @@ function azureState(type: string, name: string, inputs: Record<string, any>): { 
         }
         case "azure-native:containerservice:ManagedCluster": {
             const azureName = inputs.resourceName ?? name;
-            return { id: `${rg}/providers/Microsoft.ContainerService/managedClusters/${azureName}`, state: { name: azureName, fqdn: `${azureName}-dns.hcp.westeurope.azmk8s.io` } };
+            const aci = inputs.addonProfiles?.aciConnectorLinux;
+            // AKS creates an identity for the ACI connector add-on and reports it on the add-on profile.
+            const addonProfiles = aci?.enabled
+                ? { ...inputs.addonProfiles, aciConnectorLinux: { ...aci, identity: { objectId: stableGuid(`aci-connector:${name}`), clientId: stableGuid(`aci-client:${name}`) } } }
+                : inputs.addonProfiles;
+            return {
+                id: `${rg}/providers/Microsoft.ContainerService/managedClusters/${azureName}`,
+                state: { name: azureName, fqdn: `${azureName}-dns.hcp.westeurope.azmk8s.io`, addonProfiles },
+            };
         }
+        case "azure-native:containerservice:MaintenanceConfiguration":
+            return {
+                id: `${rg}/providers/Microsoft.ContainerService/managedClusters/${inputs.resourceName}/maintenanceConfigurations/${inputs.configName}`,
+                state: { name: inputs.configName },
+            };
         case "azure-native:containerservice:AgentPool":
             return {
                 id: `${rg}/providers/Microsoft.ContainerService/managedClusters/${inputs.resourceName}/agentPools/${inputs.agentPoolName}`,

@@ -7,7 +7,20 @@ import { PlannedResource } from "./runProgram";
 const KEY_INPUTS: Record<string, (inputs: any) => Record<string, unknown>> = {
     "azure-native:resources:ResourceGroup": (i) => ({ name: i.resourceGroupName, location: i.location }),
     "azure-native:network:VirtualNetwork": (i) => ({ name: i.virtualNetworkName, addressPrefixes: i.addressSpace?.addressPrefixes }),
-    "azure-native:network:Subnet": (i) => ({ name: i.subnetName, addressPrefix: i.addressPrefix, delegation: i.delegations?.map((d: any) => d.serviceName) ?? "none" }),
+    "azure-native:network:Subnet": (i) => ({
+        name: i.subnetName,
+        addressPrefix: i.addressPrefix,
+        delegation: i.delegations?.map((d: any) => d.serviceName) ?? "none",
+        natGateway: i.natGateway && lastSegments(i.natGateway.id, 1),
+        routeTable: i.routeTable && lastSegments(i.routeTable.id, 1),
+    }),
+    "azure-native:network:PublicIPAddress": (i) => ({ sku: i.sku?.name, allocation: i.publicIPAllocationMethod }),
+    "azure-native:network:NatGateway": (i) => ({ idleTimeoutInMinutes: i.idleTimeoutInMinutes }),
+    "azure-native:network:RouteTable": (i) => ({ routes: i.routes?.map((r: any) => `${r.addressPrefix} → ${r.nextHopType} ${r.nextHopIpAddress ?? ""}`.trim()) }),
+    "azure-native:containerservice:MaintenanceConfiguration": (i) => {
+        const w = i.maintenanceWindow ?? {};
+        return { window: `${w.schedule?.weekly?.dayOfWeek} ${w.startTime} UTC${w.utcOffset} for ${w.durationHours} h` };
+    },
     "azure-native:managedidentity:UserAssignedIdentity": () => ({}),
     "azure-native:authorization:RoleAssignment": (i) => ({ role: "Network Contributor", scope: lastSegments(i.scope, 2) }),
     "azure-native:containerservice:ManagedCluster": (i) => ({
@@ -19,6 +32,12 @@ const KEY_INPUTS: Record<string, (inputs: any) => Record<string, unknown>> = {
         serviceCidr: i.networkProfile?.serviceCidr,
         dnsServiceIP: i.networkProfile?.dnsServiceIP,
         outboundType: i.networkProfile?.outboundType,
+        networkPolicy: i.networkProfile?.networkPolicy ?? "none",
+        privateCluster: i.apiServerAccessProfile?.enablePrivateCluster ?? false,
+        authorizedIPRanges: i.apiServerAccessProfile?.authorizedIPRanges,
+        entraId: i.aadProfile ? `managed, Azure RBAC, local accounts ${i.disableLocalAccounts ? "disabled" : "enabled"}` : undefined,
+        autoUpgradeChannel: i.autoUpgradeProfile?.upgradeChannel,
+        virtualNodes: i.addonProfiles?.aciConnectorLinux?.enabled ? `ACI connector on subnet ${i.addonProfiles.aciConnectorLinux.config?.SubnetName}` : undefined,
         systemPool: i.agentPoolProfiles?.map(poolSummary),
     }),
     "azure-native:containerservice:AgentPool": (i) => ({ pool: poolSummary(i) }),
@@ -61,7 +80,11 @@ export function renderResourceTree(resources: PlannedResource[]): string[] {
             const details = Object.entries(KEY_INPUTS[r.type]?.(r.inputs) ?? {})
                 .filter(([, v]) => v !== undefined)
                 .map(([k, v]) => `${k}=${formatValue(v)}`);
-            const extras = [...(r.dependsOn.length ? [`after=${r.dependsOn.join(",")}`] : []), ...(r.ignoreChanges.length ? [`ignoreChanges=${r.ignoreChanges.join(",")}`] : [])];
+            const extras = [
+                ...(r.dependsOn.length ? [`after=${r.dependsOn.join(",")}`] : []),
+                ...(r.ignoreChanges.length ? [`ignoreChanges=${r.ignoreChanges.join(",")}`] : []),
+                ...(r.protect ? ["protect=true"] : []),
+            ];
             lines.push(`${indent}${last ? "└─ " : "├─ "}${r.type}  ${r.name}`);
             for (const detail of [...details, ...extras]) lines.push(`${indent}${last ? "   " : "│  "}   ${detail}`);
             walk(r.name, indent + (last ? "   " : "│  "));

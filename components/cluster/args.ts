@@ -3,8 +3,7 @@ import { ProblemList } from "../errors";
 import { describeValue } from "../planner/cidr";
 import { NodePoolAddressSpec } from "../planner/types";
 
-export const OUTBOUND_TYPES = ["loadBalancer"] as const;
-export type OutboundType = (typeof OUTBOUND_TYPES)[number];
+export { OUTBOUND_TYPES, OutboundType } from "../network/egress";
 
 export const OS_SKUS = ["AzureLinux", "Ubuntu"] as const;
 export type OsSku = (typeof OS_SKUS)[number];

@@ -15,8 +15,9 @@ import { ClusterNetwork } from "../network/network";
 import { validateFor } from "../validation";
 import { NodePoolSpec, OUTBOUND_TYPES, OutboundType } from "./args";
 import { agentPoolProfile } from "./pools";
+import { checkClusterSettings, ClusterSettings } from "./settings";
 
-export interface ClusterArgs {
+export interface ClusterArgs extends ClusterSettings {
     /** Resource group of the cluster and its identity. */
     resourceGroupName: pulumi.Input<string>;
     /** Azure region. Default: the resource group's / provider's location. */
@@ -27,7 +28,7 @@ export interface ClusterArgs {
     clusterName?: string;
     /** Kubernetes version, e.g. `1.33`. Default: AKS's default version at creation. */
     kubernetesVersion?: string;
-    /** How nodes reach the internet. Default: `loadBalancer`. */
+    /** How nodes reach the internet. Default: the network's `outboundType`, else `loadBalancer`. */
     outboundType?: OutboundType;
     /** Network dataplane. Only `azure` (the default): Cilium's eBPF host routing bypasses the host iptables rules ip-masq-agent-v2 writes. */
     networkDataplane?: "azure";
@@ -41,6 +42,10 @@ export const NETWORK_CONTRIBUTOR_ROLE = "4d97b98b-1d4f-4787-a291-c67834d212e7";
 export class Cluster extends pulumi.ComponentResource {
     public readonly identity: managedidentity.UserAssignedIdentity;
     public readonly subnetRoleAssignments: authorization.RoleAssignment[];
+    /** With virtual nodes: Network Contributor for the ACI connector's own identity on the virtual nodes' subnet. */
+    public readonly virtualNodeRoleAssignment?: authorization.RoleAssignment;
+    /** With a maintenance window: when AKS may run automatic upgrades. */
+    public readonly maintenanceConfiguration?: containerservice.MaintenanceConfiguration;
     public readonly managedCluster: containerservice.ManagedCluster;
     /** User pools (and any System pool after the first), by pool name. */
     public readonly agentPools: Record<string, containerservice.AgentPool>;
@@ -62,7 +67,11 @@ export class Cluster extends pulumi.ComponentResource {
         this.identity = new managedidentity.UserAssignedIdentity(`${name}-identity`, { resourceGroupName, location, tags }, { parent: this });
 
         // Before the cluster exists: AKS checks the identity's rights on the subnets when it creates the cluster.
-        const subnetIds: [string, pulumi.Input<string>][] = [["nodes", network.nodeSubnetId], ...Object.entries(network.podSubnetIds)];
+        const subnetIds: [string, pulumi.Input<string>][] = [
+            ["nodes", network.nodeSubnetId],
+            ...Object.entries(network.podSubnetIds),
+            ...(network.virtualNodeSubnetId ? [["virtual-nodes", network.virtualNodeSubnetId] as [string, pulumi.Input<string>]] : []),
+        ];
         this.subnetRoleAssignments = subnetIds.map(
             ([subnetName, subnetId]) =>
                 new authorization.RoleAssignment(
@@ -78,6 +87,13 @@ export class Cluster extends pulumi.ComponentResource {
         );
 
         const [systemPool, ...otherPools] = [...plan.pools].sort((a, b) => Number(b.mode === "System") - Number(a.mode === "System"));
+        const autoUpgrades = (args.autoUpgradeChannel ?? "none") !== "none";
+        const ignoreChanges = [
+            // The autoscaler owns `count` of an autoscaled pool; without this every run would show a diff.
+            ...(systemPool.autoscaling ? ["agentPoolProfiles[0].count"] : []),
+            // With an auto-upgrade channel AKS moves the version; the config states the floor, not the truth.
+            ...(autoUpgrades ? ["kubernetesVersion"] : []),
+        ];
         this.managedCluster = new containerservice.ManagedCluster(
             `${name}-aks`,
             {
@@ -88,6 +104,11 @@ export class Cluster extends pulumi.ComponentResource {
                 kubernetesVersion: args.kubernetesVersion,
                 identity: { type: "UserAssigned", userAssignedIdentities: [this.identity.id] },
                 enableRBAC: true,
+                ...accessProfiles(args),
+                autoUpgradeProfile: { upgradeChannel: args.autoUpgradeChannel ?? "none" },
+                addonProfiles: network.virtualNodeSubnetName
+                    ? { aciConnectorLinux: { enabled: true, config: { SubnetName: network.virtualNodeSubnetName } } }
+                    : undefined,
                 agentPoolProfiles: [{ name: systemPool.name, ...agentPoolProfile(systemPool, specOf(systemPool.name), subnetsOf(systemPool.podSubnetName)) }],
                 networkProfile: {
                     // Azure CNI Pod Subnet: plugin azure, networkPluginMode unset (its only value is overlay).
@@ -95,7 +116,8 @@ export class Cluster extends pulumi.ComponentResource {
                     // The agent needs host iptables; Cilium's eBPF host routing would bypass them.
                     networkDataplane: args.networkDataplane ?? "azure",
                     loadBalancerSku: "standard",
-                    outboundType: args.outboundType ?? defaults.outboundType,
+                    outboundType: args.outboundType ?? network.outboundType ?? defaults.outboundType,
+                    networkPolicy: args.networkPolicy && args.networkPolicy !== "none" ? args.networkPolicy : undefined,
                     // Explicit, or azure-native would fill in 10.0.0.0/16 and 10.0.0.10.
                     serviceCidr: plan.serviceCidr,
                     dnsServiceIP: plan.dnsServiceIP,
@@ -105,10 +127,44 @@ export class Cluster extends pulumi.ComponentResource {
             {
                 parent: this,
                 dependsOn: this.subnetRoleAssignments,
-                // The autoscaler owns `count` of an autoscaled pool; without this every run would show a diff.
-                ignoreChanges: systemPool.autoscaling ? ["agentPoolProfiles[0].count"] : [],
+                ignoreChanges,
+                protect: args.protect,
             },
         );
+
+        if (network.virtualNodeSubnetId) {
+            // The ACI connector runs with an identity AKS creates; it must be able to join the virtual nodes' subnet.
+            this.virtualNodeRoleAssignment = new authorization.RoleAssignment(
+                `${name}-network-contributor-aci-connector`,
+                {
+                    principalId: this.managedCluster.addonProfiles.apply((p) => p?.aciConnectorLinux?.identity?.objectId ?? ""),
+                    principalType: "ServicePrincipal",
+                    scope: network.virtualNodeSubnetId,
+                    roleDefinitionId: pulumi.output(network.virtualNodeSubnetId).apply(roleDefinitionIdIn),
+                },
+                { parent: this },
+            );
+        }
+
+        if (args.maintenanceWindow) {
+            const window = args.maintenanceWindow;
+            this.maintenanceConfiguration = new containerservice.MaintenanceConfiguration(
+                `${name}-auto-upgrade-window`,
+                {
+                    resourceGroupName,
+                    resourceName: this.managedCluster.name,
+                    // The name AKS reads the auto-upgrade schedule from.
+                    configName: "aksManagedAutoUpgradeSchedule",
+                    maintenanceWindow: {
+                        schedule: { weekly: { dayOfWeek: window.dayOfWeek, intervalWeeks: 1 } },
+                        startTime: window.startTime,
+                        durationHours: window.durationHours,
+                        utcOffset: window.utcOffset ?? "+00:00",
+                    },
+                },
+                { parent: this },
+            );
+        }
 
         this.agentPools = {};
         for (const pool of otherPools) {
@@ -119,6 +175,7 @@ export class Cluster extends pulumi.ComponentResource {
                     resourceName: this.managedCluster.name,
                     agentPoolName: pool.name,
                     ...agentPoolProfile(pool, specOf(pool.name), subnetsOf(pool.podSubnetName)),
+                    tags,
                 },
                 { parent: this, ignoreChanges: pool.autoscaling ? ["count"] : [] },
             );
@@ -126,7 +183,11 @@ export class Cluster extends pulumi.ComponentResource {
 
         this.clusterName = this.managedCluster.name;
         this.clusterId = this.managedCluster.id;
-        const credentials = containerservice.listManagedClusterUserCredentialsOutput({ resourceGroupName, resourceName: this.managedCluster.name }, { parent: this });
+        // With Entra ID and local accounts disabled, only the exec format works: it runs kubelogin for a token.
+        const credentials = containerservice.listManagedClusterUserCredentialsOutput(
+            { resourceGroupName, resourceName: this.managedCluster.name, format: args.entraId ? "exec" : undefined },
+            { parent: this },
+        );
         this.kubeconfig = pulumi.secret(credentials.apply((c) => Buffer.from(c.kubeconfigs![0].value, "base64").toString("utf8")));
         this.provider = new KubernetesProvider(
             `${name}-k8s`,
@@ -149,8 +210,26 @@ export function roleDefinitionIdIn(scope: string): string {
 const CLUSTER_NAME = /^[a-zA-Z0-9]([-a-zA-Z0-9_]{0,61}[a-zA-Z0-9])?$/;
 const KUBERNETES_VERSION = /^\d+\.\d+(\.\d+)?$/;
 
+/** API server access and identity: private API server or authorized ranges; Entra ID with local accounts off. */
+function accessProfiles(args: ClusterSettings) {
+    return {
+        apiServerAccessProfile: args.privateCluster
+            ? { enablePrivateCluster: true, privateDNSZone: args.privateDnsZone ?? "system" }
+            : args.authorizedIpRanges?.length
+              ? { authorizedIPRanges: args.authorizedIpRanges }
+              : undefined,
+        ...(args.entraId
+            ? {
+                  aadProfile: { managed: true, enableAzureRBAC: true, adminGroupObjectIDs: args.adminGroupObjectIds },
+                  disableLocalAccounts: true,
+              }
+            : {}),
+    };
+}
+
 export function checkClusterArgs(args: ClusterArgs): void {
     const problems = new ProblemList();
+    checkClusterSettings(args, problems);
     const { plan, nodePools, podSubnetIds } = args.network;
     const planned = new Set(plan.pools.map((p) => p.name));
     for (const spec of nodePools) {

@@ -7,8 +7,9 @@ import { checkPoolSettings, NodePoolSpec } from "../cluster/args";
 import { ProblemList, ConfigurationError } from "../errors";
 import { AddressPlan, AddressPlanInput, planAddresses } from "../planner";
 import { validateFor } from "../validation";
+import { checkEgress, EgressSettings, OutboundType } from "./egress";
 
-export interface NetworkArgs extends AddressPlanInput {
+export interface NetworkArgs extends AddressPlanInput, EgressSettings {
     /** Resource group of the VNet. */
     resourceGroupName: pulumi.Input<string>;
     /** Azure region. Default: the resource group's / provider's location. */
@@ -17,8 +18,10 @@ export interface NetworkArgs extends AddressPlanInput {
     vnetName?: string;
     /** The node pools, address-shaping and VM fields alike; the plan sizes the subnets for them. */
     nodePools: NodePoolSpec[];
-    /** Tags on the VNet. Default: none. */
+    /** Tags on every Azure resource of the network. Default: none. */
     tags?: Record<string, string>;
+    /** Protect the VNet from deletion (`pulumi destroy` refuses until unprotected). Default: false. */
+    protect?: boolean;
 }
 
 /** What a Cluster needs from a network: the plan, the pools and the subnet IDs. The Network component is one. */
@@ -28,10 +31,17 @@ export interface ClusterNetwork {
     readonly nodeSubnetId: pulumi.Input<string>;
     /** Pod subnet ID by subnet name (`plan.podSubnets[i].name`). */
     readonly podSubnetIds: Record<string, pulumi.Input<string>>;
+    /** The virtual nodes' subnet, when the plan has one. */
+    readonly virtualNodeSubnetName?: string;
+    readonly virtualNodeSubnetId?: pulumi.Input<string>;
+    /** How the nodes reach the internet (the network provides the NAT gateway or route table it needs). */
+    readonly outboundType?: OutboundType;
 }
 
 // Pod subnets declare the delegation AKS adds anyway, or every later `pulumi up` would try to remove it.
 const AKS_DELEGATION = { name: "aks-pod-subnet", serviceName: "Microsoft.ContainerService/managedClusters" };
+// Virtual nodes run in Azure Container Instances, which needs its subnet delegated to container groups.
+const ACI_DELEGATION = { name: "aci-virtual-nodes", serviceName: "Microsoft.ContainerInstance/containerGroups" };
 
 export class Network extends pulumi.ComponentResource implements ClusterNetwork {
     public readonly plan: AddressPlan;
@@ -42,11 +52,22 @@ export class Network extends pulumi.ComponentResource implements ClusterNetwork 
     public readonly nodeSubnetId: pulumi.Output<string>;
     public readonly podSubnets: Record<string, network.Subnet>;
     public readonly podSubnetIds: Record<string, pulumi.Output<string>>;
+    public readonly virtualNodeSubnet?: network.Subnet;
+    public readonly virtualNodeSubnetName?: string;
+    public readonly virtualNodeSubnetId?: pulumi.Output<string>;
+    public readonly outboundType: OutboundType;
+    /** With `userAssignedNATGateway`: the NAT gateway and its public IP. */
+    public readonly natGateway?: network.NatGateway;
+    public readonly egressPublicIp?: network.PublicIPAddress;
+    /** With `userDefinedRouting`: the route table sending 0.0.0.0/0 to the appliance. */
+    public readonly routeTable?: network.RouteTable;
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aks-pod-subnet:index:Network", name, {}, opts);
         this.plan = validateFor(this, () => checkNetworkArgs(args));
         this.nodePools = args.nodePools;
+        this.outboundType = args.outboundType ?? "loadBalancer";
+        const { resourceGroupName, location, tags } = args;
 
         this.vnet = new network.VirtualNetwork(
             `${name}-vnet`,
@@ -58,28 +79,73 @@ export class Network extends pulumi.ComponentResource implements ClusterNetwork 
                 tags: args.tags,
                 // No inline `subnets`: the standalone Subnet resources below own them.
             },
-            { parent: this },
+            { parent: this, protect: args.protect },
         );
 
-        // Subnets of one VNet are created one after another: Azure rejects concurrent subnet writes on a VNet.
-        const subnet = (role: string, subnetName: string, cidr: string, delegated: boolean, after?: network.Subnet) =>
-            new network.Subnet(
-                `${name}-${role}`,
+        // Egress: the NAT gateway or route table goes on every subnet whose traffic leaves the VNet (the node
+        // subnet carries the node-IP traffic the agent produces; the pod subnets get it too, harmlessly, so that
+        // egress does not depend on which subnet Azure evaluates for a multi-subnet NIC).
+        if (this.outboundType === "userAssignedNATGateway") {
+            this.egressPublicIp = new network.PublicIPAddress(
+                `${name}-egress-ip`,
+                { resourceGroupName, location, sku: { name: "Standard" }, publicIPAllocationMethod: "Static", tags },
+                { parent: this },
+            );
+            this.natGateway = new network.NatGateway(
+                `${name}-nat`,
                 {
-                    resourceGroupName: args.resourceGroupName,
+                    resourceGroupName,
+                    location,
+                    sku: { name: "Standard" },
+                    publicIpAddresses: [{ id: this.egressPublicIp.id }],
+                    idleTimeoutInMinutes: args.natGatewayIdleTimeoutMinutes ?? 4,
+                    tags,
+                },
+                { parent: this },
+            );
+        } else if (this.outboundType === "userDefinedRouting") {
+            this.routeTable = new network.RouteTable(
+                `${name}-routes`,
+                {
+                    resourceGroupName,
+                    location,
+                    routes: [{ name: "default-via-appliance", addressPrefix: "0.0.0.0/0", nextHopType: "VirtualAppliance", nextHopIpAddress: args.egressNextHopIp }],
+                    tags,
+                },
+                { parent: this },
+            );
+        }
+        const egress = {
+            natGateway: this.natGateway ? { id: this.natGateway.id } : undefined,
+            routeTable: this.routeTable ? { id: this.routeTable.id } : undefined,
+        };
+
+        // Subnets of one VNet are created one after another: Azure rejects concurrent subnet writes on a VNet.
+        let previous: network.Subnet | undefined;
+        const subnet = (subnetName: string, cidr: string, delegation: typeof AKS_DELEGATION | undefined, withEgress: boolean) =>
+            (previous = new network.Subnet(
+                `${name}-${subnetName}`,
+                {
+                    resourceGroupName,
                     virtualNetworkName: this.vnet.name,
                     subnetName,
                     addressPrefix: cidr,
-                    delegations: delegated ? [AKS_DELEGATION] : undefined,
+                    delegations: delegation ? [delegation] : undefined,
+                    ...(withEgress ? egress : {}),
                 },
-                { parent: this, dependsOn: after ? [after] : [] },
-            );
+                { parent: this, dependsOn: previous ? [previous] : [] },
+            ));
 
-        this.nodeSubnet = subnet("nodes", this.plan.nodeSubnet.name, this.plan.nodeSubnet.cidr, false);
+        this.nodeSubnet = subnet(this.plan.nodeSubnet.name, this.plan.nodeSubnet.cidr, undefined, true);
         this.podSubnets = {};
-        let previous = this.nodeSubnet;
         for (const pods of this.plan.podSubnets) {
-            previous = this.podSubnets[pods.name] = subnet(pods.name, pods.name, pods.cidr, true, previous);
+            this.podSubnets[pods.name] = subnet(pods.name, pods.cidr, AKS_DELEGATION, true);
+        }
+        const virtualNodes = this.plan.virtualNodeSubnet;
+        if (virtualNodes) {
+            this.virtualNodeSubnet = subnet(virtualNodes.name, virtualNodes.cidr, ACI_DELEGATION, false);
+            this.virtualNodeSubnetName = virtualNodes.name;
+            this.virtualNodeSubnetId = this.virtualNodeSubnet.id;
         }
 
         this.vnetId = this.vnet.id;
@@ -100,6 +166,7 @@ export function checkNetworkArgs(args: NetworkArgs): AddressPlan {
         error.problems.forEach((p) => problems.add(p.key, p.message));
     }
     checkPoolSettings(args.nodePools, problems);
+    checkEgress(args, plan, problems);
     if (args.vnetName !== undefined && !/^[a-zA-Z0-9][-\w.]{0,61}[\w]$/.test(args.vnetName)) {
         problems.add("vnetName", `"${args.vnetName}" is not a valid VNet name: 2–63 letters, digits, '-', '_' or '.', ending in a letter, digit or '_'`);
     }

@@ -1,0 +1,147 @@
+/**
+ * Cluster settings a platform team expects from an AKS module: access (private API server, Entra ID, authorized
+ * ranges), upgrades (auto-upgrade channel and its maintenance window), network policy, tags and protection.
+ * Plain values, checked here once for the component and the stack program alike.
+ */
+import { ProblemList } from "../errors";
+import { describeValue, parseCidr } from "../planner/cidr";
+
+export const UPGRADE_CHANNELS = ["none", "patch", "stable", "rapid", "node-image"] as const;
+export type UpgradeChannel = (typeof UPGRADE_CHANNELS)[number];
+export const NETWORK_POLICIES = ["none", "azure", "calico"] as const;
+export type NetworkPolicy = (typeof NETWORK_POLICIES)[number];
+const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] as const;
+
+/** A weekly window in which AKS may apply automatic upgrades. */
+export interface MaintenanceWindow {
+    /** e.g. `Sunday`. */
+    dayOfWeek: (typeof DAYS)[number];
+    /** Local start time `HH:MM`. */
+    startTime: string;
+    /** 4–24 hours. */
+    durationHours: number;
+    /** Offset of `startTime` from UTC, `+HH:MM` / `-HH:MM`. Default: `+00:00`. */
+    utcOffset?: string;
+}
+
+export interface ClusterSettings {
+    /** Private API server (reachable only from the VNet and networks connected to it). Default: false. */
+    privateCluster?: boolean;
+    /** With a private cluster: `system` (AKS creates the zone), `none`, or the resource ID of your private DNS zone. Default: `system`. */
+    privateDnsZone?: string;
+    /** Public API server only: the CIDRs allowed to reach it. Default: none (open). */
+    authorizedIpRanges?: string[];
+    /** Microsoft Entra ID with Azure RBAC, and local accounts disabled (the kubeconfig then needs kubelogin). Default: false. */
+    entraId?: boolean;
+    /** With Entra ID: object IDs of the groups that become cluster admins. Default: none. */
+    adminGroupObjectIds?: string[];
+    /** AKS auto-upgrade channel. With any channel but `none`, AKS moves `kubernetesVersion` and Pulumi ignores it. Default: `none`. */
+    autoUpgradeChannel?: UpgradeChannel;
+    /** When auto-upgrades may run. Default: any time. */
+    maintenanceWindow?: MaintenanceWindow;
+    /** Kubernetes NetworkPolicy engine: `none`, `azure` or `calico` (Cilium cannot run with the agent). Default: `none`. */
+    networkPolicy?: NetworkPolicy;
+    /** Refuse to delete the cluster (`protect`), for production stacks. Default: false. */
+    protect?: boolean;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const PRIVATE_DNS_ZONE_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[-\w.()]+\/providers\/Microsoft\.Network\/privateDnsZones\/([a-z0-9-]+\.)*privatelink\.[a-z0-9]+\.azmk8s\.io$/i;
+const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+const UTC_OFFSET = /^[+-](0\d|1[0-4]):(00|30|45)$/;
+
+export function checkClusterSettings(s: ClusterSettings, problems: ProblemList): void {
+    for (const key of ["privateCluster", "entraId", "protect"] as const) {
+        if (s[key] !== undefined && typeof s[key] !== "boolean") problems.add(key, `expected true or false, got ${describeValue(s[key])}`);
+    }
+
+    if (s.privateDnsZone !== undefined) {
+        if (s.privateCluster !== true) {
+            problems.add("privateDnsZone", "is only used with privateCluster: true: remove it or make the cluster private");
+        } else if (!["system", "none"].includes(s.privateDnsZone) && !PRIVATE_DNS_ZONE_ID.test(s.privateDnsZone)) {
+            problems.add(
+                "privateDnsZone",
+                `expected "system", "none" or the resource ID of a private DNS zone named privatelink.<region>.azmk8s.io (or <sub>.privatelink.<region>.azmk8s.io), got ${describeValue(s.privateDnsZone)}`,
+            );
+        }
+    }
+
+    const ranges = s.authorizedIpRanges;
+    if (ranges !== undefined) {
+        if (!Array.isArray(ranges)) {
+            problems.add("authorizedIpRanges", `expected a list of CIDRs such as ["203.0.113.0/24"], got ${describeValue(ranges)}`);
+        } else if (s.privateCluster === true && ranges.length > 0) {
+            problems.add("authorizedIpRanges", "apply to a public API server only; a private cluster is reached through the VNet: remove them or set privateCluster: false");
+        } else {
+            ranges.forEach((range, i) => {
+                const parsed = parseCidr(range);
+                if (!parsed.ok) problems.add(`authorizedIpRanges[${i}]`, parsed.reason);
+            });
+            if (ranges.length > 200) problems.add("authorizedIpRanges", `holds ${ranges.length} ranges; AKS takes at most 200`);
+        }
+    }
+
+    const groups = s.adminGroupObjectIds;
+    if (groups !== undefined) {
+        if (!Array.isArray(groups) || groups.some((g) => typeof g !== "string" || !GUID.test(g))) {
+            problems.add("adminGroupObjectIds", `expected a list of Entra group object IDs (GUIDs), got ${describeValue(groups)}`);
+        } else if (groups.length > 0 && s.entraId !== true) {
+            problems.add("adminGroupObjectIds", "are only used with entraId: true: enable Entra ID or remove them");
+        }
+    }
+
+    const channel = s.autoUpgradeChannel;
+    if (channel !== undefined && !UPGRADE_CHANNELS.includes(channel)) {
+        problems.add("autoUpgradeChannel", `expected one of ${UPGRADE_CHANNELS.join(", ")}, got ${describeValue(channel)}`);
+    }
+    checkMaintenanceWindow(s.maintenanceWindow, channel, problems);
+
+    const policy = s.networkPolicy;
+    if (policy !== undefined && !NETWORK_POLICIES.includes(policy)) {
+        problems.add(
+            "networkPolicy",
+            (policy as string) === "cilium"
+                ? `"cilium" needs the Cilium dataplane, whose eBPF host routing bypasses the iptables rules of ip-masq-agent-v2: use "azure" or "calico"`
+                : `expected one of ${NETWORK_POLICIES.join(", ")}, got ${describeValue(policy)}`,
+        );
+    }
+}
+
+function checkMaintenanceWindow(window: MaintenanceWindow | undefined, channel: UpgradeChannel | undefined, problems: ProblemList): void {
+    if (window === undefined) return;
+    const key = "maintenanceWindow";
+    if (typeof window !== "object" || window === null || Array.isArray(window)) {
+        problems.add(key, `expected an object such as { dayOfWeek: "Sunday", startTime: "02:00", durationHours: 4 }, got ${describeValue(window)}`);
+        return;
+    }
+    if (channel === undefined || channel === "none") {
+        problems.add(key, `only schedules automatic upgrades, and autoUpgradeChannel is ${channel ?? "none"}: pick a channel (e.g. "patch") or remove the window`);
+    }
+    if (!DAYS.includes(window.dayOfWeek)) problems.add(`${key}.dayOfWeek`, `expected one of ${DAYS.join(", ")}, got ${describeValue(window.dayOfWeek)}`);
+    if (typeof window.startTime !== "string" || !TIME.test(window.startTime)) problems.add(`${key}.startTime`, `expected a time "HH:MM" such as "02:00", got ${describeValue(window.startTime)}`);
+    const hours = window.durationHours;
+    if (typeof hours !== "number" || !Number.isInteger(hours) || hours < 4 || hours > 24) {
+        problems.add(`${key}.durationHours`, `expected whole hours from 4 to 24 (AKS's minimum window is 4 hours), got ${describeValue(hours)}`);
+    }
+    if (window.utcOffset !== undefined && (typeof window.utcOffset !== "string" || !UTC_OFFSET.test(window.utcOffset))) {
+        problems.add(`${key}.utcOffset`, `expected an offset such as "+01:00" or "-05:00", got ${describeValue(window.utcOffset)}`);
+    }
+}
+
+/** Tags for every Azure resource: the configured ones plus the stack name. */
+export function checkTags(tags: unknown, problems: ProblemList): void {
+    if (tags === undefined) return;
+    if (typeof tags !== "object" || tags === null || Array.isArray(tags)) {
+        problems.add("tags", `expected a map such as { costCenter: "1234" }, got ${describeValue(tags)}`);
+        return;
+    }
+    for (const [name, value] of Object.entries(tags)) {
+        // Azure: names up to 512 characters without < > % & \ ? /; values up to 256 characters.
+        if (name.length === 0 || name.length > 512 || /[<>%&\\?/]/.test(name)) {
+            problems.add(`tags.${name}`, "is not a valid Azure tag name: 1–512 characters, none of < > % & \\ ? /");
+        } else if (typeof value !== "string" || value.length > 256) {
+            problems.add(`tags.${name}`, `expected a string of at most 256 characters, got ${describeValue(value)}`);
+        }
+    }
+    if (Object.keys(tags).length > 49) problems.add("tags", `holds ${Object.keys(tags).length} tags; Azure allows 50 per resource and the stack adds one`);
+}

@@ -1,0 +1,63 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { defaults } from "../components/defaults";
+import { CONFIG_KEYS } from "../program/config";
+import { readProjectConfigDeclarations } from "../program/stackFile";
+
+const ROOT = path.join(__dirname, "..");
+const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+const declared = readProjectConfigDeclarations(ROOT);
+
+/** The README section that documents config keys. */
+function configReference(): string {
+    const start = readme.indexOf("## Configuration reference");
+    assert.ok(start >= 0, "README has a Configuration reference section");
+    const end = readme.indexOf("\n## ", start + 1);
+    return readme.slice(start, end < 0 ? undefined : end);
+}
+
+describe("docs stay true", () => {
+    it("the README's config reference names every key declared in Pulumi.yaml", () => {
+        const reference = configReference();
+        const missing = Object.keys(declared).filter((key) => !reference.includes(`\`${key}\``));
+        assert.deepEqual(missing, []);
+    });
+
+    it("Pulumi.yaml declares exactly the keys the program reads", () => {
+        assert.deepEqual(Object.keys(declared).sort(), [...CONFIG_KEYS].sort());
+    });
+
+    it("every declared key has a description, and optional keys a default", () => {
+        for (const [key, declaration] of Object.entries(declared)) {
+            assert.ok(declaration.description && declaration.description.length > 20, `${key} has a description`);
+        }
+        const required = Object.entries(declared).filter(([, d]) => !("default" in d)).map(([k]) => k).sort();
+        assert.deepEqual(required, ["nodePools", "nodeSubnetCidr", "podSubnetCidr", "serviceCidr"]);
+    });
+
+    it("Pulumi.yaml's defaults agree with components/defaults.ts", () => {
+        assert.equal(declared.outboundType.default, defaults.outboundType);
+        assert.deepEqual(declared.ipMasqAgent.default, {});
+        assert.ok(readme.includes(defaults.ipMasqAgent.image) && readme.includes(defaults.ipMasqAgent.chain), "README names the agent defaults");
+    });
+
+    it("every npm command the README shows exists", () => {
+        const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts;
+        const used = [...readme.matchAll(/npm run ([a-z:-]+)/g)].map((m) => m[1]);
+        assert.ok(used.includes("plan") && used.includes("bench"), "README shows plan and bench");
+        assert.deepEqual(used.filter((name) => !(name in scripts)), []);
+        assert.ok(readme.includes("npm ci") && readme.includes("npm test"));
+    });
+
+    it("the docs the README links to exist", () => {
+        const links = [...readme.matchAll(/\]\(((?:docs\/|CHANGELOG)[^)#]+)\)/g)].map((m) => m[1]);
+        assert.ok(links.length >= 3, `README links docs: ${links}`);
+        for (const link of links) assert.ok(fs.existsSync(path.join(ROOT, link)), `${link} exists`);
+    });
+
+    it("the changelog has an entry for the package version", () => {
+        const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+        assert.match(fs.readFileSync(path.join(ROOT, "CHANGELOG.md"), "utf8"), new RegExp(`## \\[${version.replace(/\./g, "\\.")}\\]`));
+    });
+});
