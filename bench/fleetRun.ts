@@ -2,7 +2,7 @@
 import * as path from "path";
 import { runProgram } from "../tools/runProgram";
 
-runProgram({ stack: "fleet", config: {}, program: path.join(__dirname, "fleet") }).then(
+runProgram({ stack: "fleet", config: {}, program: path.join(__dirname, "fleet"), stackTraces: false }).then(
     (run) => console.log(`${run.resources.length} resources`),
     (error) => {
         console.error(error);

@@ -27,11 +27,14 @@ function jsFiles(entry: string): string[] {
     return fs.readdirSync(entry, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith(".js")).map((e) => path.join(e.parentPath ?? e.path, e.name));
 }
 
+/** The Node flags `npm run plan` uses (a larger young generation: the SDK allocates many short-lived objects). */
+const NODE_FLAGS = ["--max-semi-space-size=64"];
+
 function time(label: string, args: string[], env: Record<string, string> = {}): number {
     const samples: number[] = [];
     for (let i = 0; i < RUNS; i++) {
         const start = process.hrtime.bigint();
-        const result = spawnSync(process.execPath, args, { cwd: path.join(DIST, ".."), env: { ...process.env, ...env }, encoding: "utf8" });
+        const result = spawnSync(process.execPath, [...NODE_FLAGS, ...args], { cwd: path.join(DIST, ".."), env: { ...process.env, ...env }, encoding: "utf8" });
         const ms = Number(process.hrtime.bigint() - start) / 1e6;
         if (result.status !== 0) throw new Error(`${label} failed (${result.status}):\n${result.stderr}`);
         samples.push(ms);
@@ -43,7 +46,7 @@ function time(label: string, args: string[], env: Record<string, string> = {}): 
 }
 
 const modules = sdkModules();
-console.log(`Node ${process.version}; floor loads ${modules.length} SDK modules: ${modules.join(", ")}\n`);
+console.log(`Node ${process.version} ${NODE_FLAGS.join(" ")}; floor loads ${modules.length} SDK modules: ${modules.join(", ")}\n`);
 const floor = time("floor", ["-e", modules.map((m) => `require(${JSON.stringify(m)});`).join("")]);
 const plan = time("plan", [path.join(DIST, "tools", "plan.js"), "--stack", "dev"]);
 const fleet1 = time("fleet-1", [path.join(DIST, "bench", "fleetRun.js")], { FLEET_SIZE: "1" });

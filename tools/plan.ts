@@ -84,7 +84,7 @@ export async function main(argv: string[]): Promise<number> {
 
     let run;
     try {
-        run = await runProgram({ stack, config: readConfigFile(file, PROJECT_DIR) });
+        run = await runProgram({ stack, config: readConfigFile(file, PROJECT_DIR), stackTraces: false });
     } catch (error) {
         // Configuration problems arrive as one message listing each problem with its key; print it, no stack trace.
         process.stderr.write(`${(error as Error).message}\n`);

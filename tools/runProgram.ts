@@ -36,10 +36,18 @@ interface Options {
     program?: string;
     /** The mocks to record into; pass your own to see what was registered even when the run rejects. */
     mocks?: AzureMocks;
+    /**
+     * Capture JavaScript stack traces while the program runs (default true). The Pulumi SDK records one for every
+     * promise it creates, for its leak report; the offline plan and the benchmark turn that off, which saves about
+     * a third of the time per resource. Source positions of resources are captured either way.
+     */
+    stackTraces?: boolean;
 }
 
 /** Runs the program once; rejects with the program's own error (a RunError for configuration problems). */
-export async function runProgram({ stack, config, preview = false, program = PROGRAM, mocks = new AzureMocks() }: Options): Promise<ProgramRun> {
+export async function runProgram({ stack, config, preview = false, program = PROGRAM, mocks = new AzureMocks(), stackTraces = true }: Options): Promise<ProgramRun> {
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (!stackTraces) Error.stackTraceLimit = 0;
     await pulumi.runtime.setMocks(mocks, PROJECT, stack, preview);
     pulumi.runtime.setAllConfig(config);
 
@@ -72,6 +80,7 @@ export async function runProgram({ stack, config, preview = false, program = PRO
             })) ?? {};
     } finally {
         await pulumi.runtime.disconnect();
+        Error.stackTraceLimit = stackTraceLimit;
     }
 
     const resources = mocks.resources
