@@ -12,7 +12,8 @@ import {
     NodePoolSpec,
     planAddresses,
 } from "../components";
-import { AzureMocks, MOCK_SUBSCRIPTION, mockKubeconfig, RecordedResource } from "../tools/mocks";
+import { AzureMocks, MOCK_SUBSCRIPTION, mockKubeconfig } from "../tools/mocks";
+import { PlannedResource, runProgram } from "../tools/runProgram";
 
 /*
  * The components used directly, the way a platform team composes them in its own program (not through index.ts),
@@ -23,55 +24,27 @@ const PROJECT = "platform";
 const STACK = "components";
 const STACK_NAME = `${PROJECT}-${STACK}`;
 
-interface Recorded extends RecordedResource {
-    order: number;
-    parent: string;
-    dependsOn: string[];
-    ignoreChanges: string[];
-}
-
 interface Mocked<T> {
-    resources: Recorded[];
+    resources: PlannedResource[];
     invokes: AzureMocks["invokes"];
     /** What `program` returned, every Output in it resolved while the runtime was up. */
     value: T;
 }
 
-/**
- * Runs `program` as a Pulumi stack under the mocks and records every resource with its parent and options.
- * `program` may return Outputs; they are awaited inside the stack.
- */
+/** Runs `program` as a Pulumi stack under the mocks (see tools/runProgram.ts); it may await Outputs inside. */
 async function runMocked<T>(program: () => T | Promise<T>, preview = false): Promise<Mocked<Awaited<T>>> {
-    const mocks = new AzureMocks();
-    await pulumi.runtime.setMocks(mocks, PROJECT, STACK, preview);
-    pulumi.runtime.setAllConfig({});
-    const names = new Map<pulumi.Resource, string>();
-    const options = new Map<string, { order: number; parent: string; dependsOn: string[]; ignoreChanges: string[] }>();
-    const nameOf = (resource: unknown) => names.get(resource as pulumi.Resource) ?? STACK_NAME;
     let value: Awaited<T> | undefined;
-    try {
-        await pulumi.runtime.runInPulumiStack(async () => {
-            pulumi.runtime.registerStackTransformation((args) => {
-                names.set(args.resource, args.name);
-                options.set(`${args.type}::${args.name}`, {
-                    order: options.size,
-                    parent: nameOf(args.opts.parent),
-                    dependsOn: ([] as unknown[]).concat(args.opts.dependsOn ?? []).map(nameOf),
-                    ignoreChanges: args.opts.ignoreChanges ?? [],
-                });
-                return undefined;
-            });
+    const run = await runProgram({
+        project: PROJECT,
+        stack: STACK,
+        config: {},
+        preview,
+        program: async () => {
             value = await program();
             return {};
-        });
-    } finally {
-        await pulumi.runtime.disconnect();
-    }
-    // Registration order is not construction order: sort by the order the program constructed resources in.
-    const resources = mocks.resources
-        .map((r) => ({ ...r, ...(options.get(`${r.type}::${r.name}`) ?? { order: -1, parent: "", dependsOn: [], ignoreChanges: [] }) }))
-        .sort((a, b) => a.order - b.order);
-    return { resources, invokes: mocks.invokes, value: value as Awaited<T> };
+        },
+    });
+    return { resources: run.resources, invokes: run.invokes, value: value as Awaited<T> };
 }
 
 /** Resolves an Output (with its secretness) inside the running stack. */
@@ -96,7 +69,7 @@ function problemLines(error: unknown): string[] {
     return error.message.split("\n").filter((line) => line.startsWith("  - "));
 }
 
-function childrenOf(m: Mocked<unknown>, parent: string): Recorded[] {
+function childrenOf(m: Mocked<unknown>, parent: string): PlannedResource[] {
     return m.resources.filter((r) => r.parent === parent || (r.name.startsWith(`${parent}-`) && r.type !== "pulumi:pulumi:Stack"));
 }
 

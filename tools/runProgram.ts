@@ -33,7 +33,13 @@ interface Options {
     config: RawConfig;
     /** Run as `pulumi preview` (true) or `pulumi up` (false). */
     preview?: boolean;
-    program?: string;
+    /**
+     * The program: a module path (its exports are the stack outputs; default: index.ts), or a function run inside
+     * the stack (its awaited result is the stack outputs, so it may await Outputs while the runtime is up).
+     */
+    program?: string | (() => unknown);
+    /** Pulumi project name. Default: this project's. */
+    project?: string;
     /** The mocks to record into; pass your own to see what was registered even when the run rejects. */
     mocks?: AzureMocks;
     /**
@@ -45,14 +51,14 @@ interface Options {
 }
 
 /** Runs the program once; rejects with the program's own error (a RunError for configuration problems). */
-export async function runProgram({ stack, config, preview = false, program = PROGRAM, mocks = new AzureMocks(), stackTraces = true }: Options): Promise<ProgramRun> {
+export async function runProgram({ stack, config, preview = false, program = PROGRAM, project = PROJECT, mocks = new AzureMocks(), stackTraces = true }: Options): Promise<ProgramRun> {
     const stackTraceLimit = Error.stackTraceLimit;
     if (!stackTraces) Error.stackTraceLimit = 0;
-    await pulumi.runtime.setMocks(mocks, PROJECT, stack, preview);
+    await pulumi.runtime.setMocks(mocks, project, stack, preview);
     pulumi.runtime.setAllConfig(config);
 
     // Parents, dependencies and options are not part of what mocks see: a stack transformation records them.
-    const stackName = `${PROJECT}-${stack}`;
+    const stackName = `${project}-${stack}`;
     const identities = new Map<pulumi.Resource, { name: string; type: string }>();
     const options = new Map<string, Omit<PlannedResource, keyof RecordedResource>>();
     const nameOf = (resource: unknown) => identities.get(resource as pulumi.Resource)?.name ?? stackName;
@@ -75,6 +81,7 @@ export async function runProgram({ stack, config, preview = false, program = PRO
                     });
                     return undefined;
                 });
+                if (typeof program === "function") return await program();
                 delete require.cache[require.resolve(program)];
                 return { ...require(program) };
             })) ?? {};
@@ -83,11 +90,10 @@ export async function runProgram({ stack, config, preview = false, program = PRO
         Error.stackTraceLimit = stackTraceLimit;
     }
 
+    // Registration order is not construction order: sort by the order the program constructed resources in (the
+    // stack itself is not transformed: it comes first).
     const resources = mocks.resources
-        .map((r) => ({
-        ...r,
-        // The stack itself is not transformed: it comes first.
-        ...(options.get(`${r.type}::${r.name}`) ?? { order: -1, parent: "", parentType: "", dependsOn: [], ignoreChanges: [], protect: false }),
-    }));
-    return { resources: resources.sort((a, b) => a.order - b.order), invokes: mocks.invokes, outputs };
+        .map((r) => ({ ...r, ...(options.get(`${r.type}::${r.name}`) ?? { order: -1, parent: "", parentType: "", dependsOn: [], ignoreChanges: [], protect: false }) }))
+        .sort((a, b) => a.order - b.order);
+    return { resources, invokes: mocks.invokes, outputs };
 }
