@@ -22,6 +22,7 @@ import { runProgram } from "../tools/runProgram";
 import { LabAddresses, LabPlanInput, labAddresses } from "./addresses";
 import { Lab, hasCommand, rootLinks, sweepStale } from "./netns";
 import { cleanupScript } from "../components/ipmasq/manifests";
+import { parseCommandLine, UsageError } from "../tools/cli";
 import { deployedAgent, effectiveAgentConfig, renderAgentRules } from "./rules";
 import { connect, startServer } from "./tcp";
 
@@ -43,29 +44,20 @@ interface Options {
     fault: Fault;
 }
 
-class UsageError extends Error {}
-
 function parseArgs(argv: string[]): Options {
-    const options: Options = { stack: "dev", timeoutSeconds: 60, verbose: false, fault: "none" };
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        const value = () => {
-            const next = argv[++i];
-            if (next === undefined || next.startsWith("--")) throw new UsageError(`${arg} needs a value\n${USAGE}`);
-            return next;
-        };
-        if (arg === "--stack") options.stack = value();
-        else if (arg === "--timeout") {
-            options.timeoutSeconds = Number(value());
-            if (!(options.timeoutSeconds > 0 && options.timeoutSeconds <= 600)) throw new UsageError(`--timeout takes 1–600 seconds\n${USAGE}`);
-        } else if (arg === "--fault") {
-            const fault = value();
-            if (!["none", "no-agent", "crash", "hang"].includes(fault)) throw new UsageError(`unknown fault "${fault}"\n${USAGE}`);
-            options.fault = fault as Fault;
-        } else if (arg === "--verbose" || arg === "-v") options.verbose = true;
-        else if (arg === "--help" || arg === "-h") throw new UsageError(USAGE);
-        else throw new UsageError(`unknown argument ${arg}\n${USAGE}`);
-    }
+    const { values } = parseCommandLine(
+        argv,
+        {
+            stack: { type: "string", default: "dev" },
+            timeout: { type: "string", default: "60" },
+            fault: { type: "string", default: "none" },
+            verbose: { type: "boolean", short: "v", default: false },
+        },
+        USAGE,
+    );
+    const options: Options = { stack: values.stack as string, timeoutSeconds: Number(values.timeout), verbose: values.verbose === true, fault: values.fault as Fault };
+    if (!(options.timeoutSeconds > 0 && options.timeoutSeconds <= 600)) throw new UsageError(`--timeout takes 1–600 seconds\n${USAGE}`);
+    if (!["none", "no-agent", "crash", "hang"].includes(options.fault)) throw new UsageError(`unknown fault "${options.fault}"\n${USAGE}`);
     if (!/^[A-Za-z0-9_.-]+$/.test(options.stack)) throw new UsageError(`"${options.stack}" is not a stack name\n${USAGE}`);
     return options;
 }

@@ -3,9 +3,9 @@
  * checked together with the address plan, and raised as one error listing every problem.
  */
 import { defaults } from "../components/defaults";
-import { ConfigurationError, ProblemList } from "../components/errors";
+import { ProblemList } from "../components/errors";
 import { IpMasqAgentSettings, ResolvedAgentSettings, resolveAgentSettings } from "../components/ipmasq/settings";
-import { AddressPlan, AddressPlanInput, planAddresses } from "../components/planner";
+import { AddressPlan, AddressPlanInput, planInto } from "../components/planner";
 import { describeValue } from "../components/planner/cidr";
 import { checkPoolSettings, NodePoolSpec } from "../components/cluster/args";
 import { checkClusterSettings, checkTags, ClusterSettings } from "../components/cluster/settings";
@@ -97,13 +97,7 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
         kubernetesVersion: text("kubernetesVersion"),
     } as AddressPlanInput;
 
-    let plan: AddressPlan | undefined;
-    try {
-        plan = planAddresses(addressPlanInput);
-    } catch (error) {
-        if (!(error instanceof ConfigurationError)) throw error;
-        error.problems.forEach((p) => problems.add(p.key, p.message));
-    }
+    const plan = planInto(addressPlanInput, problems);
 
     checkPoolSettings(nodePools, problems);
     if (Array.isArray(nodePools)) nodePools.forEach((pool, index) => checkFields(pool, POOL_FIELDS, `nodePools[${index}]`, "a node pool", problems));

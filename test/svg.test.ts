@@ -240,8 +240,8 @@ describe("address map (SVG)", () => {
     describe("npm run plan -- --svg", () => {
         it("takes --svg <file> and asks for the file when it is missing", () => {
             assert.equal(parseArgs(["--stack", "prod", "--svg", "out/plan.svg"]).svg, "out/plan.svg");
-            assert.throws(() => parseArgs(["--stack", "prod", "--svg"]), /--svg needs a value/);
-            assert.throws(() => parseArgs(["--stack", "prod", "--svg", "--json"]), /--svg needs a value/);
+            assert.throws(() => parseArgs(["--stack", "prod", "--svg"]), /Option '--svg <value>' argument missing/);
+            assert.throws(() => parseArgs(["--stack", "prod", "--svg", "--json"]), /Option '--svg' argument is ambiguous/);
         });
 
         it("writes the prod address map through the CLI, end to end", () => {

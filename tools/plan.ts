@@ -12,6 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
 import { readConfigFile, stackFile } from "../program/stackFile";
+import { parseCommandLine, UsageError } from "./cli";
 import { renderAddressPlan, renderResourceTree } from "./report";
 import { renderAddressMap } from "./svg";
 import { PlannedResource, runProgram } from "./runProgram";
@@ -35,25 +36,16 @@ interface CliOptions {
 
 const USAGE = "usage: npm run plan -- (--stack <name> | --config <file>) [--json] [--out <dir>] [--svg <file>]";
 
-class UsageError extends Error {}
 
 export function parseArgs(argv: string[]): CliOptions {
-    const options: CliOptions = { json: false };
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        const value = () => {
-            const next = argv[++i];
-            if (next === undefined || next.startsWith("--")) throw new UsageError(`${arg} needs a value\n${USAGE}`);
-            return next;
-        };
-        if (arg === "--stack") options.stack = value();
-        else if (arg === "--config") options.config = value();
-        else if (arg === "--out") options.out = value();
-        else if (arg === "--svg") options.svg = value();
-        else if (arg === "--json") options.json = true;
-        else if (arg === "--help" || arg === "-h") throw new UsageError(USAGE);
-        else throw new UsageError(`unknown argument ${arg}\n${USAGE}`);
-    }
+    const { values } = parseCommandLine(argv, {
+        stack: { type: "string" },
+        config: { type: "string" },
+        out: { type: "string" },
+        svg: { type: "string" },
+        json: { type: "boolean", default: false },
+    }, USAGE);
+    const options = values as unknown as CliOptions;
     if (!options.stack === !options.config) throw new UsageError(`name exactly one of --stack or --config\n${USAGE}`);
     return options;
 }

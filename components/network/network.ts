@@ -4,8 +4,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
 import { checkPoolSettings, NodePoolSpec } from "../cluster/args";
-import { ProblemList, ConfigurationError } from "../errors";
-import { AddressPlan, AddressPlanInput, planAddresses } from "../planner";
+import { ProblemList } from "../errors";
+import { AddressPlan, AddressPlanInput, planInto } from "../planner";
 import { validateFor } from "../validation";
 import { checkEgress, EgressSettings, OutboundType } from "./egress";
 
@@ -158,13 +158,7 @@ export class Network extends pulumi.ComponentResource implements ClusterNetwork 
 /** Every check of the Network's plain args, raised once. */
 export function checkNetworkArgs(args: NetworkArgs): AddressPlan {
     const problems = new ProblemList();
-    let plan: AddressPlan | undefined;
-    try {
-        plan = planAddresses(args);
-    } catch (error) {
-        if (!(error instanceof ConfigurationError)) throw error;
-        error.problems.forEach((p) => problems.add(p.key, p.message));
-    }
+    const plan = planInto(args, problems);
     checkPoolSettings(args.nodePools, problems);
     checkEgress(args, plan, problems);
     if (args.vnetName !== undefined && !/^[a-zA-Z0-9][-\w.]{0,61}[\w]$/.test(args.vnetName)) {

@@ -3,7 +3,7 @@
  * microseconds, during `pulumi preview`, in the offline plan and in tests alike.
  */
 import { AZURE_RESERVED_PER_SUBNET, defaults } from "../defaults";
-import { ProblemList } from "../errors";
+import { ConfigurationError, ProblemList } from "../errors";
 import { allocatablePodIPs, podIPsPerNode, usableAddresses } from "./capacity";
 import { cidr, longToIp, mergeToCidrs, prefixForSize, subtractRanges } from "./cidr";
 import { KeyedCidr, NormalizedInput, normalizeInput } from "./normalize";
@@ -21,6 +21,17 @@ export function planAddresses(input: AddressPlanInput): AddressPlan {
     checkRules(layout, problems);
     problems.throwIfAny("address plan");
     return buildPlan(layout);
+}
+
+/** Plans `input`, adding its problems to `problems` instead of throwing (for callers that check more than the plan). */
+export function planInto(input: AddressPlanInput, problems: ProblemList): AddressPlan | undefined {
+    try {
+        return planAddresses(input);
+    } catch (error) {
+        if (!(error instanceof ConfigurationError)) throw error;
+        error.problems.forEach((p) => problems.add(p.key, p.message));
+        return undefined;
+    }
 }
 
 function layoutOf(input: NormalizedInput): Layout {
