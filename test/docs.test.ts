@@ -61,3 +61,22 @@ describe("docs stay true", () => {
         assert.match(fs.readFileSync(path.join(ROOT, "CHANGELOG.md"), "utf8"), new RegExp(`## \\[${version.replace(/\./g, "\\.")}\\]`));
     });
 });
+
+describe("the README's address savings are the planner's", () => {
+    const { readStackConfig } = require("../program/config") as typeof import("../program/config");
+    const { readConfigFile } = require("../program/stackFile") as typeof import("../program/stackFile");
+    for (const stack of ["dev", "prod"]) {
+        it(`${stack}: routable addresses, node-subnet mode and saving`, () => {
+            const raw = readConfigFile(path.join(ROOT, `Pulumi.${stack}.yaml`), ROOT);
+            const { plan } = readStackConfig((key) => raw[key.includes(":") ? key : `aks-pod-subnet:${key}`], stack);
+            const r = plan.routableAddresses;
+            const peak = plan.pools.reduce((sum, p) => sum + p.peakNodes, 0);
+            const row = readme.split("\n").find((line) => line.startsWith(`| \`${stack}\` |`));
+            assert.ok(row, `README has a savings row for ${stack}`);
+            assert.ok(row!.includes(`| ${peak} nodes,`), `${row} names ${peak} nodes`);
+            assert.ok(row!.includes(`| ${r.podSubnetMode} (a /${plan.nodeSubnet.cidr.split("/")[1]}) |`), `${row} has ${r.podSubnetMode}`);
+            assert.ok(row!.includes(`| ${r.nodeSubnetModeNeeded.toLocaleString("en-US")} (a /${r.nodeSubnetModePrefix}) |`), `${row} has ${r.nodeSubnetModeNeeded}`);
+            assert.ok(row!.endsWith(`| ${r.savingPercent}% |`), `${row} ends with ${r.savingPercent}%`);
+        });
+    }
+});
