@@ -59,8 +59,6 @@ export interface StackSettings {
     tags: Record<string, string>;
     /** Always `azure`: Cilium's eBPF host routing would bypass the host iptables rules the agent writes. */
     networkDataplane: "azure";
-    /** Always unset: its only value, `overlay`, gives pods an overlay range and ignores pod subnets. */
-    networkPluginMode?: undefined;
     ipMasqAgent: ResolvedAgentSettings;
     clusterName: string;
     vnetName: string;
