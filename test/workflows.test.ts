@@ -54,7 +54,16 @@ const KNOWN_INPUTS: Record<string, { version: string; inputs: string[] }> = {
             "allow-no-subscriptions", "audience", "auth-type",
         ],
     },
+    // Azure/use-kubelogin action.yml: without kubelogin-version (or with "latest" or "*") it resolves the newest
+    // release through the GitHub API at run time.
+    "azure/use-kubelogin": {
+        version: "v1",
+        inputs: ["kubelogin-version", "skip-cache", "github-api-base-url"],
+    },
 };
+
+/** A kubelogin release tag, as azure/use-kubelogin expects it: "latest", "*", an expression or nothing is not pinned. */
+const PINNED_KUBELOGIN = /^v\d+\.\d+\.\d+$/;
 
 type Level = "none" | "read" | "write";
 const LEVELS: Level[] = ["none", "read", "write"];
@@ -155,8 +164,9 @@ function checkPermissions(where: string, permissions: Plain | undefined, allowed
 
 /**
  * Everything wrong with a workflow: parser errors, then this project's policy: exactly the allowed token permissions,
- * azure/login and pulumi/actions at their pinned majors with known inputs only, OIDC instead of credentials, outputs
- * suppressed, and the backend read from the PULUMI_BACKEND_URL variable.
+ * azure/login, azure/use-kubelogin and pulumi/actions at their pinned majors with known inputs only, kubelogin at a
+ * pinned release, OIDC instead of credentials, outputs suppressed, and the backend read from the PULUMI_BACKEND_URL
+ * variable.
  */
 async function auditWorkflow(name: string, content: string, allowed: Record<string, Level>): Promise<string[]> {
     const { errors, raw } = await parse(name, content);
@@ -179,6 +189,11 @@ async function auditWorkflow(name: string, content: string, allowed: Record<stri
                 for (const input of ["client-id", "tenant-id", "subscription-id"]) {
                     if (!(input in inputs)) problems.push(`${where}: ${input} is missing`);
                 }
+            }
+            if (action.name === "azure/use-kubelogin") {
+                const version = inputs["kubelogin-version"];
+                if (version === undefined) problems.push(`${where}: kubelogin-version is missing (the action then installs the latest release)`);
+                else if (!PINNED_KUBELOGIN.test(String(version))) problems.push(`${where}: kubelogin-version must pin a release (vX.Y.Z), is ${version}`);
             }
             if (action.name === "pulumi/actions") {
                 if (String(inputs["suppress-outputs"]) !== "true") problems.push(`${where}: suppress-outputs is not true`);
@@ -218,21 +233,31 @@ function indexOf(job: PlainMap, match: (step: PlainMap) => boolean, what: string
 const runs = (command: string) => (step: PlainMap) => typeof step.run === "string" && step.run.trim() === command;
 const usesAction = (action: string) => (step: PlainMap) => actionOf(step)?.name === action;
 
-/** The build steps both workflows share, in order: checkout, Node 20 with npm cache, npm ci, [npm test], login, Pulumi. */
+/**
+ * The build steps both workflows share, in order: checkout, Node 20 with npm cache, npm ci, [npm test], kubelogin,
+ * login, Pulumi. kubelogin comes before the login, so that nothing runs between the login (whose GitHub OIDC token
+ * lives only minutes) and Pulumi.
+ */
 function assertPipeline(job: PlainMap, withTests: boolean): void {
     const checkout = indexOf(job, usesAction("actions/checkout"), "checkout");
     const setupNode = indexOf(job, usesAction("actions/setup-node"), "setup-node");
     const install = indexOf(job, runs("npm ci"), "npm ci");
+    const kubelogin = indexOf(job, usesAction("azure/use-kubelogin"), "azure/use-kubelogin");
     const login = indexOf(job, usesAction("azure/login"), "azure/login");
     const pulumi = indexOf(job, usesAction("pulumi/actions"), "pulumi/actions");
     const order = [checkout, setupNode, install];
     if (withTests) order.push(indexOf(job, runs("npm test"), "npm test"));
-    order.push(login, pulumi);
+    order.push(kubelogin, login, pulumi);
     assert.deepEqual([...order].sort((a, b) => a - b), order, `steps out of order: ${order}`);
 
     const node = map(only(uses(job, "actions/setup-node"), "setup-node").with, "setup-node with");
     assert.equal(String(node["node-version"]), "20");
     assert.equal(node.cache, "npm");
+
+    // Entra ID clusters need kubelogin on the PATH of the Pulumi step (preview and up): a pinned release, not latest.
+    const kube = only(uses(job, "azure/use-kubelogin"), "azure/use-kubelogin");
+    assert.equal(actionOf(kube)?.ref, "v1");
+    assert.match(String(map(kube.with, "azure/use-kubelogin with")["kubelogin-version"]), PINNED_KUBELOGIN);
 
     const azure = map(only(uses(job, "azure/login"), "azure/login").with, "azure/login with");
     assert.deepEqual(Object.keys(azure).sort(), ["client-id", "subscription-id", "tenant-id"]);
@@ -246,7 +271,12 @@ function assertPipeline(job: PlainMap, withTests: boolean): void {
         assert.match(String(env[name]), new RegExp(`\\b(vars|secrets)\\.AZURE_${name.slice(4)}\\b`), `${name}: ${env[name]}`);
     }
     assert.match(String(env.PULUMI_ACCESS_TOKEN), /^\$\{\{ secrets\.PULUMI_ACCESS_TOKEN \}\}$/);
+    // kubelogin reuses the az CLI session of azure/login instead of the kubeconfig's interactive device-code login.
+    assert.equal(env.AAD_LOGIN_METHOD, "azurecli");
 }
+
+/** The runs-on of prod: the self-hosted runner named by the PRIVATE_RUNNER variable, GitHub-hosted if it is unset. */
+const PRIVATE_RUNNER = "${{ vars.PRIVATE_RUNNER || 'ubuntu-latest' }}";
 
 function pulumiInputs(job: PlainMap): PlainMap {
     return map(only(uses(job, "pulumi/actions"), "pulumi/actions").with, "pulumi/actions with");
@@ -268,6 +298,9 @@ jobs:
   up:
     runs-on: ubuntu-latest
     steps:
+      - uses: azure/use-kubelogin@v1
+        with:
+          kubelogin-version: v0.1.6
       - uses: azure/login@v2
         with:
           client-id: \${{ vars.AZURE_CLIENT_ID }}
@@ -295,6 +328,10 @@ jobs:
             await assertCaught(good.replace("runs-on:", "runs_on:"), "runs_on");
             await assertCaught(good.replace("command: up", "command: up\n         bad-indent: x"), "example.yml");
             await assertCaught(good.replace("runs-on: ubuntu-latest", "runs-on: ubuntu-latest\n    concurrency: x-${{ secrets.X }}"), "secrets");
+            // A matrix may use vars (as preview.yml does for the prod runner), but not secrets.
+            const matrix = (value: string) => good.replace("    runs-on: ubuntu-latest", `    runs-on: \${{ matrix.runner }}\n    strategy:\n      matrix:\n        include:\n          - runner: ${value}`);
+            assert.deepEqual(await audit(matrix("${{ vars.PRIVATE_RUNNER || 'ubuntu-latest' }}")), []);
+            await assertCaught(matrix("${{ secrets.PRIVATE_RUNNER }}"), "secrets");
         });
 
         it("rejects write-all, read-all and missing permissions", async () => {
@@ -323,6 +360,15 @@ jobs:
             await assertCaught(good.replace("suppress-outputs: true", "suppress-outputs: false"), "suppress-outputs is not true");
             await assertCaught(good.replace("pulumi/actions@v6", "pulumi/actions@v5"), "expected @v6");
             await assertCaught(good.replace("azure/login@v2", "azure/login@v1"), "expected @v2");
+        });
+
+        it("rejects kubelogin that is not pinned to a release, unknown inputs and other majors", async () => {
+            await assertCaught(good.replace("kubelogin-version: v0.1.6", "kubelogin-version: latest"), "must pin a release (vX.Y.Z), is latest");
+            await assertCaught(good.replace("kubelogin-version: v0.1.6", "kubelogin-version: '*'"), "must pin a release (vX.Y.Z), is *");
+            await assertCaught(good.replace("kubelogin-version: v0.1.6", "kubelogin-version: ${{ vars.KUBELOGIN }}"), "must pin a release");
+            await assertCaught(good.replace("        with:\n          kubelogin-version: v0.1.6\n", ""), "kubelogin-version is missing");
+            await assertCaught(good.replace("kubelogin-version: v0.1.6", "kubelogin-version: v0.1.6\n          version: v0.1.6"), "unknown input version");
+            await assertCaught(good.replace("azure/use-kubelogin@v1", "azure/use-kubelogin@main"), "expected @v1");
         });
     });
 
@@ -354,8 +400,19 @@ jobs:
         it("has one job per stack: a matrix over dev and prod that lets both finish", () => {
             assert.deepEqual(parsed.template!.jobs.map((each) => each.id.value), ["preview"]);
             const strategy = map(job.strategy, "strategy");
-            assert.deepEqual(map(strategy.matrix, "matrix"), { stack: ["dev", "prod"] });
+            const matrix = map(strategy.matrix, "matrix");
+            assert.deepEqual(Object.keys(matrix), ["include"]);
+            assert.ok(Array.isArray(matrix.include), "matrix.include is not a list");
+            assert.deepEqual(matrix.include.map((entry) => map(entry, "matrix entry").stack), ["dev", "prod"]);
             assert.equal(strategy["fail-fast"], false);
+        });
+
+        it("previews dev on ubuntu-latest and prod on the runner named by vars.PRIVATE_RUNNER", () => {
+            assert.equal(job["runs-on"], "${{ matrix.runner }}");
+            const include = map(map(job.strategy, "strategy").matrix, "matrix").include as Plain[];
+            const runnerOf = new Map(include.map((entry) => [map(entry, "matrix entry").stack, map(entry, "matrix entry").runner]));
+            assert.equal(runnerOf.get("dev"), "ubuntu-latest");
+            assert.equal(runnerOf.get("prod"), PRIVATE_RUNNER);
         });
 
         it("cancels a superseded preview of the same stack and pull request", () => {
@@ -365,7 +422,7 @@ jobs:
             assert.equal(concurrency["cancel-in-progress"], true);
         });
 
-        it("checks out, installs with npm ci, tests, logs in with OIDC, then previews", () => {
+        it("checks out, installs with npm ci, tests, installs kubelogin, logs in with OIDC, then previews", () => {
             assertPipeline(job, true);
         });
 
@@ -415,6 +472,11 @@ jobs:
             assert.equal(map(jobs.dev, "dev").environment, undefined);
         });
 
+        it("deploys dev on ubuntu-latest and prod on the runner named by vars.PRIVATE_RUNNER", () => {
+            assert.equal(map(jobs.dev, "dev")["runs-on"], "ubuntu-latest");
+            assert.equal(map(jobs.prod, "prod")["runs-on"], PRIVATE_RUNNER);
+        });
+
         for (const stack of ["dev", "prod"]) {
             describe(`job ${stack}`, () => {
                 let job: PlainMap;
@@ -432,7 +494,7 @@ jobs:
                     assert.equal(concurrency["cancel-in-progress"], false);
                 });
 
-                it("installs, logs in with OIDC, then runs pulumi up on its stack with outputs suppressed", () => {
+                it("installs, installs kubelogin, logs in with OIDC, then runs pulumi up on its stack with outputs suppressed", () => {
                     assertPipeline(job, stack === "dev");
                     const inputs = pulumiInputs(job);
                     assert.equal(inputs.command, "up");
