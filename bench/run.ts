@@ -2,7 +2,9 @@
  * npm run bench: wall-clock timings of whole processes, as a user experiences them.
  *  - floor: a Node process that only loads the SDK modules the program loads (found in the transpiled sources);
  *  - plan: the offline plan of the dev stack (`node dist/tools/plan.js --stack dev`);
- *  - fleet-1 / fleet-25: the mock runtime planning 1 and 25 clusters from one program.
+ *  - fleet-1 / fleet-25: the mock runtime planning 1 and 25 clusters from one program;
+ *  - bare-350: as many plain resources as fleet-25 registers (350), without components or planner: the SDK's own
+ *    cost, for reading fleet-25 against.
  * Prints the median of several runs and the ratios plan/floor (goal ≤ 1.5) and fleet-25/fleet-1 (goal ≤ 4).
  */
 import { spawnSync } from "child_process";
@@ -30,9 +32,9 @@ function jsFiles(entry: string): string[] {
 /** The Node flags `npm run plan` uses (a larger young generation: the SDK allocates many short-lived objects). */
 const NODE_FLAGS = ["--max-semi-space-size=64"];
 
-function time(label: string, args: string[], env: Record<string, string> = {}): number {
+function time(label: string, args: string[], env: Record<string, string> = {}, runs = RUNS): number {
     const samples: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
+    for (let i = 0; i < runs; i++) {
         const start = process.hrtime.bigint();
         const result = spawnSync(process.execPath, [...NODE_FLAGS, ...args], { cwd: path.join(DIST, ".."), env: { ...process.env, ...env }, encoding: "utf8" });
         const ms = Number(process.hrtime.bigint() - start) / 1e6;
@@ -41,7 +43,7 @@ function time(label: string, args: string[], env: Record<string, string> = {}): 
     }
     samples.sort((a, b) => a - b);
     const median = samples[Math.floor(samples.length / 2)];
-    console.log(`${label.padEnd(10)} median ${median.toFixed(0).padStart(5)} ms   (min ${samples[0].toFixed(0)}, max ${samples[samples.length - 1].toFixed(0)}, ${RUNS} runs)`);
+    console.log(`${label.padEnd(10)} median ${median.toFixed(0).padStart(5)} ms   (min ${samples[0].toFixed(0)}, max ${samples[samples.length - 1].toFixed(0)}, ${runs} runs)`);
     return median;
 }
 
@@ -51,7 +53,9 @@ const floor = time("floor", ["-e", modules.map((m) => `require(${JSON.stringify(
 const plan = time("plan", [path.join(DIST, "tools", "plan.js"), "--stack", "dev"]);
 const fleet1 = time("fleet-1", [path.join(DIST, "bench", "fleetRun.js")], { FLEET_SIZE: "1" });
 const fleet25 = time("fleet-25", [path.join(DIST, "bench", "fleetRun.js")], { FLEET_SIZE: "25" });
+const bare = time("bare-350", [path.join(DIST, "bench", "bareRun.js")], { BARE_COUNT: "350" }, Math.min(RUNS, 3));
 
 const ratio = (a: number, b: number) => (a / b).toFixed(2);
 console.log(`\nplan / floor          = ${ratio(plan, floor)}  (goal ≤ 1.5)`);
 console.log(`fleet-25 / fleet-1    = ${ratio(fleet25, fleet1)}  (goal ≤ 4)`);
+console.log(`fleet-25 / bare-350   = ${ratio(fleet25, bare)}  (the same number of resources without this project's code)`);
