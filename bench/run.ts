@@ -5,11 +5,14 @@
  *  - fleet-1 / fleet-25: the mock runtime planning 1 and 25 clusters from one program;
  *  - bare-350: as many plain resources as fleet-25 registers (350), without components or planner: the SDK's own
  *    cost, for reading fleet-25 against.
- * Prints the median of several runs and the ratios plan/floor (goal ≤ 1.5) and fleet-25/fleet-1 (goal ≤ 4).
+ * Also the address planner alone, in-process. Prints the median of several runs and the ratios plan/floor (goal ≤ 1.5) and fleet-25/fleet-1 (goal ≤ 4).
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { readStackConfig } from "../program/config";
+import { readConfigFile } from "../program/stackFile";
+import { planAddresses } from "../components/planner";
 
 const DIST = path.join(__dirname, "..");
 const RUNS = Number(process.env.BENCH_RUNS ?? "7");
@@ -46,6 +49,20 @@ function time(label: string, args: string[], env: Record<string, string> = {}, r
     console.log(`${label.padEnd(10)} median ${median.toFixed(0).padStart(5)} ms   (min ${samples[0].toFixed(0)}, max ${samples[samples.length - 1].toFixed(0)}, ${runs} runs)`);
     return median;
 }
+
+/** In-process: microseconds per `planAddresses` call on a stack's planner input. */
+function planMicros(stack: string): number {
+    const root = path.join(DIST, "..");
+    const raw = readConfigFile(path.join(root, `Pulumi.${stack}.yaml`), root);
+    const { addressPlanInput } = readStackConfig((key) => raw[key.includes(":") ? key : `aks-pod-subnet:${key}`], stack);
+    for (let i = 0; i < 2000; i++) planAddresses(addressPlanInput);
+    const n = 20000;
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) planAddresses(addressPlanInput);
+    return Number(process.hrtime.bigint() - start) / 1e3 / n;
+}
+
+for (const stack of ["dev", "prod"]) console.log(`planner    ${planMicros(stack).toFixed(0).padStart(5)} µs per planAddresses (${stack}, 20,000 calls)`);
 
 const modules = sdkModules();
 console.log(`Node ${process.version} ${NODE_FLAGS.join(" ")}; floor loads ${modules.length} SDK modules: ${modules.join(", ")}\n`);
