@@ -297,6 +297,20 @@ describe("components used directly", () => {
             assert.deepEqual(m.invokes, []);
         });
 
+        it("Cluster: an outboundType other than the one the network was built for is rejected", async () => {
+            const pools: NodePoolSpec[] = [{ name: "system", mode: "System", count: 2, maxPods: 40, maxSurge: "1" }];
+            const plan = planAddresses({ nodeSubnetCidr: "10.70.0.0/28", podSubnetCidr: "100.64.0.0/22", serviceCidr: "172.21.0.0/16", nodePools: pools });
+            const network: ClusterNetwork = { plan, nodePools: pools, nodeSubnetId: "n", podSubnetIds: { pods: "p" }, outboundType: "userAssignedNATGateway" };
+            let error: unknown;
+            const m = await runMocked(() => {
+                error = constructionError(() => new Cluster("c", { resourceGroupName: RG, network, outboundType: "loadBalancer" }));
+            });
+            const lines = problemLines(error);
+            assert.equal(lines.length, 1);
+            assert.ok(lines[0].startsWith("  - outboundType: is loadBalancer, but the network was built for userAssignedNATGateway"), lines[0]);
+            assert.deepEqual(childrenOf(m, "c"), []);
+        });
+
         it("Cluster: a pool the network's plan does not know is rejected", async () => {
             const pools: NodePoolSpec[] = [{ name: "system", mode: "System", count: 2, maxPods: 40, maxSurge: "1" }];
             const plan = planAddresses({ nodeSubnetCidr: "10.70.0.0/28", podSubnetCidr: "100.64.0.0/22", serviceCidr: "172.21.0.0/16", nodePools: pools });

@@ -230,6 +230,13 @@ function accessProfiles(args: ClusterSettings) {
 export function checkClusterArgs(args: ClusterArgs): void {
     const problems = new ProblemList();
     checkClusterSettings(args, problems);
+    const networkEgress = args.network.outboundType;
+    if (args.outboundType !== undefined && networkEgress !== undefined && args.outboundType !== networkEgress) {
+        problems.add(
+            "outboundType",
+            `is ${args.outboundType}, but the network was built for ${networkEgress} (its subnets carry the NAT gateway or route table that needs): leave outboundType unset to follow the network`,
+        );
+    }
     const { plan, nodePools, podSubnetIds } = args.network;
     const planned = new Set(plan.pools.map((p) => p.name));
     for (const spec of nodePools) {
