@@ -15,7 +15,8 @@ import { ClusterNetwork } from "../network/network";
 import { validateFor } from "../validation";
 import { NodePoolSpec, OUTBOUND_TYPES, OutboundType } from "./args";
 import { agentPoolProfile } from "./pools";
-import { checkClusterSettings, ClusterSettings } from "./settings";
+import { checkClusterSettings, ClusterSettings, MaintenanceWindow } from "./settings";
+import { PoolPlan } from "../planner/types";
 
 export interface ClusterArgs extends ClusterSettings {
     /** Resource group of the cluster and its identity. */
@@ -72,28 +73,15 @@ export class Cluster extends pulumi.ComponentResource {
             ...Object.entries(network.podSubnetIds),
             ...(network.virtualNodeSubnetId ? [["virtual-nodes", network.virtualNodeSubnetId] as [string, pulumi.Input<string>]] : []),
         ];
-        this.subnetRoleAssignments = subnetIds.map(
-            ([subnetName, subnetId]) =>
-                new authorization.RoleAssignment(
-                    `${name}-network-contributor-${subnetName}`,
-                    {
-                        principalId: this.identity.principalId,
-                        principalType: "ServicePrincipal",
-                        scope: subnetId,
-                        roleDefinitionId: pulumi.output(subnetId).apply(roleDefinitionIdIn),
-                    },
-                    { parent: this },
-                ),
-        );
+        const networkContributor = (grantee: string, principalId: pulumi.Input<string>, scope: pulumi.Input<string>) =>
+            new authorization.RoleAssignment(
+                `${name}-network-contributor-${grantee}`,
+                { principalId, principalType: "ServicePrincipal", scope, roleDefinitionId: pulumi.output(scope).apply(roleDefinitionIdIn) },
+                { parent: this },
+            );
+        this.subnetRoleAssignments = subnetIds.map(([subnetName, subnetId]) => networkContributor(subnetName, this.identity.principalId, subnetId));
 
         const [systemPool, ...otherPools] = [...plan.pools].sort((a, b) => Number(b.mode === "System") - Number(a.mode === "System"));
-        const autoUpgrades = (args.autoUpgradeChannel ?? "none") !== "none";
-        const ignoreChanges = [
-            // The autoscaler owns `count` of an autoscaled pool; without this every run would show a diff.
-            ...(systemPool.autoscaling ? ["agentPoolProfiles[0].count"] : []),
-            // With an auto-upgrade channel AKS moves the version; the config states the floor, not the truth.
-            ...(autoUpgrades ? ["kubernetesVersion"] : []),
-        ];
         this.managedCluster = new containerservice.ManagedCluster(
             `${name}-aks`,
             {
@@ -106,62 +94,30 @@ export class Cluster extends pulumi.ComponentResource {
                 enableRBAC: true,
                 ...accessProfiles(args),
                 autoUpgradeProfile: { upgradeChannel: args.autoUpgradeChannel ?? "none" },
-                addonProfiles: network.virtualNodeSubnetName
-                    ? { aciConnectorLinux: { enabled: true, config: { SubnetName: network.virtualNodeSubnetName } } }
-                    : undefined,
+                addonProfiles: virtualNodesAddon(network),
                 agentPoolProfiles: [{ name: systemPool.name, ...agentPoolProfile(systemPool, specOf(systemPool.name), subnetsOf(systemPool.podSubnetName)) }],
-                networkProfile: {
-                    // Azure CNI Pod Subnet: plugin azure, networkPluginMode unset (its only value is overlay).
-                    networkPlugin: "azure",
-                    // The agent needs host iptables; Cilium's eBPF host routing would bypass them.
-                    networkDataplane: args.networkDataplane ?? "azure",
-                    loadBalancerSku: "standard",
-                    outboundType: args.outboundType ?? network.outboundType ?? defaults.outboundType,
-                    networkPolicy: args.networkPolicy && args.networkPolicy !== "none" ? args.networkPolicy : undefined,
-                    // Explicit, or azure-native would fill in 10.0.0.0/16 and 10.0.0.10.
-                    serviceCidr: plan.serviceCidr,
-                    dnsServiceIP: plan.dnsServiceIP,
-                },
+                networkProfile: networkProfile(args),
                 tags,
             },
             {
                 parent: this,
                 dependsOn: this.subnetRoleAssignments,
-                ignoreChanges,
+                ignoreChanges: clusterIgnoreChanges(systemPool, args),
                 protect: args.protect,
             },
         );
 
         if (network.virtualNodeSubnetId) {
             // The ACI connector runs with an identity AKS creates; it must be able to join the virtual nodes' subnet.
-            this.virtualNodeRoleAssignment = new authorization.RoleAssignment(
-                `${name}-network-contributor-aci-connector`,
-                {
-                    principalId: this.managedCluster.addonProfiles.apply((p) => p?.aciConnectorLinux?.identity?.objectId ?? ""),
-                    principalType: "ServicePrincipal",
-                    scope: network.virtualNodeSubnetId,
-                    roleDefinitionId: pulumi.output(network.virtualNodeSubnetId).apply(roleDefinitionIdIn),
-                },
-                { parent: this },
-            );
+            const connector = this.managedCluster.addonProfiles.apply((p) => p?.aciConnectorLinux?.identity?.objectId ?? "");
+            this.virtualNodeRoleAssignment = networkContributor("aci-connector", connector, network.virtualNodeSubnetId);
         }
 
         if (args.maintenanceWindow) {
-            const window = args.maintenanceWindow;
             this.maintenanceConfiguration = new containerservice.MaintenanceConfiguration(
                 `${name}-auto-upgrade-window`,
-                {
-                    resourceGroupName,
-                    resourceName: this.managedCluster.name,
-                    // The name AKS reads the auto-upgrade schedule from.
-                    configName: "aksManagedAutoUpgradeSchedule",
-                    maintenanceWindow: {
-                        schedule: { weekly: { dayOfWeek: window.dayOfWeek, intervalWeeks: 1 } },
-                        startTime: window.startTime,
-                        durationHours: window.durationHours,
-                        utcOffset: window.utcOffset ?? "+00:00",
-                    },
-                },
+                // "aksManagedAutoUpgradeSchedule" is the name AKS reads the auto-upgrade schedule from.
+                { resourceGroupName, resourceName: this.managedCluster.name, configName: "aksManagedAutoUpgradeSchedule", maintenanceWindow: weeklyWindow(args.maintenanceWindow) },
                 { parent: this },
             );
         }
@@ -209,6 +165,46 @@ export function roleDefinitionIdIn(scope: string): string {
 
 const CLUSTER_NAME = /^[a-zA-Z0-9]([-a-zA-Z0-9_]{0,61}[a-zA-Z0-9])?$/;
 const KUBERNETES_VERSION = /^\d+\.\d+(\.\d+)?$/;
+
+/** Azure CNI Pod Subnet as the agent needs it. */
+function networkProfile(args: ClusterArgs) {
+    const { plan } = args.network;
+    return {
+        // Azure CNI Pod Subnet: plugin azure, networkPluginMode unset (its only value is overlay).
+        networkPlugin: "azure",
+        // The agent needs host iptables; Cilium's eBPF host routing would bypass them.
+        networkDataplane: args.networkDataplane ?? "azure",
+        loadBalancerSku: "standard",
+        outboundType: args.outboundType ?? args.network.outboundType ?? defaults.outboundType,
+        networkPolicy: args.networkPolicy && args.networkPolicy !== "none" ? args.networkPolicy : undefined,
+        // Explicit, or azure-native would fill in 10.0.0.0/16 and 10.0.0.10.
+        serviceCidr: plan.serviceCidr,
+        dnsServiceIP: plan.dnsServiceIP,
+    };
+}
+
+/** What others change on the cluster, so that Pulumi shows no diff for it. */
+function clusterIgnoreChanges(systemPool: PoolPlan, args: ClusterSettings): string[] {
+    return [
+        // The autoscaler owns `count` of an autoscaled pool.
+        ...(systemPool.autoscaling ? ["agentPoolProfiles[0].count"] : []),
+        // With an auto-upgrade channel AKS moves the version; the config states the floor, not the truth.
+        ...((args.autoUpgradeChannel ?? "none") !== "none" ? ["kubernetesVersion"] : []),
+    ];
+}
+
+function virtualNodesAddon(network: ClusterNetwork) {
+    return network.virtualNodeSubnetName ? { aciConnectorLinux: { enabled: true, config: { SubnetName: network.virtualNodeSubnetName } } } : undefined;
+}
+
+function weeklyWindow(window: MaintenanceWindow) {
+    return {
+        schedule: { weekly: { dayOfWeek: window.dayOfWeek, intervalWeeks: 1 } },
+        startTime: window.startTime,
+        durationHours: window.durationHours,
+        utcOffset: window.utcOffset ?? "+00:00",
+    };
+}
 
 /** API server access and identity: private API server or authorized ranges; Entra ID with local accounts off. */
 function accessProfiles(args: ClusterSettings) {
