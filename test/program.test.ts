@@ -93,6 +93,12 @@ interface Expected {
     /** pool → [pod subnet, autoscaled, mode, maxPods, maxSurge, podIPAllocationMode, vmSize] */
     pools: Record<string, { podSubnet: string; autoscaled: boolean; mode: string; maxPods: number; maxSurge: string; allocation: string; vmSize: string }>;
     resyncInterval: number;
+    outboundType: string;
+    /** Entra ID: the kubeconfig is requested in the exec (kubelogin) format. */
+    entraId: boolean;
+    /** An auto-upgrade channel with a maintenance window: the cluster ignores kubernetesVersion. */
+    autoUpgrades: boolean;
+    tags: Record<string, string>;
 }
 
 const DEV: Expected = {
@@ -109,6 +115,10 @@ const DEV: Expected = {
         apps: { podSubnet: "pods", autoscaled: true, mode: "User", maxPods: 50, maxSurge: "33%", allocation: "DynamicIndividual", vmSize: "Standard_D4s_v5" },
     },
     resyncInterval: 60,
+    outboundType: "loadBalancer",
+    entraId: false,
+    autoUpgrades: false,
+    tags: { stack: "dev" },
 };
 
 const PROD: Expected = {
@@ -126,6 +136,10 @@ const PROD: Expected = {
         batch: { podSubnet: "pods-batch", autoscaled: true, mode: "User", maxPods: 63, maxSurge: "1", allocation: "StaticBlock", vmSize: "Standard_F8s_v2" },
     },
     resyncInterval: 30,
+    outboundType: "userAssignedNATGateway",
+    entraId: true,
+    autoUpgrades: true,
+    tags: { environment: "production", costCenter: "4711", stack: "prod" },
 };
 
 /** Every assertion about one stack run; used for dev and prod in update mode and for dev in preview mode. */
@@ -202,7 +216,7 @@ function describeStack(expected: Expected, preview: boolean): void {
                 assert.equal(np.serviceCidr, settings.plan.serviceCidr);
                 assert.equal(np.dnsServiceIP, expected.dnsServiceIP);
                 assert.equal(np.dnsServiceIP, settings.plan.dnsServiceIP);
-                assert.equal(np.outboundType, stack === "prod" ? "userAssignedNATGateway" : "loadBalancer");
+                assert.equal(np.outboundType, expected.outboundType);
                 assert.ok(!("networkPolicy" in np) || np.networkPolicy !== "cilium", "cilium network policy needs the cilium dataplane");
             });
 
@@ -242,7 +256,7 @@ function describeStack(expected: Expected, preview: boolean): void {
             });
 
             it("fixed inline System pool: the cluster ignores no pool count (prod: only the auto-upgraded version)", () => {
-                assert.deepEqual(one(r, T.cluster).ignoreChanges, stack === "prod" ? ["kubernetesVersion"] : []);
+                assert.deepEqual(one(r, T.cluster).ignoreChanges, expected.autoUpgrades ? ["kubernetesVersion"] : []);
             });
 
             it("creates every User pool as its own AgentPool on the right pod subnet, in this cluster", () => {
@@ -296,7 +310,7 @@ function describeStack(expected: Expected, preview: boolean): void {
                     {
                         token: "azure-native:containerservice:listManagedClusterUserCredentials",
                         // prod uses Entra ID: the exec format (kubelogin) is the only one that works without local accounts.
-                        inputs: { resourceGroupName: rg, resourceName: clusterName, ...(stack === "prod" ? { format: "exec" } : {}) },
+                        inputs: { resourceGroupName: rg, resourceName: clusterName, ...(expected.entraId ? { format: "exec" } : {}) },
                     },
                 ]);
                 assert.ok(!r.invokes.some((i) => i.token.includes("listManagedClusterAdminCredentials")));
@@ -428,7 +442,7 @@ function describeStack(expected: Expected, preview: boolean): void {
                 const childrenOf = (parent: string) => r.resources.filter((x) => x.parent === parent).map((x) => `${x.type}::${x.name}`);
                 const podSubnets = Object.keys(expected.podSubnets);
                 const userPools = Object.keys(expected.pools).filter((p) => expected.pools[p].mode === "User");
-                const natGateway = stack === "prod" ? ["azure-native:network:PublicIPAddress::network-egress-ip", "azure-native:network:NatGateway::network-nat"] : [];
+                const natGateway = expected.outboundType === "userAssignedNATGateway" ? ["azure-native:network:PublicIPAddress::network-egress-ip", "azure-native:network:NatGateway::network-nat"] : [];
                 assert.deepEqual(childrenOf("network"), [
                     `${T.vnet}::network-vnet`,
                     ...natGateway,
@@ -439,7 +453,7 @@ function describeStack(expected: Expected, preview: boolean): void {
                     `${T.identity}::cluster-identity`,
                     ...["nodes", ...podSubnets].map((s) => `${T.role}::cluster-network-contributor-${s}`),
                     `${T.cluster}::cluster-aks`,
-                    ...(stack === "prod" ? ["azure-native:containerservice:MaintenanceConfiguration::cluster-auto-upgrade-window"] : []),
+                    ...(expected.autoUpgrades ? ["azure-native:containerservice:MaintenanceConfiguration::cluster-auto-upgrade-window"] : []),
                     ...userPools.map((p) => `${T.pool}::cluster-pool-${p}`),
                     `${T.k8s}::cluster-k8s`,
                 ]);
@@ -449,7 +463,7 @@ function describeStack(expected: Expected, preview: boolean): void {
                 }
                 const rgResource = one(r, T.rg, "rg");
                 assert.equal(rgResource.parent, `${PROJECT}-${stack}`);
-                const tags = stack === "prod" ? { environment: "production", costCenter: "4711", stack } : { stack };
+                const tags = expected.tags;
                 assert.deepEqual(rgResource.inputs, { resourceGroupName: rg, location: "westeurope", tags });
             });
 
