@@ -109,7 +109,7 @@ const DEV: Expected = {
     serviceCidr: "100.96.0.0/16",
     dnsServiceIP: "100.96.0.10",
     nonMasqueradeCIDRs: ["10.42.8.0/27", "10.250.0.0/24", "100.64.0.0/20", "100.96.0.0/16"],
-    kubernetesVersion: "1.33",
+    kubernetesVersion: "1.37",
     pools: {
         system: { podSubnet: "pods", autoscaled: false, mode: "System", maxPods: 50, maxSurge: "1", allocation: "DynamicIndividual", vmSize: "Standard_D4s_v5" },
         apps: { podSubnet: "pods", autoscaled: true, mode: "User", maxPods: 50, maxSurge: "33%", allocation: "DynamicIndividual", vmSize: "Standard_D4s_v5" },
@@ -129,7 +129,7 @@ const PROD: Expected = {
     serviceCidr: "100.96.0.0/16",
     dnsServiceIP: "100.96.0.10",
     nonMasqueradeCIDRs: ["10.42.16.0/26", "100.64.0.0/16", "100.65.0.0/20", "100.96.0.0/16"],
-    kubernetesVersion: "1.33",
+    kubernetesVersion: "1.36",
     pools: {
         system: { podSubnet: "pods", autoscaled: false, mode: "System", maxPods: 30, maxSurge: "1", allocation: "DynamicIndividual", vmSize: "Standard_D4s_v5" },
         apps: { podSubnet: "pods", autoscaled: true, mode: "User", maxPods: 110, maxSurge: "10%", allocation: "DynamicIndividual", vmSize: "Standard_D8s_v5" },
@@ -453,8 +453,8 @@ function describeStack(expected: Expected, preview: boolean): void {
                     `${T.identity}::cluster-identity`,
                     ...["nodes", ...podSubnets].map((s) => `${T.role}::cluster-network-contributor-${s}`),
                     `${T.cluster}::cluster-aks`,
-                    ...(expected.autoUpgrades ? ["azure-native:containerservice:MaintenanceConfiguration::cluster-auto-upgrade-window"] : []),
                     ...userPools.map((p) => `${T.pool}::cluster-pool-${p}`),
+                    ...(expected.autoUpgrades ? ["azure-native:containerservice:MaintenanceConfiguration::cluster-auto-upgrade-window"] : []),
                     `${T.k8s}::cluster-k8s`,
                 ]);
                 assert.deepEqual(childrenOf("ip-masq-agent"), [`${T.configMap}::ip-masq-agent-config`, `${T.daemonSet}::ip-masq-agent-daemonset`]);

@@ -8,6 +8,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
+import { checkKubernetesVersion, versionCheckDate } from "../aks/kubernetesVersions";
 import { defaults } from "../defaults";
 import { ProblemList } from "../errors";
 import { describeValue } from "../planner/cidr";
@@ -27,7 +28,10 @@ export interface ClusterArgs extends ClusterSettings {
     network: ClusterNetwork;
     /** Azure name of the cluster (≤ 63 characters), also its DNS prefix. Default: Pulumi auto-naming. */
     clusterName?: string;
-    /** Kubernetes version, e.g. `1.33`. Default: AKS's default version at creation. */
+    /**
+     * Kubernetes version, e.g. `1.36`: one AKS creates clusters on (checked against the dated calendar in
+     * `aks/kubernetesVersions.ts`). Default: AKS's default version at creation.
+     */
     kubernetesVersion?: string;
     /** How nodes reach the internet. Default: the network's `outboundType`, else `loadBalancer`. */
     outboundType?: OutboundType;
@@ -113,18 +117,13 @@ export class Cluster extends pulumi.ComponentResource {
             this.virtualNodeRoleAssignment = networkContributor("aci-connector", connector, network.virtualNodeSubnetId);
         }
 
-        if (args.maintenanceWindow) {
-            this.maintenanceConfiguration = new containerservice.MaintenanceConfiguration(
-                `${name}-auto-upgrade-window`,
-                // "aksManagedAutoUpgradeSchedule" is the name AKS reads the auto-upgrade schedule from.
-                { resourceGroupName, resourceName: this.managedCluster.name, configName: "aksManagedAutoUpgradeSchedule", maintenanceWindow: weeklyWindow(args.maintenanceWindow) },
-                { parent: this },
-            );
-        }
-
+        // AKS runs one agent-pool operation per cluster at a time and refuses a second with OperationNotAllowed
+        // ("another agentpool operation is in progress"), which azure-native does not retry. So every AgentPool and
+        // the maintenance configuration are created (and later updated) one after another, as the subnets are.
+        let previous: pulumi.Resource = this.managedCluster;
         this.agentPools = {};
         for (const pool of otherPools) {
-            this.agentPools[pool.name] = new containerservice.AgentPool(
+            previous = this.agentPools[pool.name] = new containerservice.AgentPool(
                 `${name}-pool-${pool.name}`,
                 {
                     resourceGroupName,
@@ -133,7 +132,16 @@ export class Cluster extends pulumi.ComponentResource {
                     ...agentPoolProfile(pool, specOf(pool.name), subnetsOf(pool.podSubnetName)),
                     tags,
                 },
-                { parent: this, ignoreChanges: pool.autoscaling ? ["count"] : [] },
+                { parent: this, dependsOn: [previous], ignoreChanges: pool.autoscaling ? ["count"] : [] },
+            );
+        }
+
+        if (args.maintenanceWindow) {
+            this.maintenanceConfiguration = new containerservice.MaintenanceConfiguration(
+                `${name}-auto-upgrade-window`,
+                // "aksManagedAutoUpgradeSchedule" is the name AKS reads the auto-upgrade schedule from.
+                { resourceGroupName, resourceName: this.managedCluster.name, configName: "aksManagedAutoUpgradeSchedule", maintenanceWindow: weeklyWindow(args.maintenanceWindow) },
+                { parent: this, dependsOn: [previous] },
             );
         }
 
@@ -164,7 +172,6 @@ export function roleDefinitionIdIn(scope: string): string {
 }
 
 const CLUSTER_NAME = /^[a-zA-Z0-9]([-a-zA-Z0-9_]{0,61}[a-zA-Z0-9])?$/;
-const KUBERNETES_VERSION = /^\d+\.\d+(\.\d+)?$/;
 
 /** Azure CNI Pod Subnet as the agent needs it. */
 function networkProfile(args: ClusterArgs) {
@@ -251,9 +258,7 @@ export function checkClusterArgs(args: ClusterArgs): void {
     if (args.clusterName !== undefined && !CLUSTER_NAME.test(args.clusterName)) {
         problems.add("clusterName", `"${args.clusterName}" is not a valid AKS name: 1–63 letters, digits, '-' or '_', starting and ending with a letter or digit`);
     }
-    if (args.kubernetesVersion !== undefined && !KUBERNETES_VERSION.test(args.kubernetesVersion)) {
-        problems.add("kubernetesVersion", `expected a version such as "1.33" or "1.33.2", got ${describeValue(args.kubernetesVersion)}`);
-    }
+    checkKubernetesVersion(args.kubernetesVersion, "kubernetesVersion", versionCheckDate(), problems);
     if (args.outboundType !== undefined && !OUTBOUND_TYPES.includes(args.outboundType)) {
         problems.add("outboundType", `expected one of ${OUTBOUND_TYPES.join(", ")}, got ${describeValue(args.outboundType)}`);
     }
