@@ -39,6 +39,12 @@ export const AZURE_RESERVED_PER_SUBNET = 5;
 /** Ranges AKS refuses for the service CIDR, the pod range and the VNet. */
 export const AKS_REJECTED_RANGES = ["169.254.0.0/16", "192.0.2.0/24", "172.30.0.0/16", "172.31.0.0/16"] as const;
 
+/**
+ * Link-local: ip-masq-agent-v2 always returns (never masquerades) it while `masqLinkLocal` is false, which this
+ * project keeps so that pods reach IMDS (169.254.169.254).
+ */
+export const LINK_LOCAL_CIDR = "169.254.0.0/16";
+
 /** ip-masq-agent-v2 exits on a config file with more CIDRs than this. */
 export const AGENT_MAX_CIDRS = 64;
 
@@ -50,6 +56,4 @@ export const MAX_PODS_RANGE = { min: 10, max: 250 } as const;
 export const SERVICE_CIDR_MAX_PREFIX = 12;
 /** Largest subnet StaticBlock allocation accepts (prefix length). */
 export const STATIC_BLOCK_MAX_PREFIX = 12;
-/** Kubernetes version from which StaticBlock allocation is available. */
-export const STATIC_BLOCK_MIN_KUBERNETES = [1, 28] as const;
 export const MAX_NODES_PER_POOL = 1000;

@@ -2,6 +2,7 @@
  * The stack program's configuration: every key it reads, decoded from the strings the Pulumi engine hands over,
  * checked together with the address plan, and raised as one error listing every problem.
  */
+import { checkKubernetesVersion, parseKubernetesVersion, versionCheckDate } from "../components/aks/kubernetesVersions";
 import { defaults } from "../components/defaults";
 import { ProblemList } from "../components/errors";
 import { IpMasqAgentSettings, ResolvedAgentSettings, resolveAgentSettings } from "../components/ipmasq/settings";
@@ -96,6 +97,10 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
     } as AddressPlanInput;
 
     const plan = planInto(addressPlanInput, problems);
+    // The planner reports a malformed version; the calendar judges a well-formed one.
+    if (parseKubernetesVersion(addressPlanInput.kubernetesVersion)) {
+        checkKubernetesVersion(addressPlanInput.kubernetesVersion, "kubernetesVersion", versionCheckDate(), problems);
+    }
 
     checkPoolSettings(nodePools, problems);
     if (Array.isArray(nodePools)) nodePools.forEach((pool, index) => checkFields(pool, POOL_FIELDS, `nodePools[${index}]`, "a node pool", problems));

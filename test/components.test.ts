@@ -88,7 +88,7 @@ const ADDRESSES: AddressPlanInput = {
     serviceCidr: "172.20.0.0/16",
     connectedCidrs: ["10.0.0.0/8"],
     nodePools: POOLS,
-    kubernetesVersion: "1.33",
+    kubernetesVersion: "1.36",
 };
 
 describe("components used directly", () => {
@@ -97,7 +97,7 @@ describe("components used directly", () => {
         before(async () => {
             m = await runMocked(async () => {
                 const net = new Network("core", { ...ADDRESSES, resourceGroupName: RG, location: "northeurope", vnetName: "vnet-core", nodePools: POOLS });
-                const cluster = new Cluster("k", { resourceGroupName: RG, location: "northeurope", network: net, clusterName: "aks-core", kubernetesVersion: "1.33" });
+                const cluster = new Cluster("k", { resourceGroupName: RG, location: "northeurope", network: net, clusterName: "aks-core", kubernetesVersion: "1.36" });
                 new IpMasqAgent("nat", {
                     provider: cluster.provider,
                     nonMasqueradeCIDRs: net.plan.ipMasqAgent.nonMasqueradeCIDRs,

@@ -486,7 +486,7 @@ const inputArb: fc.Arbitrary<AddressPlanInput> = fc
         names: fc.shuffledSubarray(VALID_NAMES, { minLength: 4, maxLength: 4 }),
         firstMode: pick<string | undefined>([100, "System"], [1, "User"], [1, undefined]),
         pools: weighted([40, fc.array(poolDraftArb, { minLength: 1, maxLength: 1 })], [60, fc.array(poolDraftArb, { minLength: 2, maxLength: 4 })], [1, fc.constant<PoolDraft[]>([])]),
-        kubernetesVersion: pick<string | undefined>([80, undefined], [4, "1.27"], [10, "1.28"], [10, "1.33.2"], [1, "latest"]),
+        kubernetesVersion: pick<string | undefined>([80, undefined], [4, "1.27"], [10, "1.28"], [10, "1.36.2"], [1, "latest"]),
     })
     .map((d) => {
         const nodePools = d.pools.map((draft, i) => buildPool(draft, i, d.names, d.firstMode, d.podSubnet));

@@ -171,7 +171,7 @@ describe("address map (SVG)", () => {
             serviceCidr: "172.20.0.0/16",
             connectedCidrs: ["10.0.0.0/8", "172.16.0.0/14", "192.168.0.0/16", "11.0.0.0/24", "203.0.113.0/24"],
             extraNonMasqueradeCidrs: ["10.250.0.0/24", "10.42.17.0/24"],
-            kubernetesVersion: "1.33",
+            kubernetesVersion: "1.36",
             nodePools: [
                 { name: "system", mode: "System", count: 3, maxPods: 30 },
                 { name: "apps", minCount: 1, maxCount: 40, maxPods: 110 },

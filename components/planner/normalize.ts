@@ -3,6 +3,7 @@
  * type), applies defaults, parses every CIDR and checks every field on its own. Relations between fields are
  * checked afterwards, in rules.ts, on what parsed.
  */
+import { KubernetesVersion, parseKubernetesVersion } from "../aks/kubernetesVersions";
 import { defaults, MAX_NODES_PER_POOL, MAX_PODS_RANGE } from "../defaults";
 import { ProblemList } from "../errors";
 import { Cidr, describeValue, ipToLong, isIPv4Address, parseCidr } from "./cidr";
@@ -44,13 +45,12 @@ export interface NormalizedInput {
     pools: NormalizedPool[];
     /** True when every pool read cleanly, so that capacity can be checked. */
     poolsComplete: boolean;
-    kubernetesVersion?: { major: number; minor: number };
+    kubernetesVersion?: KubernetesVersion;
 }
 
 // AKS: Linux pool names are 1–12 lowercase letters and digits and start with a letter.
 const POOL_NAME = /^[a-z][a-z0-9]{0,11}$/;
 const MAX_SURGE = /^[1-9]\d*%?$/;
-const KUBERNETES_VERSION = /^(\d+)\.(\d+)(\.\d+)?$/;
 const POOL_MODES: readonly PoolMode[] = ["System", "User"];
 const ALLOCATION_MODES: readonly PodIPAllocationMode[] = ["DynamicIndividual", "StaticBlock"];
 
@@ -118,12 +118,12 @@ function readDnsServiceIP(value: unknown, service: KeyedCidr | undefined, proble
 
 function readKubernetesVersion(value: unknown, problems: ProblemList): NormalizedInput["kubernetesVersion"] {
     if (value === undefined || value === null || value === "") return undefined;
-    const match = typeof value === "string" ? KUBERNETES_VERSION.exec(value) : null;
-    if (!match) {
-        problems.add("kubernetesVersion", `expected a version such as "1.33" or "1.33.2", got ${describeValue(value)}`);
+    const version = parseKubernetesVersion(value);
+    if (!version) {
+        problems.add("kubernetesVersion", `expected a version such as "1.36" or "1.36.2", got ${describeValue(value)}`);
         return undefined;
     }
-    return { major: Number(match[1]), minor: Number(match[2]) };
+    return version;
 }
 
 function readPools(value: unknown, problems: ProblemList): { pools: NormalizedPool[]; complete: boolean } {

@@ -2,7 +2,7 @@
  * The address planner: plain values in, a checked and normalized address plan out. No Pulumi here, so it runs in
  * microseconds, during `pulumi preview`, in the offline plan and in tests alike.
  */
-import { AZURE_RESERVED_PER_SUBNET, defaults } from "../defaults";
+import { AZURE_RESERVED_PER_SUBNET, defaults, LINK_LOCAL_CIDR } from "../defaults";
 import { ConfigurationError, ProblemList } from "../errors";
 import { allocatablePodIPs, podIPsPerNode, usableAddresses } from "./capacity";
 import { cidr, longToIp, mergeToCidrs, prefixForSize, subtractRanges } from "./cidr";
@@ -90,7 +90,8 @@ function buildPlan(layout: Layout): AddressPlan {
     const routable = layout.routable.reduce((sum, s) => sum + s.cidr.size, 0);
     const virtualNodes = input.virtualNodeSubnet;
 
-    const nonMasqueradeRanges = nonMasquerade.map(cidr);
+    // What the agent leaves alone: its list, and link-local, which it always returns (masqLinkLocal: false).
+    const nonMasqueradeRanges = [...nonMasquerade, LINK_LOCAL_CIDR].map(cidr);
     return {
         vnetAddressSpace: vnet.map((v) => v.cidr.text),
         nodeSubnet: subnetPlan(defaults.subnetNames.nodes, "nodes", nodeSubnet, usableAddresses(nodeSubnet.cidr.size), peakNodes, pools.map((p) => p.name)),

@@ -8,10 +8,11 @@ import {
     AKS_REJECTED_RANGES,
     AZURE_RESERVED_PER_SUBNET,
     AZURE_SMALLEST_SUBNET_PREFIX,
+    LINK_LOCAL_CIDR,
     SERVICE_CIDR_MAX_PREFIX,
     STATIC_BLOCK_MAX_PREFIX,
-    STATIC_BLOCK_MIN_KUBERNETES,
 } from "../defaults";
+import { KUBERNETES_CALENDAR, olderThan, parseKubernetesVersion } from "../aks/kubernetesVersions";
 import { ProblemList } from "../errors";
 import { allocatablePodIPs, podIPsPerNode, smallestNodeSubnetPrefix, smallestPodSubnetPrefix } from "./capacity";
 import { cidr, contains, containsAddress, longToIp, mergeToCidrs, overlaps } from "./cidr";
@@ -43,6 +44,7 @@ export function checkRules(layout: Layout, problems: ProblemList): void {
         dnsServiceIP,
         connectedNetworks,
         extraDestinations,
+        oneAllocationModePerSubnet,
         staticBlock,
         nodeSubnetCapacity,
         virtualNodeSubnetSize,
@@ -135,7 +137,15 @@ function dnsServiceIP({ input }: Layout, problems: ProblemList): void {
 }
 
 function connectedNetworks({ input, vnet, podSubnets }: Layout, problems: ProblemList): void {
+    const linkLocal = cidr(LINK_LOCAL_CIDR);
     for (const network of input.connected) {
+        if (contains(linkLocal, network.cidr)) {
+            problems.add(
+                network.key,
+                `${network.cidr.text} is link-local (${LINK_LOCAL_CIDR}), which ip-masq-agent-v2 never masquerades (masqLinkLocal stays false so that pods reach IMDS): pods would reach it with pod IPs; remove it`,
+            );
+            continue;
+        }
         const pods = podSubnets.find((g) => overlaps(g.subnet.cidr, network.cidr));
         if (pods) {
             problems.add(
@@ -166,15 +176,32 @@ function extraDestinations({ input }: Layout, problems: ProblemList): void {
     }
 }
 
+/**
+ * configure-azure-cni-static-block-allocation.md (Limitations): a subnet serves pods of one allocation mode only.
+ * The first pool on a subnet sets its mode; a later pool with the other mode is refused.
+ */
+function oneAllocationModePerSubnet({ podSubnets }: Layout, problems: ProblemList): void {
+    for (const { subnet, pools } of podSubnets) {
+        const first = pools[0];
+        for (const pool of pools.filter((p) => p.podIPAllocationMode !== first?.podIPAllocationMode)) {
+            problems.add(
+                `${pool.key}.podIPAllocationMode`,
+                `${pool.podIPAllocationMode} on pod subnet ${subnet.cidr.text}, which pool "${first.name}" uses with ${first.podIPAllocationMode}: ` +
+                    `Azure serves one pod IP allocation mode per subnet; give this pool its own podSubnetCidr or use ${first.podIPAllocationMode}`,
+            );
+        }
+    }
+}
+
 function staticBlock({ input, podSubnets }: Layout, problems: ProblemList): void {
     const version = input.kubernetesVersion;
-    const [major, minor] = STATIC_BLOCK_MIN_KUBERNETES;
+    const minimum = parseKubernetesVersion(KUBERNETES_CALENDAR.minimumFor.staticBlock)!;
     for (const group of podSubnets) {
         for (const pool of group.pools.filter((p) => p.podIPAllocationMode === "StaticBlock")) {
-            if (version && (version.major < major || (version.major === major && version.minor < minor))) {
+            if (version && olderThan(version, minimum)) {
                 problems.add(
                     `${pool.key}.podIPAllocationMode`,
-                    `StaticBlock needs Kubernetes ${major}.${minor} or newer; kubernetesVersion is ${version.major}.${version.minor}: upgrade or use DynamicIndividual`,
+                    `StaticBlock needs Kubernetes ${minimum.minorText} or newer; kubernetesVersion is ${version.minorText}: upgrade or use DynamicIndividual`,
                 );
             }
             if (group.subnet.cidr.prefix < STATIC_BLOCK_MAX_PREFIX) {

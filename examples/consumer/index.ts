@@ -15,7 +15,7 @@ const shared = {
     serviceCidr: "100.96.0.0/16",
     // The corporate network, through the hub: it has no route back to 100.64.0.0/16.
     connectedCidrs: ["10.0.0.0/8"],
-    kubernetesVersion: config.get("kubernetesVersion") ?? "1.33",
+    kubernetesVersion: config.get("kubernetesVersion") ?? "1.36",
 };
 
 const nodePools: NodePoolSpec[] = [
