@@ -13,7 +13,7 @@ import * as path from "path";
 import { stringify } from "yaml";
 import { readConfigFile, stackFile } from "../program/stackFile";
 import { parseCommandLine, UsageError } from "./cli";
-import { renderAddressPlan, renderResourceTree } from "./report";
+import { renderAddressPlan, renderCreationOrder, renderResourceTree } from "./report";
 import { renderAddressMap } from "./svg";
 import { PlannedResource, runProgram } from "./runProgram";
 
@@ -100,12 +100,7 @@ export async function main(argv: string[]): Promise<number> {
     }
 
     if (options.json) {
-        const document = {
-            resources: resources.map((r) => ({ type: r.type, name: r.name, parent: r.parent, inputs: redactSecrets(r) })),
-            addressPlan: plan,
-            manifests,
-        };
-        process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(planDocument(resources, plan, manifests), null, 2)}\n`);
     } else {
         const agent = manifests.find((m) => m.kind === "DaemonSet");
         const chain = agent?.spec.template.spec.containers[0].args.find((a: string) => a.startsWith("--masq-chain="))?.split("=")[1] ?? "?";
@@ -116,6 +111,8 @@ export async function main(argv: string[]): Promise<number> {
             `Resources (${resources.length})`,
             ...renderResourceTree(resources),
             "",
+            ...renderCreationOrder(resources),
+            "",
             "Address plan",
             ...renderAddressPlan(plan, chain, cluster?.inputs.networkProfile?.outboundType ?? "?"),
         ];
@@ -124,6 +121,19 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${lines.join("\n")}\n`);
     }
     return 0;
+}
+
+/**
+ * The `--json` document. Each resource's `dependsOn` names every resource it waits for (explicit `dependsOn`, the
+ * resources whose outputs its inputs read, its provider), sorted, as they appear in `resources[].name`; a component
+ * stands for all of its resources.
+ */
+export function planDocument(resources: PlannedResource[], addressPlan: unknown, manifests: Record<string, any>[]) {
+    return {
+        resources: resources.map((r) => ({ type: r.type, name: r.name, parent: r.parent, dependsOn: r.dependencies, inputs: redactSecrets(r) })),
+        addressPlan,
+        manifests,
+    };
 }
 
 /** The Kubernetes provider's kubeconfig is a secret: never print it. */

@@ -1,6 +1,10 @@
-/** Text rendering of an offline plan: the resource tree, the address plan, the capacity table and the NAT summary. */
+/**
+ * Text rendering of an offline plan: the resource tree, the creation order, the address plan, the capacity table and
+ * the NAT summary.
+ */
 import { cidr, contains } from "../components/planner/cidr";
 import { AddressPlan } from "../components/planner/types";
+import { creationWaves } from "./order";
 import { PlannedResource } from "./runProgram";
 
 /** The inputs worth reading in a plan, per resource type. */
@@ -92,6 +96,28 @@ export function renderResourceTree(resources: PlannedResource[]): string[] {
     };
     walk(root?.name ?? "", "");
     return lines;
+}
+
+/** A resource type as read in the order: `Subnet`, `ConfigMap`, `provider kubernetes`. */
+function kindOf(type: string): string {
+    return type.startsWith("pulumi:providers:") ? `provider ${type.split(":")[2]}` : type.split(":").pop()!;
+}
+
+/**
+ * The creation order in numbered waves: a wave starts once every earlier wave exists. Each resource names what it
+ * waits for directly; what that already waits for is left out (the JSON's `dependsOn` lists every dependency).
+ */
+export function renderCreationOrder(resources: PlannedResource[]): string[] {
+    const waves = creationWaves(resources);
+    const entries = waves.flatMap((wave, index) => wave.map((entry, i) => ({ ...entry, wave: i === 0 ? String(index + 1) : "" })));
+    const width = (values: string[]) => Math.max(...values.map((v) => v.length));
+    const [waveWidth, nameWidth, kindWidth] = [width(entries.map((e) => e.wave)), width(entries.map((e) => e.resource.name)), width(entries.map((e) => kindOf(e.resource.type)))];
+    return [
+        `Creation order (${entries.length} resources in ${waves.length} waves; a wave starts when all earlier ones exist; "after" omits waits implied by others)`,
+        ...entries.map((e) =>
+            `  ${e.wave.padStart(waveWidth)}  ${e.resource.name.padEnd(nameWidth)}  ${kindOf(e.resource.type).padEnd(kindWidth)}  ${e.waitsForDirectly.length ? `after ${e.waitsForDirectly.join(", ")}` : ""}`.trimEnd(),
+        ),
+    ];
 }
 
 function table(header: string[], rows: (string | number)[][]): string[] {

@@ -14,7 +14,20 @@ export interface PlannedResource extends RecordedResource {
     /** Name of the parent resource (`<project>-<stack>` for the stack itself). */
     parent: string;
     parentType: string;
+    /** The explicit `dependsOn` option only, in the order the program gave it (components by their own name). */
     dependsOn: string[];
+    /**
+     * Everything this resource waits for before it is created (the plan JSON's `dependsOn`), sorted, without
+     * itself: the explicit `dependsOn` (and `replaceWith`), every resource whose outputs its inputs read, its
+     * provider and a custom parent. A dependency on a component is named by the component: the engine waits for
+     * all of the component's custom descendants (tools/order.ts expands it).
+     */
+    dependencies: string[];
+    /**
+     * What the engine receives: the custom resources listed in the RegisterResourceRequest's `dependencies`, where
+     * the SDK has already replaced each component by its custom descendants. Sorted; for checking `dependencies`.
+     */
+    requestDependencies: string[];
     ignoreChanges: string[];
     protect: boolean;
 }
@@ -50,6 +63,43 @@ interface Options {
     stackTraces?: boolean;
 }
 
+/**
+ * The SDK's own resolution of the `dependsOn` and `replaceWith` options (flattens arrays, awaits Promises and
+ * Outputs): internal to @pulumi/pulumi 3.248 and untyped, used so that explicit dependencies are read exactly as the
+ * SDK reads them before it registers a resource.
+ */
+const { gatherExplicitDependencies } = require("@pulumi/pulumi/runtime/dependsOn") as {
+    gatherExplicitDependencies(dependsOn: unknown): Promise<pulumi.Resource[]>;
+};
+
+/** The parts of a RegisterResourceRequest (protobuf) read here. */
+interface RegisterResourceRequest {
+    getType(): string;
+    getName(): string;
+    getDependenciesList(): string[];
+    getPropertydependenciesMap(): { forEach(callback: (dependencies: { getUrnsList(): string[] }, property: string) => void): void };
+}
+
+/** `urn:pulumi:<stack>::<project>::<qualified type>::<name>` → name. */
+function nameOfUrn(urn: string): string {
+    return urn.split("::").slice(3).join("::");
+}
+
+/** What the stack transformation records per resource; explicit dependencies resolve after the run. */
+interface Recorded {
+    order: number;
+    parent: string;
+    parentType: string;
+    ignoreChanges: string[];
+    protect: boolean;
+    explicit: Promise<pulumi.Resource[]>;
+    replaceWith: Promise<pulumi.Resource[]>;
+    /** Resources whose URN the SDK awaits before registering: a custom parent and `deletedWith`. */
+    awaited: pulumi.Resource[];
+}
+
+const sortedUnique = (names: Iterable<string>) => [...new Set(names)].sort();
+
 /** Runs the program once; rejects with the program's own error (a RunError for configuration problems). */
 export async function runProgram({ stack, config, preview = false, program = PROGRAM, project = PROJECT, mocks = new AzureMocks(), stackTraces = true }: Options): Promise<ProgramRun> {
     const stackTraceLimit = Error.stackTraceLimit;
@@ -60,8 +110,26 @@ export async function runProgram({ stack, config, preview = false, program = PRO
     // Parents, dependencies and options are not part of what mocks see: a stack transformation records them.
     const stackName = `${project}-${stack}`;
     const identities = new Map<pulumi.Resource, { name: string; type: string }>();
-    const options = new Map<string, Omit<PlannedResource, keyof RecordedResource>>();
+    const options = new Map<string, Recorded>();
     const nameOf = (resource: unknown) => identities.get(resource as pulumi.Resource)?.name ?? stackName;
+
+    // Implicit dependencies (inputs that read another resource's Output) come from the RegisterResourceRequest the
+    // SDK sends to the (mock) monitor: its `propertyDependencies` are exactly the resources the SDK found while it
+    // serialized the inputs for the engine (Outputs inside Promises, Outputs of Outputs, apply results carrying
+    // their sources, resource references), and its `dependencies` are what the engine orders by. Walking
+    // `args.props` in the transformation instead would re-implement that serialization (allResources() is a
+    // promise, values nest), and could only approximate it. The request, though, already has components replaced
+    // by their custom descendants, so explicit `dependsOn` comes from the transformation, where a component is
+    // still itself; test/order.test.ts checks that the two, expanded, are the request's set exactly.
+    const requests = new Map<string, { dependencies: string[]; implicit: string[] }>();
+    const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(request: RegisterResourceRequest, callback: unknown): unknown };
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (request, callback) => {
+        const implicit: string[] = [];
+        request.getPropertydependenciesMap().forEach((dependencies) => implicit.push(...dependencies.getUrnsList()));
+        requests.set(`${request.getType()}::${request.getName()}`, { dependencies: request.getDependenciesList(), implicit });
+        return register(request, callback);
+    };
 
     let outputs: Record<string, any> = {};
     try {
@@ -70,14 +138,18 @@ export async function runProgram({ stack, config, preview = false, program = PRO
                 pulumi.runtime.registerStackTransformation((args) => {
                     identities.set(args.resource, { name: args.name, type: args.type });
                     const parent = args.opts.parent;
-                    const dependsOn = ([] as unknown[]).concat(args.opts.dependsOn ?? []);
+                    const opts = args.opts as pulumi.CustomResourceOptions;
+                    // A rejection here rejects the registration too, and so the run; the copy must not go unhandled.
+                    const gather = (dependencies: unknown) => gatherExplicitDependencies(dependencies).catch(() => [] as pulumi.Resource[]);
                     options.set(`${args.type}::${args.name}`, {
                         order: options.size,
                         parent: nameOf(parent),
                         parentType: parent ? (identities.get(parent)?.type ?? "pulumi:pulumi:Stack") : "pulumi:pulumi:Stack",
-                        dependsOn: dependsOn.map(nameOf),
                         ignoreChanges: args.opts.ignoreChanges ?? [],
                         protect: args.opts.protect === true,
+                        explicit: gather(args.opts.dependsOn),
+                        replaceWith: gather(opts.replaceWith),
+                        awaited: [...(pulumi.CustomResource.isInstance(parent) ? [parent] : []), ...(opts.deletedWith ? [opts.deletedWith] : [])],
                     });
                     return undefined;
                 });
@@ -92,8 +164,29 @@ export async function runProgram({ stack, config, preview = false, program = PRO
 
     // Registration order is not construction order: sort by the order the program constructed resources in (the
     // stack itself is not transformed: it comes first).
-    const resources = mocks.resources
-        .map((r) => ({ ...r, ...(options.get(`${r.type}::${r.name}`) ?? { order: -1, parent: "", parentType: "", dependsOn: [], ignoreChanges: [], protect: false }) }))
-        .sort((a, b) => a.order - b.order);
+    const resources = await Promise.all(
+        mocks.resources.map(async (r): Promise<PlannedResource> => {
+            const key = `${r.type}::${r.name}`;
+            const request = requests.get(key) ?? { dependencies: [], implicit: [] };
+            const recorded = options.get(key);
+            const explicit = recorded ? (await recorded.explicit).map(nameOf) : [];
+            const others = recorded ? [...(await recorded.replaceWith), ...recorded.awaited].map(nameOf) : [];
+            // The provider reference is `<urn>::<id>`: the SDK awaits both, so the resource waits for its provider.
+            const provider = r.provider ? [nameOfUrn(r.provider.slice(0, r.provider.lastIndexOf("::")))] : [];
+            const dependencies = sortedUnique([...explicit, ...others, ...request.implicit.map(nameOfUrn), ...provider]).filter((name) => name !== r.name);
+            return {
+                ...r,
+                order: recorded?.order ?? -1,
+                parent: recorded?.parent ?? "",
+                parentType: recorded?.parentType ?? "",
+                dependsOn: explicit,
+                dependencies,
+                requestDependencies: sortedUnique(request.dependencies.map(nameOfUrn)),
+                ignoreChanges: recorded?.ignoreChanges ?? [],
+                protect: recorded?.protect ?? false,
+            };
+        }),
+    );
+    resources.sort((a, b) => a.order - b.order);
     return { resources, invokes: mocks.invokes, outputs };
 }
