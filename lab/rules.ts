@@ -1,16 +1,34 @@
 /**
  * Pure part of the data-plane lab: from the Kubernetes objects the program deploys (the agent's ConfigMap and
- * DaemonSet) to the exact iptables-restore text ip-masq-agent-v2 writes on a node.
+ * DaemonSet) to the exact iptables rules ip-masq-agent-v2 writes on a node.
  *
- * Mirrors Azure/ip-masq-agent-v2 cmd/ip-masq-agent-v2/ip-masq-agent.go (v0.1.x):
- *  - config: every file in /etc/config whose name starts with "ip-masq", YAML or JSON → {nonMasqueradeCIDRs,
- *    masqLinkLocal, masqLinkLocalIPv6}; each file validated (≤ 64 CIDRs, aligned, no IPv6 without --enable-ipv6;
- *    anything invalid makes the agent exit); files merged (union of CIDRs, OR of booleans); no such file → the
- *    built-in default "never masquerade 10/8, 172.16/12, 192.168/16".
- *  - rules (nat table): EnsureChain(<chain>), EnsureRule(POSTROUTING jump), then one iptables-restore --noflush of
- *    `:<chain> - [0:0]` (atomic flush), a RETURN for 169.254.0.0/16 unless masqLinkLocal, a RETURN per IPv4 CIDR,
- *    a final MASQUERADE.
- * The lab writes the jump in the same restore (a fresh namespace has no jump yet, so "ensure" is "append").
+ * Mirrors Azure/ip-masq-agent-v2 cmd/ip-masq-agent-v2/ip-masq-agent.go at tag v0.1.15 (commit 1340324f; HEAD
+ * 45758a6f differs only in go.mod, go.sum and the Makefile):
+ *  - config (syncConfig, lines 193–249): every file in /etc/config whose name starts with "ip-masq", YAML or JSON →
+ *    {nonMasqueradeCIDRs, masqLinkLocal, masqLinkLocalIPv6}; each file validated (≤ 64 CIDRs, aligned, no IPv6
+ *    without --enable-ipv6; anything invalid makes the agent exit); files merged (union of CIDRs through a Go map,
+ *    OR of booleans); no such file → the built-in default "never masquerade 10/8, 172.16/12, 192.168/16".
+ *  - rules (syncMasqRules, lines 317–357), nat table, through k8s.io/kubernetes pkg/util/iptables:
+ *     1. EnsureChain: `iptables -N <chain> -t nat` (exit status 1, "Chain already exists", adopts the chain);
+ *     2. EnsureRule (ensurePostroutingJump, lines 412–420): `iptables -C POSTROUTING -t nat <args>` and, when that
+ *        finds nothing, `iptables -A POSTROUTING -t nat <args>`, each one exec'd with <args> as separate argv
+ *        elements, no shell:
+ *            -m comment --comment <postroutingJumpComment()> -m addrtype ! --dst-type LOCAL -j <chain>
+ *        where postroutingJumpComment() is fmt.Sprintf of the Go raw string (line 406)
+ *            `"ip-masq-agent: ensure nat POSTROUTING directs all non-LOCAL destination traffic to our custom %s chain"`
+ *        so the comment the kernel stores begins and ends with a literal double quote;
+ *     3. RestoreAll with --noflush of lines joined by spaces (writeRule/writeLine, lines 446–454):
+ *            *nat
+ *            :<chain> - [0:0]                       (MakeChainLine: flushes the chain atomically)
+ *            -A <chain> -m comment --comment "ip-masq-agent: local traffic is not subject to MASQUERADE" -d <cidr> -j RETURN
+ *            -A <chain> -m comment --comment "ip-masq-agent: outbound traffic is subject to MASQUERADE (must be last in chain)" -j MASQUERADE
+ *            COMMIT
+ *        a RETURN for 169.254.0.0/16 unless masqLinkLocal, then one per IPv4 CIDR, MASQUERADE last. These comments
+ *        are constants that include `-m comment --comment "…"` (lines 432 and 438); iptables-restore strips the
+ *        quotes, so these comments are stored without them.
+ * The lab writes the jump in the same restore (a fresh namespace has no jump yet, so "ensure" is "append"), quoted
+ * for iptables-restore so that the kernel stores exactly the argv the agent passes: the agent's own `-C` finds it
+ * (test/lab-rules.test.ts checks this, and the whole table, against a replay of the agent's commands).
  */
 import { parse } from "yaml";
 import { parseCidr } from "../components/planner/cidr";
@@ -23,8 +41,41 @@ export const MAX_CIDRS_PER_FILE = 64;
 /** The agent's fallback when no config file is found (without --nomasq-all-reserved-ranges). */
 export const NO_CONFIG_DEFAULT_CIDRS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
 
-const NON_MASQ_COMMENT = "ip-masq-agent: local traffic is not subject to MASQUERADE";
-const MASQ_COMMENT = "ip-masq-agent: outbound traffic is subject to MASQUERADE (must be last in chain)";
+/** ip-masq-agent.go line 406, `postRoutingMasqChainCommentFormat`: a Go raw string, the double quotes are part of it. */
+export const POSTROUTING_COMMENT_FORMAT = '"ip-masq-agent: ensure nat POSTROUTING directs all non-LOCAL destination traffic to our custom %s chain"';
+/** ip-masq-agent.go line 432, `nonMasqRuleComment`: written into the restore text as is. */
+export const NON_MASQ_RULE_COMMENT = '-m comment --comment "ip-masq-agent: local traffic is not subject to MASQUERADE"';
+/** ip-masq-agent.go line 438, `masqRuleComment`: written into the restore text as is. */
+export const MASQ_RULE_COMMENT = '-m comment --comment "ip-masq-agent: outbound traffic is subject to MASQUERADE (must be last in chain)"';
+
+/** `postroutingJumpComment()`: the comment argument, quote characters included. */
+export function postroutingJumpComment(chain: string): string {
+    return POSTROUTING_COMMENT_FORMAT.replace("%s", chain);
+}
+
+/** The arguments of the agent's EnsureRule for the POSTROUTING jump (after `POSTROUTING -t nat`), one argv element each. */
+export function postroutingJumpArgs(chain: string): string[] {
+    checkChain(chain);
+    return ["-m", "comment", "--comment", postroutingJumpComment(chain), "-m", "addrtype", "!", "--dst-type", "LOCAL", "-j", chain];
+}
+
+/**
+ * The `iptables` argv of the agent's rule check (EnsureRule → checkRuleUsingCheck): the wait flags k8s.io/kubernetes
+ * pkg/util/iptables passes to iptables ≥ 1.6.1 (`-w 5 -W 100000`), `-C`, then makeFullArgs: chain, `-t nat`, args.
+ */
+export function agentJumpCheckArgv(chain: string): string[] {
+    return ["-w", "5", "-W", "100000", "-C", "POSTROUTING", "-t", "nat", ...postroutingJumpArgs(chain)];
+}
+
+/**
+ * One argv element as iptables-restore text, so that the restore parser (iptables 1.8 xshared.c add_param_to_argv:
+ * inside double quotes a backslash takes the next character literally) hands iptables exactly this element. Plain
+ * words stay bare, as the agent writes them.
+ */
+export function restoreWord(arg: string): string {
+    if (arg !== "" && !/[\s"'\\]/.test(arg)) return arg;
+    return `"${arg.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+}
 
 /** The agent's MasqConfig. */
 export interface MasqConfig {
@@ -50,29 +101,35 @@ export interface EffectiveConfig {
 
 export class AgentConfigError extends Error {}
 
-/** The POSTROUTING jump the agent ensures (EnsureRule arguments after the chain name). */
-export function postroutingJump(chain: string): string {
-    checkChain(chain);
-    return (
-        `-m comment --comment "ip-masq-agent: ensure nat POSTROUTING directs all non-LOCAL destination traffic to our custom ${chain} chain"` +
-        ` -m addrtype ! --dst-type LOCAL -j ${chain}`
-    );
+/** The POSTROUTING jump as an iptables-restore rule: the agent's EnsureRule argv, each element quoted for the restore parser. */
+export function postroutingJumpLine(chain: string): string {
+    return ["-A", "POSTROUTING", ...postroutingJumpArgs(chain).map(restoreWord)].join(" ");
 }
 
 /**
- * The iptables-restore input (nat table, for `iptables-restore --noflush`) that leaves a node's nat table as the
- * agent leaves it: the chain, the POSTROUTING jump, RETURNs (link-local unless masqLinkLocal, then every IPv4
- * nonMasqueradeCIDR in order), and MASQUERADE last.
+ * The agent's own restore input (step 3 above): the chain line, RETURNs (link-local unless masqLinkLocal, then every
+ * IPv4 nonMasqueradeCIDR in order) and MASQUERADE last, joined exactly as writeRule/writeLine join them.
  */
-export function renderAgentRules(config: MasqConfig, chain: string): string {
+export function renderAgentChain(config: MasqConfig, chain: string): string {
     checkChain(chain);
-    const lines = ["*nat", `:${chain} - [0:0]`, `-A POSTROUTING ${postroutingJump(chain)}`];
-    const nonMasq = (cidr: string) => lines.push(`-A ${chain} -m comment --comment "${NON_MASQ_COMMENT}" -d ${cidr} -j RETURN`);
+    const lines = ["*nat", `:${chain} - [0:0]`];
+    const nonMasq = (cidr: string) => lines.push(["-A", chain, NON_MASQ_RULE_COMMENT, "-d", cidr, "-j", "RETURN"].join(" "));
     if (!config.masqLinkLocal) nonMasq(LINK_LOCAL_CIDR);
     // IPv6 CIDRs go to ip6tables (only with --enable-ipv6); the IPv4 table skips them, as the agent does.
     for (const cidr of config.nonMasqueradeCIDRs) if (!cidr.includes(":")) nonMasq(cidr);
-    lines.push(`-A ${chain} -m comment --comment "${MASQ_COMMENT}" -j MASQUERADE`, "COMMIT");
+    lines.push(["-A", chain, MASQ_RULE_COMMENT, "-j", "MASQUERADE"].join(" "), "COMMIT");
     return lines.join("\n") + "\n";
+}
+
+/**
+ * The iptables-restore input (nat table, for `iptables-restore --noflush`) that leaves a fresh node's nat table
+ * byte for byte as the agent leaves it: the agent's restore (renderAgentChain) with the POSTROUTING jump of steps 1–2
+ * added after the chain line.
+ */
+export function renderAgentRules(config: MasqConfig, chain: string): string {
+    const lines = renderAgentChain(config, chain).split("\n");
+    lines.splice(2, 0, postroutingJumpLine(chain));
+    return lines.join("\n");
 }
 
 function checkChain(chain: string): void {

@@ -19,11 +19,12 @@ import * as fs from "fs";
 import * as path from "path";
 import { readConfigFile, stackFile } from "../program/stackFile";
 import { runProgram } from "../tools/runProgram";
+import { CHECK_DATE_VARIABLE, KUBERNETES_CALENDAR } from "../components/aks/kubernetesVersions";
 import { LabAddresses, LabPlanInput, labAddresses } from "./addresses";
 import { Lab, hasCommand, rootLinks, sweepStale } from "./netns";
 import { cleanupScript } from "../components/ipmasq/manifests";
 import { parseCommandLine, UsageError } from "../tools/cli";
-import { deployedAgent, effectiveAgentConfig, renderAgentRules } from "./rules";
+import { agentJumpCheckArgv, deployedAgent, effectiveAgentConfig, renderAgentRules } from "./rules";
 import { connect, startServer } from "./tcp";
 
 const PROJECT_DIR = path.join(__dirname, "..");
@@ -195,6 +196,14 @@ async function flows(lab: Lab, ns: Awaited<ReturnType<typeof build>>, a: LabAddr
     const installed = (await lab.exec(ns.node, "iptables-save", ["-t", "nat"])).split("\n").filter((line) => line.startsWith("-A"));
     out(`node nat table (iptables-save -t nat, -A lines) in ${ns.node}:`);
     for (const line of installed) out(`  ${line}`);
+    if (fault !== "no-agent") {
+        // The agent's own EnsureRule check, argv for argv: it must find the lab's jump (else a real agent would add a second one).
+        const check = agentJumpCheckArgv(rules.chain);
+        await lab.exec(ns.node, "iptables", check).catch((error: Error) => {
+            throw new Error(`the agent's check \`iptables ${check.join(" ")}\` does not find the lab's POSTROUTING jump: ${error.message}`);
+        });
+        out("the agent's own check (iptables -C POSTROUTING -t nat, the agent's argv) finds the lab's POSTROUTING jump");
+    }
     out();
 
     if (fault === "crash") throw new Error("FAULT INJECTED: crash after building the topology");
@@ -332,7 +341,10 @@ async function runLab(options: Options, state: RunState): Promise<number> {
         return 1;
     }
 
-    // The objects the program deploys and its address plan, from the real program under Pulumi mocks.
+    // The objects the program deploys and its address plan, from the real program under Pulumi mocks. The lab proves
+    // the data plane, not the version calendar: versions are checked for the calendar's own date, so an aged table
+    // does not fail the lab (the plan and `pulumi up` check against today).
+    process.env[CHECK_DATE_VARIABLE] ??= KUBERNETES_CALENDAR.asOf;
     const file = stackFile(PROJECT_DIR, options.stack);
     if (!fs.existsSync(file)) {
         out(`lab failed: no stack settings file ${path.relative(PROJECT_DIR, file)}`);
@@ -364,7 +376,7 @@ async function runLab(options: Options, state: RunState): Promise<number> {
         out(`  gateway      ${a.gateway}  (node subnet; no route to ${a.podSubnets.join(", ")})`);
         out(`  corporate    ${a.corporate.address}  (in connectedCidr ${a.corporate.within}, outside nonMasqueradeCIDRs)`);
         out(`  extra        ${a.extra ? `${a.extra.address}  (in extraNonMasqueradeCidr ${a.extra.within}; the gateway routes its replies to the pod range)` : "none: the stack declares no extraNonMasqueradeCidrs"}`);
-        out("iptables-restore --noflush input (nat), as ip-masq-agent-v2 writes it:");
+        out("iptables-restore --noflush input (nat): ip-masq-agent-v2's restore, with its POSTROUTING jump (which it adds by exec) byte for byte:");
         for (const line of rules.install.trimEnd().split("\n")) out(`  ${line}`);
         out();
     } catch (error) {

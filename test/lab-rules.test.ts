@@ -1,16 +1,25 @@
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import { defaults } from "../components/defaults";
 import { ProblemList } from "../components/errors";
 import { agentManifests } from "../components/ipmasq/manifests";
-import { resolveAgentSettings } from "../components/ipmasq/settings";
+import { chainConflict, IPTABLES_STANDARD_TARGETS, IPTABLES_TARGET_EXTENSIONS, NAT_BUILT_IN_CHAINS, resolveAgentSettings } from "../components/ipmasq/settings";
 import { LabPlanError, inAny, labAddresses, LabPlanInput } from "../lab/addresses";
+import { hasCommand, Lab } from "../lab/netns";
 import {
+    agentJumpCheckArgv,
     AgentConfigError,
     deployedAgent,
     effectiveAgentConfig,
     masqChainOf,
     MasqConfig,
     parseAgentConfigFile,
+    POSTROUTING_COMMENT_FORMAT,
+    postroutingJumpArgs,
+    postroutingJumpComment,
+    renderAgentChain,
     renderAgentRules,
+    restoreWord,
 } from "../lab/rules";
 
 function config(overrides: Partial<MasqConfig> = {}): MasqConfig {
@@ -29,7 +38,8 @@ describe("lab: ip-masq-agent-v2 rules", () => {
             [
                 "*nat",
                 ":POD-SUBNET-MASQ - [0:0]",
-                '-A POSTROUTING -m comment --comment "ip-masq-agent: ensure nat POSTROUTING directs all non-LOCAL destination traffic to our custom POD-SUBNET-MASQ chain" -m addrtype ! --dst-type LOCAL -j POD-SUBNET-MASQ',
+                // The agent passes this comment as one argv element with its quote characters; escaped for iptables-restore.
+                '-A POSTROUTING -m comment --comment "\\"ip-masq-agent: ensure nat POSTROUTING directs all non-LOCAL destination traffic to our custom POD-SUBNET-MASQ chain\\"" -m addrtype ! --dst-type LOCAL -j POD-SUBNET-MASQ',
                 '-A POD-SUBNET-MASQ -m comment --comment "ip-masq-agent: local traffic is not subject to MASQUERADE" -d 169.254.0.0/16 -j RETURN',
                 '-A POD-SUBNET-MASQ -m comment --comment "ip-masq-agent: local traffic is not subject to MASQUERADE" -d 10.42.8.0/27 -j RETURN',
                 '-A POD-SUBNET-MASQ -m comment --comment "ip-masq-agent: local traffic is not subject to MASQUERADE" -d 100.64.0.0/20 -j RETURN',
@@ -72,6 +82,45 @@ describe("lab: ip-masq-agent-v2 rules", () => {
     it("leaves IPv6 CIDRs out of the IPv4 table", () => {
         const text = renderAgentRules(config({ nonMasqueradeCIDRs: ["10.0.0.0/8", "fd00::/8"] }), "C");
         assert.ok(!text.includes("fd00::/8"));
+    });
+
+    it("quotes the agent's POSTROUTING comment with its quote characters, as its Go raw string has them", () => {
+        // ip-masq-agent.go v0.1.15 line 406: postRoutingMasqChainCommentFormat, between backquotes.
+        assert.equal(POSTROUTING_COMMENT_FORMAT, '"ip-masq-agent: ensure nat POSTROUTING directs all non-LOCAL destination traffic to our custom %s chain"');
+        assert.equal(postroutingJumpComment("C"), '"ip-masq-agent: ensure nat POSTROUTING directs all non-LOCAL destination traffic to our custom C chain"');
+        // ensurePostroutingJump, lines 413–415: one argv element per word, the comment as one element.
+        assert.deepEqual(postroutingJumpArgs("C"), ["-m", "comment", "--comment", postroutingJumpComment("C"), "-m", "addrtype", "!", "--dst-type", "LOCAL", "-j", "C"]);
+        // EnsureRule → checkRuleUsingCheck: wait flags, -C, then makeFullArgs (chain, -t, table, args).
+        assert.deepEqual(agentJumpCheckArgv("C").slice(0, 8), ["-w", "5", "-W", "100000", "-C", "POSTROUTING", "-t", "nat"]);
+        assert.deepEqual(agentJumpCheckArgv("C").slice(8), postroutingJumpArgs("C"));
+    });
+
+    it("writes the agent's own restore for the chain, words joined by spaces as writeLine joins them", () => {
+        const chain = renderAgentChain(config({ nonMasqueradeCIDRs: ["10.0.0.0/8"] }), "C");
+        assert.equal(
+            chain,
+            [
+                "*nat",
+                ":C - [0:0]",
+                '-A C -m comment --comment "ip-masq-agent: local traffic is not subject to MASQUERADE" -d 169.254.0.0/16 -j RETURN',
+                '-A C -m comment --comment "ip-masq-agent: local traffic is not subject to MASQUERADE" -d 10.0.0.0/8 -j RETURN',
+                '-A C -m comment --comment "ip-masq-agent: outbound traffic is subject to MASQUERADE (must be last in chain)" -j MASQUERADE',
+                "COMMIT",
+                "",
+            ].join("\n"),
+        );
+        // The lab's restore is the agent's with the jump added after the chain line, nothing else.
+        const lab = renderAgentRules(config({ nonMasqueradeCIDRs: ["10.0.0.0/8"] }), "C").split("\n");
+        assert.deepEqual(lab.filter((line) => !line.startsWith("-A POSTROUTING ")), chain.split("\n"));
+    });
+
+    it("quotes an argv element for iptables-restore only when it must", () => {
+        assert.equal(restoreWord("--dst-type"), "--dst-type");
+        assert.equal(restoreWord("!"), "!");
+        assert.equal(restoreWord("a b"), '"a b"');
+        assert.equal(restoreWord('"a b"'), '"\\"a b\\""');
+        assert.equal(restoreWord("a\\b"), '"a\\\\b"');
+        assert.equal(restoreWord(""), '""');
     });
 
     it("rejects chain names iptables would refuse", () => {
@@ -182,5 +231,141 @@ describe("lab: addresses picked inside the plan", () => {
     it("has no extra host without extraNonMasqueradeCidrs, and refuses a plan with nothing to masquerade", () => {
         assert.equal(labAddresses({ ...dev, ipMasqAgent: { nonMasqueradeCIDRs: dev.ipMasqAgent.nonMasqueradeCIDRs } }).extra, undefined);
         assert.throws(() => labAddresses({ ...dev, connectedCidrs: ["10.42.8.0/27"] }), LabPlanError);
+    });
+});
+
+/** One command inside a network namespace: its exit status and output (no shell: argv elements go through as they are). */
+function inNamespace(ns: string, command: string, args: readonly string[], input?: string): { status: number | null; stdout: string; stderr: string } {
+    const result = spawnSync("ip", ["netns", "exec", ns, command, ...args], { input, encoding: "utf8", timeout: 10_000 });
+    return { status: result.status, stdout: result.stdout ?? "", stderr: result.stderr ?? "" };
+}
+
+/**
+ * The project's reading of iptables and of the agent, checked against the real tools: as the lab does, these tests
+ * need root (they run only in network namespaces they create, and delete them) and skip otherwise. Both iptables
+ * backends are tried when installed (`iptables-nft`, `iptables-legacy`), each in its own namespaces.
+ */
+describe("lab: the real iptables, in throwaway network namespaces (root only)", function () {
+    const CHAIN = defaults.ipMasqAgent.chain;
+    let lab: Lab | undefined;
+    let backends: string[] = [];
+
+    before(function () {
+        const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+        backends = ["iptables-nft", "iptables-legacy"].filter((command) => hasCommand(command) && hasCommand(`${command}-restore`) && hasCommand(`${command}-save`));
+        // Without root, or without iptables and iproute2 (the lab's requirements; .ci/run installs them), skip.
+        if (!isRoot || !hasCommand("ip") || !hasCommand("sysctl") || backends.length === 0) this.skip();
+        lab = new Lab();
+    });
+
+    after(() => {
+        if (!lab) return;
+        const { left } = lab.cleanup();
+        assert.deepEqual(left, [], "every namespace these tests created is gone");
+    });
+
+    const namespace = (role: string) => lab!.addNamespace(role);
+
+    it("refuses `-N` for every name of the project's target list, and the project refuses them too", async () => {
+        const targets = [...IPTABLES_STANDARD_TARGETS, ...IPTABLES_TARGET_EXTENSIONS];
+        for (const iptables of backends) {
+            const ns = await namespace(`targets-${iptables.slice(9)}`);
+            const accepted: string[] = [];
+            for (const name of targets) {
+                const result = inNamespace(ns, iptables, ["-t", "nat", "-N", name]);
+                if (result.status === 2 && result.stderr.includes("chain name may not clash with target name")) continue;
+                accepted.push(`${name} (exit ${result.status}: ${result.stderr.trim()})`);
+                if (result.status === 0) inNamespace(ns, iptables, ["-t", "nat", "-X", name]);
+            }
+            assert.deepEqual(accepted, [], `${iptables} did not refuse these names of the project's target list`);
+        }
+        for (const name of targets) assert.match(chainConflict(name) ?? "", /is an iptables target.*crash-loop on every node/, name);
+    });
+
+    it("accepts the project's default chain, 28 characters, and the target names in another case (the check is case-sensitive)", async () => {
+        const otherCase = [...IPTABLES_STANDARD_TARGETS, ...IPTABLES_TARGET_EXTENSIONS].flatMap((name) =>
+            [name.toLowerCase(), name[0].toUpperCase() + name.slice(1).toLowerCase()].filter((variant) => variant !== name),
+        );
+        const names = [CHAIN, "A".repeat(28), ...new Set(otherCase)];
+        for (const iptables of backends) {
+            const ns = await namespace(`accepted-${iptables.slice(9)}`);
+            const refused: string[] = [];
+            for (const name of names) {
+                const result = inNamespace(ns, iptables, ["-t", "nat", "-N", name]);
+                if (result.status === 0) inNamespace(ns, iptables, ["-t", "nat", "-X", name]);
+                else refused.push(`${name} (exit ${result.status}: ${result.stderr.trim()})`);
+            }
+            assert.deepEqual(refused, [], `${iptables} refused names it should accept`);
+            const tooLong = inNamespace(ns, iptables, ["-t", "nat", "-N", "A".repeat(29)]);
+            assert.equal(tooLong.status, 2, `${iptables} -N with 29 characters: ${tooLong.stderr}`);
+        }
+        for (const name of names) assert.equal(chainConflict(name), undefined, name);
+    });
+
+    it("the nat table's built-in chains: `-N` exits 1 (the agent adopts them), and the agent's POSTROUTING jump into one fails", async () => {
+        for (const iptables of backends) {
+            const ns = await namespace(`builtin-${iptables.slice(9)}`);
+            for (const name of NAT_BUILT_IN_CHAINS) {
+                assert.equal(inNamespace(ns, iptables, ["-w", "5", "-N", name, "-t", "nat"]).status, 1, `${iptables} -N ${name}`);
+                const jump = inNamespace(ns, iptables, ["-w", "5", "-A", "POSTROUTING", "-t", "nat", ...postroutingJumpArgs(name)]);
+                assert.notEqual(jump.status, 0, `${iptables}: the jump into ${name} was accepted`);
+                assert.match(chainConflict(name) ?? "", /built-in chain of the nat table.*crash-loop on every node/);
+            }
+        }
+    });
+
+    it("the lab's rules are the agent's: its own `-C` finds the lab's jump, and `-S` shows the comment's quotes", async () => {
+        const rules = renderAgentRules(config(), CHAIN);
+        const jump = `-A POSTROUTING -m comment --comment "\\"ip-masq-agent: ensure nat POSTROUTING directs all non-LOCAL destination traffic to our custom ${CHAIN} chain\\"" -m addrtype ! --dst-type LOCAL -j ${CHAIN}`;
+        for (const iptables of backends) {
+            const ns = await namespace(`check-${iptables.slice(9)}`);
+            // Control: with the chain but no jump (the agent's state after EnsureChain) the check finds nothing (exit 1),
+            // so a pass below means a match.
+            assert.equal(inNamespace(ns, iptables, ["-t", "nat", "-N", CHAIN]).status, 0);
+            assert.equal(inNamespace(ns, iptables, agentJumpCheckArgv(CHAIN)).status, 1, `${iptables}: -C without a jump`);
+            const restore = inNamespace(ns, `${iptables}-restore`, ["--noflush"], rules);
+            assert.equal(restore.status, 0, restore.stderr);
+            const check = inNamespace(ns, iptables, agentJumpCheckArgv(CHAIN));
+            assert.equal(check.status, 0, `${iptables}: the agent's -C does not find the lab's jump: ${check.stderr}`);
+            // The quotes matter: the comment without them is another rule.
+            const unquoted = agentJumpCheckArgv(CHAIN).map((arg) => (arg === postroutingJumpComment(CHAIN) ? arg.slice(1, -1) : arg));
+            assert.equal(inNamespace(ns, iptables, unquoted).status, 1, `${iptables}: -C without the quote characters matched`);
+            const postrouting = inNamespace(ns, iptables, ["-t", "nat", "-S", "POSTROUTING"]).stdout.split("\n");
+            assert.deepEqual(postrouting.filter((line) => line.startsWith("-A ")), [jump]);
+            const chain = inNamespace(ns, iptables, ["-t", "nat", "-S", CHAIN]).stdout.split("\n").filter(Boolean);
+            assert.deepEqual(chain, [
+                `-N ${CHAIN}`,
+                `-A ${CHAIN} -d 169.254.0.0/16 -m comment --comment "ip-masq-agent: local traffic is not subject to MASQUERADE" -j RETURN`,
+                `-A ${CHAIN} -d 10.42.8.0/27 -m comment --comment "ip-masq-agent: local traffic is not subject to MASQUERADE" -j RETURN`,
+                `-A ${CHAIN} -d 100.64.0.0/20 -m comment --comment "ip-masq-agent: local traffic is not subject to MASQUERADE" -j RETURN`,
+                `-A ${CHAIN} -m comment --comment "ip-masq-agent: outbound traffic is subject to MASQUERADE (must be last in chain)" -j MASQUERADE`,
+            ]);
+        }
+    });
+
+    it("a replay of the agent's own commands leaves the same nat table as the lab, and a second resync adds nothing", async () => {
+        const save = (ns: string, iptables: string) =>
+            inNamespace(ns, `${iptables}-save`, ["-t", "nat"]).stdout.split("\n").filter((line) => line !== "" && !line.startsWith("#"));
+        for (const iptables of backends) {
+            const labNs = await namespace(`labtable-${iptables.slice(9)}`);
+            assert.equal(inNamespace(labNs, `${iptables}-restore`, ["--noflush"], renderAgentRules(config(), CHAIN)).status, 0);
+
+            const agentNs = await namespace(`agenttable-${iptables.slice(9)}`);
+            const resync = (first: boolean) => {
+                // syncMasqRules: EnsureChain, EnsureRule (-C, then -A when nothing matched), RestoreAll --noflush.
+                assert.equal(inNamespace(agentNs, iptables, ["-w", "5", "-W", "100000", "-N", CHAIN, "-t", "nat"]).status, first ? 0 : 1);
+                const check = inNamespace(agentNs, iptables, agentJumpCheckArgv(CHAIN)).status;
+                assert.equal(check, first ? 1 : 0, first ? "no jump before the first resync" : "the second resync finds its jump");
+                if (check === 1) {
+                    const append = ["-w", "5", "-W", "100000", "-A", "POSTROUTING", "-t", "nat", ...postroutingJumpArgs(CHAIN)];
+                    assert.equal(inNamespace(agentNs, iptables, append).status, 0);
+                }
+                assert.equal(inNamespace(agentNs, `${iptables}-restore`, ["-w", "5", "--noflush"], renderAgentChain(config(), CHAIN)).status, 0);
+            };
+            resync(true);
+            assert.deepEqual(save(agentNs, iptables), save(labNs, iptables), `${iptables}: the agent's table and the lab's differ`);
+            resync(false);
+            assert.deepEqual(save(agentNs, iptables), save(labNs, iptables), `${iptables}: a second resync changed the agent's table`);
+        }
     });
 });

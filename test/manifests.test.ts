@@ -6,7 +6,14 @@ import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { parse } from "yaml";
 import { agentManifests, AgentManifests } from "../components";
 import { ProblemList } from "../components/errors";
-import { resolveAgentSettings } from "../components/ipmasq/settings";
+import {
+    chainConflict,
+    IPTABLES_STANDARD_TARGETS,
+    IPTABLES_TARGET_EXTENSIONS,
+    NAT_BUILT_IN_CHAINS,
+    OWNED_CHAINS,
+    resolveAgentSettings,
+} from "../components/ipmasq/settings";
 import { readStackConfig } from "../program/config";
 import { PROJECT, RawConfig, readConfigFile } from "../program/stackFile";
 import { manifestsOf } from "../tools/plan";
@@ -267,5 +274,94 @@ describe("Kubernetes manifests", () => {
                 assert.equal(config.masqLinkLocal, false, stack);
             }
         });
+    });
+});
+
+/*
+ * The agent's chain (--masq-chain): names iptables refuses and chains others own are refused before anything is
+ * deployed. test/lab-rules.test.ts checks the target list against the real iptables (as root).
+ */
+describe("the agent's chain (ipMasqAgent.chain)", () => {
+    function chainProblems(chain: unknown): string[] {
+        const problems = new ProblemList();
+        resolveAgentSettings({ chain }, problems);
+        return problems.problems.map((p) => `${p.key}: ${p.message}`);
+    }
+    const FIX = 'pick another, e.g. "POD-SUBNET-MASQ"';
+
+    it("the default chain and other free names pass, and reach the DaemonSet as --masq-chain", () => {
+        for (const chain of ["POD-SUBNET-MASQ", "PLATFORM-MASQ", "A".repeat(28), "NAT", "KUBE", "SWIFTLY", "calico-masq", "MY_CHAIN"]) {
+            assert.deepEqual(chainProblems(chain), [], chain);
+            assert.ok(agentManifests(settings({ chain }), ["10.0.0.0/16"]).daemonSet.spec.template.spec.containers[0].args.includes(`--masq-chain=${chain}`), chain);
+        }
+    });
+
+    it("refuses iptables' targets and standard verdicts: the agent's `iptables -N` fails and it crash-loops", () => {
+        for (const chain of ["SNAT", "DNAT", "MASQUERADE", "MARK", "LOG", "REJECT", "CT", "CONNMARK", "ACCEPT", "DROP", "QUEUE", "RETURN", "standard"]) {
+            assert.deepEqual(chainProblems(chain), [
+                `ipMasqAgent.chain: "${chain}" is an iptables target, and iptables refuses a chain of that name ("chain name may not clash with target name"), so the agent would crash-loop on every node: ${FIX}`,
+            ]);
+        }
+        // Every listed name is refused, and the lists hold each name once.
+        const targets = [...IPTABLES_STANDARD_TARGETS, ...IPTABLES_TARGET_EXTENSIONS];
+        assert.equal(new Set(targets).size, targets.length);
+        for (const chain of targets) assert.equal(chainProblems(chain).length, 1, chain);
+    });
+
+    it("matches names exactly, as iptables does: another case is another chain", () => {
+        for (const chain of ["snat", "Snat", "mark", "log", "accept", "Return", "STANDARD", "ip-masq-agent", "kube-masq", "Docker-masq", "CALI-MASQ", "swift"]) {
+            assert.deepEqual(chainProblems(chain), [], chain);
+        }
+    });
+
+    it("refuses the nat table's built-in chains (the jump into one fails) and FORWARD", () => {
+        for (const chain of NAT_BUILT_IN_CHAINS) {
+            assert.deepEqual(chainProblems(chain), [
+                `ipMasqAgent.chain: "${chain}" is a built-in chain of the nat table: the agent would adopt it, fail to add its POSTROUTING jump into it and crash-loop on every node: ${FIX}`,
+            ]);
+        }
+        assert.match(chainProblems("FORWARD")[0], /^ipMasqAgent\.chain: "FORWARD" is a built-in chain of the filter and mangle tables/);
+    });
+
+    it("refuses chains other components own on an AKS node: the agent would flush their rules at every resync", () => {
+        const cases: [string, string][] = [
+            ["IP-MASQ-AGENT", "the AKS-managed ip-masq-agent"],
+            ["KUBE-POSTROUTING", "kube-proxy"],
+            ["KUBE-SERVICES", "kube-proxy"],
+            ["KUBE-MY-MASQ", "kube-proxy"],
+            ["SWIFT", "Azure CNI"],
+            ["SWIFT-POSTROUTING", "Azure CNI"],
+            ["AZURECNIINPUT", "Azure CNI"],
+            ["AZURECNIOUTPUT", "Azure CNI"],
+            ["AZURE-NPM", "Azure NPM"],
+            ["AZURE-NPM-INGRESS", "Azure NPM"],
+            ["cali-POSTROUTING", "Calico"],
+            ["cali-nat-outgoing", "Calico"],
+            ["DOCKER", "Docker"],
+            ["DOCKER-USER", "Docker"],
+            ["DOCKER_POSTROUTING", "Docker"],
+        ];
+        for (const [chain, owner] of cases) {
+            const problems = chainProblems(chain);
+            assert.equal(problems.length, 1, chain);
+            assert.ok(problems[0].startsWith(`ipMasqAgent.chain: "${chain}" belongs to ${owner}`), problems[0]);
+            assert.ok(problems[0].endsWith(`so it would flush ${owner}'s rules at every resync: ${FIX}`), problems[0]);
+        }
+        assert.deepEqual(chainProblems("KUBE-POSTROUTING"), [
+            `ipMasqAgent.chain: "KUBE-POSTROUTING" belongs to kube-proxy (its chains start with "KUBE-"); this agent adopts an existing chain, so it would flush kube-proxy's rules at every resync: ${FIX}`,
+        ]);
+        // Every owner in the data is reachable by a case above.
+        assert.deepEqual([...new Set(cases.map(([, owner]) => owner))].sort(), OWNED_CHAINS.map((o) => o.owner).sort());
+    });
+
+    it("keeps the syntax rules: 1–28 letters, digits, '-' or '_', starting with a letter; one problem per name", () => {
+        const syntax = /^ipMasqAgent\.chain: .* is not a usable iptables chain name: 1–28 letters, digits, '-' or '_', starting with a letter$/;
+        for (const chain of ["A".repeat(29), "KUBE-" + "X".repeat(24), "1CHAIN", "-X", "!X", "MY CHAIN", 'A"B', "", 42, null]) {
+            const problems = chainProblems(chain);
+            // null means "not set": the default applies.
+            if (chain === null) assert.deepEqual(problems, []);
+            else assert.ok(problems.length === 1 && syntax.test(problems[0]), `${JSON.stringify(chain)}: ${problems.join(" | ")}`);
+        }
+        assert.equal(chainConflict("POD-SUBNET-MASQ"), undefined);
     });
 });
