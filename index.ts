@@ -33,3 +33,5 @@ export const kubeconfig = stack.kubeconfig;
 export const nonMasqueradeCIDRs = stack.nonMasqueradeCIDRs;
 export const capacity = stack.capacity;
 export const addressPlan = stack.addressPlan;
+/** Read back by the next preview: the inline System pool's settings AKS cannot change in place. */
+export const inlineSystemPool = stack.inlineSystemPool;

@@ -26,6 +26,7 @@ export function createStack(settings: StackSettings) {
 
     const cluster = new Cluster("cluster", {
         resourceGroupName,
+        deployedInlinePool: lastDeployed("inlineSystemPool"),
         location,
         network,
         clusterName: settings.clusterName,
@@ -50,8 +51,18 @@ export function createStack(settings: StackSettings) {
         kubeconfig: cluster.kubeconfig,
         nonMasqueradeCIDRs: plan.ipMasqAgent.nonMasqueradeCIDRs,
         capacity: capacitySummary(settings),
+        inlineSystemPool: cluster.inlineSystemPool,
         addressPlan: plan,
     };
+}
+
+/**
+ * An output of this stack's last `pulumi up`, read through a StackReference to the stack itself (undefined on the
+ * first run). It lets the preview compare with what is deployed where Azure cannot change a setting in place.
+ */
+function lastDeployed(output: string): pulumi.Output<any> {
+    const self = new pulumi.StackReference("self", { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` });
+    return self.getOutput(output);
 }
 
 /** What `pulumi stack output capacity` shows: per subnet and per pool, what is needed and what is left. */

@@ -151,7 +151,7 @@ describe("components used directly", () => {
             assert.equal(mc.inputs.resourceName, "aks-core");
             assert.equal(mc.inputs.dnsPrefix, "aks-core");
             assert.deepEqual(mc.inputs.agentPoolProfiles.map((p: any) => [p.name, p.vnetSubnetID, p.podSubnetID, p.maxPods]), [["sys", subnetId("nodes"), subnetId("pods"), 30]]);
-            assert.deepEqual(mc.ignoreChanges, []);
+            assert.deepEqual(mc.ignoreChanges, ["networkProfile.podCidr"]);
             assert.equal(mc.inputs.networkProfile.serviceCidr, "172.20.0.0/16");
             assert.equal(mc.inputs.networkProfile.dnsServiceIP, "172.20.0.10");
             const web = find("azure-native:containerservice:AgentPool", "k-pool-web");

@@ -192,7 +192,8 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                     const before = [...waveOf].filter(([other]) => waitsFor(resources, name, other)).map(([, w]) => w);
                     assert.equal(wave, before.length ? Math.max(...before) + 1 : 0, name);
                 }
-                assert.deepEqual(waves[0].map((e) => e.resource.name), ["rg"]);
+                // The resource group, and the program's read of its own last outputs (StackReference "self").
+                assert.deepEqual(waves[0].map((e) => e.resource.name), ["rg", "self"]);
             });
         });
 

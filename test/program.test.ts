@@ -255,8 +255,8 @@ function describeStack(expected: Expected, preview: boolean): void {
                 assert.equal(system.count, plan.count);
             });
 
-            it("fixed inline System pool: the cluster ignores no pool count (prod: only the auto-upgraded version)", () => {
-                assert.deepEqual(one(r, T.cluster).ignoreChanges, expected.autoUpgrades ? ["kubernetesVersion"] : []);
+            it("fixed inline System pool: the cluster ignores no pool count (prod: the auto-upgraded version), and a recorded podCidr", () => {
+                assert.deepEqual(one(r, T.cluster).ignoreChanges, [...(expected.autoUpgrades ? ["kubernetesVersion"] : []), "networkProfile.podCidr"]);
             });
 
             it("creates every User pool as its own AgentPool on the right pod subnet, in this cluster", () => {
@@ -469,7 +469,16 @@ function describeStack(expected: Expected, preview: boolean): void {
 
             it("exports every documented output with its real value", () => {
                 const o = r.outputs;
-                assert.deepEqual(Object.keys(o).sort(), ["addressPlan", "capacity", "clusterId", "clusterName", "kubeconfig", "nodeSubnetId", "nonMasqueradeCIDRs", "podSubnetIds", "vnetId"]);
+                assert.deepEqual(Object.keys(o).sort(), ["addressPlan", "capacity", "clusterId", "clusterName", "inlineSystemPool", "kubeconfig", "nodeSubnetId", "nonMasqueradeCIDRs", "podSubnetIds", "vnetId"]);
+                const system = expected.pools.system;
+                assert.deepEqual(o.inlineSystemPool, {
+                    name: "system",
+                    vmSize: system.vmSize,
+                    podIPAllocationMode: system.allocation,
+                    maxPods: system.maxPods,
+                    availabilityZones: expected.stack === "prod" ? ["1", "2", "3"] : [],
+                    podSubnetCidr: expected.podSubnets[system.podSubnet],
+                });
                 assert.equal(o.clusterName, clusterName);
                 assert.equal(o.clusterId, clusterIdOf(rg, clusterName));
                 assert.equal(o.vnetId, `${rgId(rg)}/providers/Microsoft.Network/virtualNetworks/${vnetName}`);
@@ -538,7 +547,7 @@ describe("stack program under Pulumi mocks", () => {
             ]);
             const r = await runProgram({ stack: "dev", config });
             const mc = one(r, T.cluster);
-            assert.deepEqual(mc.ignoreChanges, ["agentPoolProfiles[0].count"]);
+            assert.deepEqual(mc.ignoreChanges, ["agentPoolProfiles[0].count", "networkProfile.podCidr"]);
             const [system] = mc.inputs.agentPoolProfiles;
             assert.deepEqual([system.enableAutoScaling, system.minCount, system.maxCount], [true, 1, 3]);
             const apps = one(r, T.pool, "cluster-pool-apps");

@@ -26,8 +26,17 @@ export class AzureMocks implements pulumi.runtime.Mocks {
     readonly resources: RecordedResource[] = [];
     readonly invokes: RecordedInvoke[] = [];
 
+    /**
+     * @param deployedOutputs the outputs of the stack's last `pulumi up`, as a StackReference to the stack itself reads
+     *   them (default: none, a stack never deployed).
+     */
+    constructor(private readonly deployedOutputs: Record<string, any> = {}) {}
+
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
         this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, custom: args.custom ?? true });
+        if (args.type === "pulumi:pulumi:StackReference") {
+            return { id: args.inputs.name, state: { name: args.inputs.name, outputs: this.deployedOutputs, secretOutputNames: [] } };
+        }
         if (!args.custom) return { id: undefined, state: {} };
         const { id, state } = azureState(args.type, args.name, args.inputs);
         return { id, state: { ...args.inputs, ...state } };

@@ -29,6 +29,9 @@ export interface PlannedResource extends RecordedResource {
      */
     requestDependencies: string[];
     ignoreChanges: string[];
+    /** Inputs whose change replaces the resource (beyond what the provider itself replaces for). */
+    replaceOnChanges: string[];
+    deleteBeforeReplace: boolean;
     protect: boolean;
 }
 
@@ -91,6 +94,8 @@ interface Recorded {
     parent: string;
     parentType: string;
     ignoreChanges: string[];
+    replaceOnChanges: string[];
+    deleteBeforeReplace: boolean;
     protect: boolean;
     explicit: Promise<pulumi.Resource[]>;
     replaceWith: Promise<pulumi.Resource[]>;
@@ -104,7 +109,8 @@ const sortedUnique = (names: Iterable<string>) => [...new Set(names)].sort();
 export async function runProgram({ stack, config, preview = false, program = PROGRAM, project = PROJECT, mocks = new AzureMocks(), stackTraces = true }: Options): Promise<ProgramRun> {
     const stackTraceLimit = Error.stackTraceLimit;
     if (!stackTraces) Error.stackTraceLimit = 0;
-    await pulumi.runtime.setMocks(mocks, project, stack, preview);
+    // "organization" is what a self-managed (DIY) backend calls every organization.
+    await pulumi.runtime.setMocks(mocks, project, stack, preview, "organization");
     pulumi.runtime.setAllConfig(config);
 
     // Parents, dependencies and options are not part of what mocks see: a stack transformation records them.
@@ -131,10 +137,16 @@ export async function runProgram({ stack, config, preview = false, program = PRO
         return register(request, callback);
     };
 
+    // A failed resource operation (an input whose Output rejected) reaches the language host as an unhandled
+    // rejection, which ends `pulumi up` with that error; under mocks nothing else would, and the run would wait forever.
+    let failRun: (reason: unknown) => void = () => undefined;
+    const runFailed = new Promise<never>((_, reject) => (failRun = reject));
+    process.on("unhandledRejection", failRun);
+
     let outputs: Record<string, any> = {};
+    let failed = false;
     try {
-        outputs =
-            (await pulumi.runtime.runInPulumiStack(async () => {
+        const stack = pulumi.runtime.runInPulumiStack(async () => {
                 pulumi.runtime.registerStackTransformation((args) => {
                     identities.set(args.resource, { name: args.name, type: args.type });
                     const parent = args.opts.parent;
@@ -146,6 +158,8 @@ export async function runProgram({ stack, config, preview = false, program = PRO
                         parent: nameOf(parent),
                         parentType: parent ? (identities.get(parent)?.type ?? "pulumi:pulumi:Stack") : "pulumi:pulumi:Stack",
                         ignoreChanges: args.opts.ignoreChanges ?? [],
+                        replaceOnChanges: args.opts.replaceOnChanges ?? [],
+                        deleteBeforeReplace: opts.deleteBeforeReplace === true,
                         protect: args.opts.protect === true,
                         explicit: gather(args.opts.dependsOn),
                         replaceWith: gather(opts.replaceWith),
@@ -156,9 +170,13 @@ export async function runProgram({ stack, config, preview = false, program = PRO
                 if (typeof program === "function") return await program();
                 delete require.cache[require.resolve(program)];
                 return { ...require(program) };
-            })) ?? {};
+        });
+        outputs = (await Promise.race([stack, runFailed.catch((reason) => ((failed = true), Promise.reject(reason)))])) ?? {};
     } finally {
-        await pulumi.runtime.disconnect();
+        process.off("unhandledRejection", failRun);
+        // After a failed operation the runtime still waits for it: disconnect without waiting (the next run resets it).
+        if (failed) void pulumi.runtime.disconnect().catch(() => undefined);
+        else await pulumi.runtime.disconnect();
         Error.stackTraceLimit = stackTraceLimit;
     }
 
@@ -183,6 +201,8 @@ export async function runProgram({ stack, config, preview = false, program = PRO
                 dependencies,
                 requestDependencies: sortedUnique(request.dependencies.map(nameOfUrn)),
                 ignoreChanges: recorded?.ignoreChanges ?? [],
+                replaceOnChanges: recorded?.replaceOnChanges ?? [],
+                deleteBeforeReplace: recorded?.deleteBeforeReplace ?? false,
                 protect: recorded?.protect ?? false,
             };
         }),

@@ -10,11 +10,13 @@ import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { checkKubernetesVersion, versionCheckDate } from "../aks/kubernetesVersions";
 import { defaults } from "../defaults";
-import { ProblemList } from "../errors";
+import { formatProblems, ProblemList } from "../errors";
 import { describeValue } from "../planner/cidr";
 import { ClusterNetwork } from "../network/network";
 import { validateFor } from "../validation";
-import { NodePoolSpec, OUTBOUND_TYPES, OutboundType } from "./args";
+import { NodePoolSpec, OUTBOUND_TYPES, OutboundType, poolDefaults } from "./args";
+import { AGENT_POOL_REPLACEMENTS } from "../aks/replacements";
+import { inlinePoolChanges, inlinePoolSettings, InlinePoolSettings } from "./inlinePool";
 import { agentPoolProfile } from "./pools";
 import { checkClusterSettings, ClusterSettings, MaintenanceWindow } from "./settings";
 import { PoolPlan } from "../planner/types";
@@ -39,6 +41,12 @@ export interface ClusterArgs extends ClusterSettings {
     networkDataplane?: "azure";
     /** Tags on every Azure resource of the cluster. Default: none. */
     tags?: Record<string, string>;
+    /**
+     * What the inline System pool was deployed with (the `inlineSystemPool` output of a previous `pulumi up`, e.g.
+     * through a StackReference to this stack). A change of a field AKS cannot change on an existing pool is then
+     * refused at preview, before the cluster is touched. Default: nothing to compare (a new cluster).
+     */
+    deployedInlinePool?: pulumi.Input<Partial<InlinePoolSettings> | undefined>;
 }
 
 /** Network Contributor: lets the cluster identity join nodes and pods to the subnets. */
@@ -54,6 +62,8 @@ export class Cluster extends pulumi.ComponentResource {
     public readonly managedCluster: containerservice.ManagedCluster;
     /** User pools (and any System pool after the first), by pool name. */
     public readonly agentPools: Record<string, containerservice.AgentPool>;
+    /** The inline System pool's settings AKS cannot change in place; pass them back as `deployedInlinePool`. */
+    public readonly inlineSystemPool: InlinePoolSettings;
     public readonly clusterName: pulumi.Output<string>;
     public readonly clusterId: pulumi.Output<string>;
     /** The cluster-user kubeconfig, decoded; always secret. */
@@ -86,6 +96,14 @@ export class Cluster extends pulumi.ComponentResource {
         this.subnetRoleAssignments = subnetIds.map(([subnetName, subnetId]) => networkContributor(subnetName, this.identity.principalId, subnetId));
 
         const [systemPool, ...otherPools] = [...plan.pools].sort((a, b) => Number(b.mode === "System") - Number(a.mode === "System"));
+        this.inlineSystemPool = inlinePoolSettings(systemPool, specOf(systemPool.name), poolDefaults.vmSize);
+        const inlinePoolKey = `nodePools[${network.nodePools.findIndex((p) => p.name === systemPool.name)}]`;
+        // Resolved before the cluster is registered: an edit AKS cannot apply fails the preview, not the update.
+        const agentPoolProfiles = pulumi.output(args.deployedInlinePool).apply((deployed) => {
+            const changes = inlinePoolChanges(deployed, this.inlineSystemPool, inlinePoolKey);
+            if (changes.length > 0) throw new pulumi.ResourceError(formatProblems(changes, "change of the inline System pool"), this, /* hideStack */ true);
+            return [{ name: systemPool.name, ...agentPoolProfile(systemPool, specOf(systemPool.name), subnetsOf(systemPool.podSubnetName)) }];
+        });
         this.managedCluster = new containerservice.ManagedCluster(
             `${name}-aks`,
             {
@@ -99,7 +117,7 @@ export class Cluster extends pulumi.ComponentResource {
                 ...accessProfiles(args),
                 autoUpgradeProfile: { upgradeChannel: args.autoUpgradeChannel ?? "none" },
                 addonProfiles: virtualNodesAddon(network),
-                agentPoolProfiles: [{ name: systemPool.name, ...agentPoolProfile(systemPool, specOf(systemPool.name), subnetsOf(systemPool.podSubnetName)) }],
+                agentPoolProfiles,
                 networkProfile: networkProfile(args),
                 tags,
             },
@@ -108,6 +126,7 @@ export class Cluster extends pulumi.ComponentResource {
                 dependsOn: this.subnetRoleAssignments,
                 ignoreChanges: clusterIgnoreChanges(systemPool, args),
                 protect: args.protect,
+                transformations: [withoutPodCidr],
             },
         );
 
@@ -132,7 +151,15 @@ export class Cluster extends pulumi.ComponentResource {
                     ...agentPoolProfile(pool, specOf(pool.name), subnetsOf(pool.podSubnetName)),
                     tags,
                 },
-                { parent: this, dependsOn: [previous], ignoreChanges: pool.autoscaling ? ["count"] : [] },
+                {
+                    parent: this,
+                    dependsOn: [previous],
+                    ignoreChanges: pool.autoscaling ? ["count"] : [],
+                    // AKS cannot change these on an existing pool: the preview shows a replacement instead of an update
+                    // that would fail. The pool's name is fixed, so the old pool goes first.
+                    replaceOnChanges: AGENT_POOL_REPLACEMENTS.map((r) => r.property),
+                    deleteBeforeReplace: true,
+                },
             );
         }
 
@@ -197,7 +224,21 @@ function clusterIgnoreChanges(systemPool: PoolPlan, args: ClusterSettings): stri
         ...(systemPool.autoscaling ? ["agentPoolProfiles[0].count"] : []),
         // With an auto-upgrade channel AKS moves the version; the config states the floor, not the truth.
         ...((args.autoUpgradeChannel ?? "none") !== "none" ? ["kubernetesVersion"] : []),
+        // Never sent (see withoutPodCidr); a cluster deployed while it was sent keeps its recorded value instead of
+        // diffing on a property azure-native replaces the cluster for.
+        "networkProfile.podCidr",
     ];
+}
+
+/**
+ * azure-native's SDK fills `networkProfile.podCidr = 10.244.0.0/16` into every network profile. Outside overlay mode
+ * AKS ignores it (the az CLI and azurerm refuse a pod CIDR with Azure CNI Pod Subnet), and azure-native replaces the
+ * cluster when it changes: send none.
+ */
+export function withoutPodCidr(args: pulumi.ResourceTransformationArgs): pulumi.ResourceTransformationResult | undefined {
+    if (args.type !== "azure-native:containerservice:ManagedCluster" || args.props.networkProfile === undefined) return undefined;
+    const networkProfile = pulumi.output(args.props.networkProfile).apply(({ podCidr: _injected, ...profile }) => profile);
+    return { props: { ...args.props, networkProfile }, opts: args.opts };
 }
 
 function virtualNodesAddon(network: ClusterNetwork) {
