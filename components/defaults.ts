@@ -52,6 +52,13 @@ export const AGENT_MAX_CIDRS = 64;
 export const POD_IP_BATCH = 16;
 
 export const MAX_PODS_RANGE = { min: 10, max: 250 } as const;
+/**
+ * concepts-network-ip-address-planning.md: maxPods may go down to 10 "if and only if the configuration of each node
+ * pool has space for a minimum of 30 pods", "strictly enforced by the AKS service".
+ */
+export const MIN_PODS_PER_POOL = 30;
+/** plan-pod-networking.md: Azure CNI Pod Subnet with dynamic IP allocation has a "Limitation of 64,000 IPs". */
+export const MAX_DYNAMIC_POD_IPS = 64_000;
 /** Largest service CIDR AKS accepts (prefix length). */
 export const SERVICE_CIDR_MAX_PREFIX = 12;
 /** Largest subnet StaticBlock allocation accepts (prefix length). */

@@ -3,6 +3,7 @@
  * checked together with the address plan, and raised as one error listing every problem.
  */
 import { checkKubernetesVersion, parseKubernetesVersion, versionCheckDate } from "../components/aks/kubernetesVersions";
+import { dnsPrefixProblem } from "../components/aks/names";
 import { defaults } from "../components/defaults";
 import { ProblemList } from "../components/errors";
 import { IpMasqAgentSettings, ResolvedAgentSettings, resolveAgentSettings } from "../components/ipmasq/settings";
@@ -128,7 +129,7 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
     if (Array.isArray(cluster.authorizedIpRanges) && cluster.authorizedIpRanges.length === 0) delete cluster.authorizedIpRanges;
     if (Array.isArray(cluster.adminGroupObjectIds) && cluster.adminGroupObjectIds.length === 0) delete cluster.adminGroupObjectIds;
     if (cluster.maintenanceWindow && Object.keys(cluster.maintenanceWindow).length === 0) delete cluster.maintenanceWindow;
-    checkClusterSettings(cluster, problems);
+    checkClusterSettings(cluster, problems, { location: text("azure-native:location"), virtualNodes: addressPlanInput.virtualNodeSubnetCidr !== undefined });
 
     const configuredTags = decodeJson(get("tags"), "tags", problems, "object");
     checkTags(configuredTags, problems);
@@ -172,15 +173,17 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
 
     const clusterName = `aks-${stack}`;
     const vnetName = `vnet-aks-${stack}`;
-    for (const name of [clusterName, vnetName]) {
-        if (name.length > MAX_NAME || !AZURE_NAME.test(name)) {
-            const fix = name.length > MAX_NAME ? "use a shorter stack name" : "use only letters, digits, '-' and '_' in the stack name";
-            problems.add(
-                "(stack name)",
-                `stack "${stack}" gives the Azure name "${name}" (${name.length} characters): names are at most ${MAX_NAME} letters, digits, '-' or '_'; ${fix}`,
-            );
-            break;
-        }
+    const badName = [clusterName, vnetName].find((name) => name.length > MAX_NAME || !AZURE_NAME.test(name));
+    // The cluster's name is its DNS prefix too, which Azure keeps to 54 letters, digits and hyphens.
+    const dnsPrefix = dnsPrefixProblem(clusterName);
+    if (badName) {
+        const fix = badName.length > MAX_NAME ? "use a shorter stack name" : "use only letters, digits, '-' and '_' in the stack name";
+        problems.add(
+            "(stack name)",
+            `stack "${stack}" gives the Azure name "${badName}" (${badName.length} characters): names are at most ${MAX_NAME} letters, digits, '-' or '_'; ${fix}`,
+        );
+    } else if (dnsPrefix) {
+        problems.add("(stack name)", `stack "${stack}": ${dnsPrefix}; use a stack name of at most 50 letters, digits and hyphens`);
     }
 
     const agentSettings = decodeJson(get("ipMasqAgent"), "ipMasqAgent", problems, "object");

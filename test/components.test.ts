@@ -276,7 +276,7 @@ describe("components used directly", () => {
                 );
             });
             const keys = problemLines(error).map((l) => l.slice(4, l.indexOf(":", 4)));
-            assert.deepEqual(keys.sort(), ["nodePools[0].availabilityZones", "nodePools[0].nodeTaints", "nodePools[0].vmSize", "vnetName"]);
+            assert.deepEqual(keys.sort(), ["nodePools[0].availabilityZones", "nodePools[0].nodeTaints[0]", "nodePools[0].vmSize", "vnetName"]);
             assert.deepEqual(childrenOf(m, "net"), []);
         });
 

@@ -185,3 +185,149 @@ describe("Azure fidelity", () => {
     });
 });
 
+
+/** The stack file with overrides (values as YAML would give them; undefined removes a key). */
+function stackConfig(stack: string, overrides: Record<string, unknown> = {}): Record<string, string> {
+    const config = readConfigFile(path.join(ROOT, `Pulumi.${stack}.yaml`));
+    for (const [key, value] of Object.entries(overrides)) {
+        const full = key.includes(":") ? key : `aks-pod-subnet:${key}`;
+        if (value === undefined) delete config[full];
+        else config[full] = typeof value === "string" ? value : encodeConfigValue(value);
+    }
+    return config;
+}
+
+/** The problems a stack reports, as `key: message` lines; fails when it plans. */
+async function problemsOf(stack: string, overrides: Record<string, unknown>, stackName = stack): Promise<string[]> {
+    try {
+        await runProgram({ stack: stackName, config: stackConfig(stack, overrides) });
+    } catch (error) {
+        return (error as Error).message.split("\n").slice(1).map((line) => line.trim().replace(/^- /, ""));
+    }
+    return assert.fail("expected the configuration to be rejected");
+}
+
+const keysOf = (problems: string[]) => problems.map((p) => p.slice(0, p.indexOf(": ")));
+const devPools = () => JSON.parse(stackConfig("dev")["aks-pod-subnet:nodePools"]);
+const withPool = (index: number, change: Record<string, unknown>) => devPools().map((p: any, i: number) => (i === index ? { ...p, ...change } : p));
+
+describe("Azure's name and size rules, at preview", () => {
+    it("room for 30 pods per pool: maxPods of 30, or maxPods × initial nodes of 30", async () => {
+        const problems = await problemsOf("dev", { nodePools: withPool(0, { count: 2, maxPods: 12 }) });
+        assert.deepEqual(keysOf(problems), ["nodePools[0].maxPods"]);
+        assert.match(problems[0], /12 pods × 2 nodes gives the pool room for 24 pods; AKS needs room for at least 30 per pool: raise maxPods to 30 or the initial node count to 3/);
+        await runProgram({ stack: "dev", config: stackConfig("dev", { nodePools: withPool(0, { count: 3, maxPods: 10 }) }) });
+    });
+
+    it("at most 64,000 dynamically allocated pod IPs", async () => {
+        const pools = [...devPools(), { name: "huge", minCount: 1, maxCount: 1000, maxPods: 250, maxSurge: "1", podSubnetCidr: "100.80.0.0/12" }];
+        const problems = await problemsOf("dev", { nodePools: pools, vnetAddressSpace: ["10.42.8.0/27", "100.64.0.0/20", "100.80.0.0/12"] });
+        assert.ok(problems.some((p) => /^nodePools: the DynamicIndividual pools need \d+ pod IPs at peak .* serves at most 64000/.test(p)), problems.join("\n"));
+    });
+
+    it("node labels: AKS's reserved prefixes, lengths, and values that need quoting", async () => {
+        const labels = { "kubernetes.azure.com/mode": "x", "node-role.kubernetes.io/infra": "", "example.k8s.io/a": "b", ["a".repeat(64)]: "x", tier: 2, "example.com/team": "web" };
+        const problems = await problemsOf("dev", { nodePools: withPool(1, { nodeLabels: labels }) });
+        assert.deepEqual(keysOf(problems), [
+            "nodePools[1].nodeLabels.kubernetes.azure.com/mode",
+            "nodePools[1].nodeLabels.node-role.kubernetes.io/infra",
+            "nodePools[1].nodeLabels.example.k8s.io/a",
+            `nodePools[1].nodeLabels.${"a".repeat(64)}`,
+            "nodePools[1].nodeLabels.tier",
+        ]);
+        assert.match(problems[0], /which AKS reserves \(kubernetes\.azure\.com\)/);
+        assert.match(problems[4], /quote it in YAML: "2"/);
+    });
+
+    it("taints: the az CLI's form, the effect named, and only CriticalAddonsOnly or PreferNoSchedule on a System pool", async () => {
+        const problems = await problemsOf("dev", {
+            nodePools: withPool(0, { nodeTaints: ["CriticalAddonsOnly=true:NoSchedule", "team=infra:PreferNoSchedule", "team=infra:NoSchedule", "x=y:NoScheduel", `${"k".repeat(254)}=v:NoSchedule`] }),
+        });
+        assert.deepEqual(keysOf(problems), ["nodePools[0].nodeTaints[2]", "nodePools[0].nodeTaints[3]", "nodePools[0].nodeTaints[4]"]);
+        assert.match(problems[0], /SystemPoolHasRestrictedTaint/);
+        assert.match(problems[1], /the effect "NoScheduel" is not one of NoSchedule, PreferNoSchedule, NoExecute/);
+    });
+
+    it("System pools: at least 4 vCPUs and no B-series; User pools may be smaller", async () => {
+        for (const [vmSize, pattern] of [
+            ["Standard_D2s_v5", /has 2 vCPUs; AKS System pools need at least 4 vCPUs/],
+            ["Standard_E8-2ds_v5", /has 2 vCPUs/],
+            ["Standard_B4ms", /burstable B-series/],
+        ] as const) {
+            const problems = await problemsOf("dev", { nodePools: withPool(0, { vmSize }) });
+            assert.deepEqual(keysOf(problems), ["nodePools[0].vmSize"], vmSize);
+            assert.match(problems[0], pattern);
+        }
+        await runProgram({ stack: "dev", config: stackConfig("dev", { nodePools: withPool(1, { vmSize: "Standard_D2s_v5" }) }) });
+    });
+
+    it("the DNS prefix (the cluster's name) is at most 54 letters, digits and hyphens", async () => {
+        const long = "s".repeat(51);
+        const problems = await problemsOf("dev", {}, long);
+        assert.deepEqual(keysOf(problems), ["(stack name)"]);
+        assert.match(problems[0], /DNS prefix "aks-s+" \(55 characters\) is not one Azure accepts/);
+        assert.match((await problemsOf("dev", {}, "team_a"))[0], /DNS prefix "aks-team_a"/);
+        await runProgram({ stack: "s".repeat(50), config: stackConfig("dev") });
+    });
+
+    it("authorized IP ranges: public IPv4 only, 0.0.0.0/32 alone, not with virtual nodes", async () => {
+        const problems = await problemsOf("dev", { authorizedIpRanges: ["10.1.0.0/16", "0.0.0.0/32", "20.50.0.0/24"] });
+        assert.deepEqual(keysOf(problems), ["authorizedIpRanges[0]", "authorizedIpRanges[1]"]);
+        assert.match(problems[0], /overlaps 10\.0\.0\.0\/8, which is not public address space/);
+        assert.match(problems[1], /"0\.0\.0\.0\/32" .* is allowed alone/);
+        const withVirtualNodes = await problemsOf("dev", { authorizedIpRanges: ["20.50.0.0/24"], virtualNodeSubnetCidr: "10.42.8.32/27", vnetAddressSpace: ["10.42.8.0/26", "100.64.0.0/20"] });
+        assert.deepEqual(keysOf(withVirtualNodes), ["authorizedIpRanges"]);
+    });
+
+    it("with a NAT gateway, the cluster adds the gateway's public IP to the authorized ranges (nodes reach the API server from it)", async () => {
+        const run = await runProgram({ stack: "dev", config: stackConfig("dev", { outboundType: "userAssignedNATGateway", authorizedIpRanges: ["20.50.0.0/24"] }) });
+        const ip = run.resources.find((r) => r.type === "azure-native:network:PublicIPAddress")!;
+        const cluster = run.resources.find((r) => r.type === CLUSTER)!;
+        const ranges: string[] = cluster.inputs.apiServerAccessProfile.authorizedIPRanges;
+        assert.equal(ranges.length, 2);
+        assert.equal(ranges[0], "20.50.0.0/24");
+        assert.match(ranges[1], /^198\.51\.100\.\d+\/32$/);
+        assert.ok(cluster.dependencies.includes(ip.name), "the cluster waits for the public IP it lists");
+        const loadBalancer = await runProgram({ stack: "dev", config: stackConfig("dev", { authorizedIpRanges: ["20.50.0.0/24"] }) });
+        assert.deepEqual(loadBalancer.resources.find((r) => r.type === CLUSTER)!.inputs.apiServerAccessProfile.authorizedIPRanges, ["20.50.0.0/24"], "AKS adds the load balancer's IP itself");
+    });
+
+    describe("a custom private DNS zone", () => {
+        const zone = (name: string) => `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones/${name}`;
+
+        it("grants the cluster identity Private DNS Zone Contributor on the zone and Network Contributor on the VNet, before the cluster", async () => {
+            const run = await runProgram({ stack: "prod", config: stackConfig("prod", { privateDnsZone: zone("team-a.privatelink.westeurope.azmk8s.io") }) });
+            const roles = run.resources.filter((r) => r.type === "azure-native:authorization:RoleAssignment");
+            const zoneRole = roles.find((r) => r.name === "cluster-private-dns-zone-contributor-zone")!;
+            const vnetRole = roles.find((r) => r.name === "cluster-network-contributor-vnet")!;
+            assert.equal(zoneRole.inputs.scope, zone("team-a.privatelink.westeurope.azmk8s.io"));
+            assert.match(zoneRole.inputs.roleDefinitionId, /\/roleDefinitions\/b12aa53e-6015-4669-85d0-8515ebb3ae7f$/);
+            assert.match(vnetRole.inputs.scope, /\/virtualNetworks\/vnet-aks-prod$/);
+            assert.match(vnetRole.inputs.roleDefinitionId, /\/roleDefinitions\/4d97b98b-1d4f-4787-a291-c67834d212e7$/);
+            const cluster = run.resources.find((r) => r.type === CLUSTER)!;
+            assert.ok(cluster.dependsOn.includes(zoneRole.name) && cluster.dependsOn.includes(vnetRole.name));
+            const system = await runProgram({ stack: "prod", config: stackConfig("prod") });
+            assert.ok(!system.resources.some((r) => r.name.includes("private-dns-zone")), "the system zone needs no grant");
+        });
+
+        it("refuses a zone of another region, a subzone over 32 characters, and more than one subzone label", async () => {
+            assert.match((await problemsOf("prod", { privateDnsZone: zone("privatelink.northeurope.azmk8s.io") }))[0], /^privateDnsZone: the zone is for region "northeurope", the cluster is in "westeurope"/);
+            assert.match((await problemsOf("prod", { privateDnsZone: zone(`${"a".repeat(33)}.privatelink.westeurope.azmk8s.io`) }))[0], /has 33 characters; AKS allows at most 32/);
+            assert.match((await problemsOf("prod", { privateDnsZone: zone("a.b.privatelink.westeurope.azmk8s.io") }))[0], /^privateDnsZone: expected "system", "none" or the resource ID/);
+        });
+    });
+});
+
+describe("one pod IP allocation mode per pod subnet, and link-local", () => {
+    it("refuses a StaticBlock pool on a subnet a DynamicIndividual pool uses", async () => {
+        const problems = await problemsOf("dev", { nodePools: withPool(1, { podIPAllocationMode: "StaticBlock", maxPods: 47 }) });
+        assert.deepEqual(keysOf(problems), ["nodePools[1].podIPAllocationMode"]);
+        assert.match(problems[0], /StaticBlock on pod subnet 100\.64\.0\.0\/20, which pool "system" uses with DynamicIndividual: Azure serves one pod IP allocation mode per subnet/);
+    });
+
+    it("refuses a connected network inside link-local, which the agent never masquerades", async () => {
+        const problems = await problemsOf("dev", { connectedCidrs: ["10.0.0.0/8", "169.254.10.0/24"] });
+        assert.deepEqual(keysOf(problems), ["connectedCidrs[1]"]);
+        assert.match(problems[0], /is link-local \(169\.254\.0\.0\/16\), which ip-masq-agent-v2 never masquerades/);
+    });
+});

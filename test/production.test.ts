@@ -108,14 +108,14 @@ describe("production parity", () => {
             assert.equal(dev.invokes.find((i) => i.token.endsWith("listManagedClusterUserCredentials"))!.inputs.format, undefined);
         });
         it("authorized IP ranges restrict a public API server", async () => {
-            const run = await runProgram({ stack: "dev", config: stackConfig("dev", { authorizedIpRanges: ["203.0.113.0/24", "198.51.100.7/32"] }) });
-            assert.deepEqual(one(run, "containerservice:ManagedCluster").inputs.apiServerAccessProfile, { authorizedIPRanges: ["203.0.113.0/24", "198.51.100.7/32"] });
+            const run = await runProgram({ stack: "dev", config: stackConfig("dev", { authorizedIpRanges: ["20.50.0.0/24", "52.140.0.7/32"] }) });
+            assert.deepEqual(one(run, "containerservice:ManagedCluster").inputs.apiServerAccessProfile, { authorizedIPRanges: ["20.50.0.0/24", "52.140.0.7/32"] });
         });
         it("rejects access settings that contradict each other", async () => {
             const problems = await problemsOf("prod", { authorizedIpRanges: ["203.0.113.0/24"], privateDnsZone: "my-zone", entraId: false, adminGroupObjectIds: ["not-a-guid"] });
             assert.deepEqual(problems.map((p) => p.split(":")[0]), ["privateDnsZone", "authorizedIpRanges", "adminGroupObjectIds"]);
             assert.match((await problemsOf("dev", { privateDnsZone: "system" }))[0], /^privateDnsZone: is only used with privateCluster: true/);
-            assert.match((await problemsOf("dev", { authorizedIpRanges: ["203.0.113.1/24"] }))[0], /^authorizedIpRanges\[0\]: .*not aligned/);
+            assert.match((await problemsOf("dev", { authorizedIpRanges: ["20.50.0.1/24"] }))[0], /^authorizedIpRanges\[0\]: .*not aligned/);
         });
         it("accepts a private DNS zone by resource ID", async () => {
             const zone = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones/privatelink.westeurope.azmk8s.io";

@@ -99,10 +99,14 @@ function azureState(type: string, name: string, inputs: Record<string, any>): { 
                 id: `${rg}/providers/Microsoft.Network/virtualNetworks/${inputs.virtualNetworkName}/subnets/${inputs.subnetName ?? name}`,
                 state: { name: inputs.subnetName ?? name },
             };
+        case "azure-native:network:PublicIPAddress": {
+            // Azure assigns a static public IP on creation; a stable one from the documentation range stands in.
+            const address = `198.51.100.${parseInt(stableGuid(`ip:${name}`).slice(0, 2), 16) % 254 + 1}`;
+            return { id: `${rg}/providers/Microsoft.Network/publicIPAddresses/${name}`, state: { name, ipAddress: address } };
+        }
         case "azure-native:network:NatGateway":
-        case "azure-native:network:PublicIPAddress":
         case "azure-native:network:RouteTable": {
-            const kind = { NatGateway: "natGateways", PublicIPAddress: "publicIPAddresses", RouteTable: "routeTables" }[type.split(":")[2]];
+            const kind = { NatGateway: "natGateways", RouteTable: "routeTables" }[type.split(":")[2]];
             return { id: `${rg}/providers/Microsoft.Network/${kind}/${name}`, state: { name } };
         }
         case "azure-native:managedidentity:UserAssignedIdentity": {

@@ -2,10 +2,13 @@
  * Text rendering of an offline plan: the resource tree, the creation order, the address plan, the capacity table and
  * the NAT summary.
  */
+import { NETWORK_CONTRIBUTOR_ROLE, PRIVATE_DNS_ZONE_CONTRIBUTOR_ROLE } from "../components/cluster/cluster";
 import { cidr, contains } from "../components/planner/cidr";
 import { AddressPlan } from "../components/planner/types";
 import { creationWaves } from "./order";
 import { PlannedResource } from "./runProgram";
+
+const ROLE_NAMES: Record<string, string> = { [NETWORK_CONTRIBUTOR_ROLE]: "Network Contributor", [PRIVATE_DNS_ZONE_CONTRIBUTOR_ROLE]: "Private DNS Zone Contributor" };
 
 /** The inputs worth reading in a plan, per resource type. */
 const KEY_INPUTS: Record<string, (inputs: any) => Record<string, unknown>> = {
@@ -26,7 +29,7 @@ const KEY_INPUTS: Record<string, (inputs: any) => Record<string, unknown>> = {
         return { window: `${w.schedule?.weekly?.dayOfWeek} ${w.startTime} UTC${w.utcOffset} for ${w.durationHours} h` };
     },
     "azure-native:managedidentity:UserAssignedIdentity": () => ({}),
-    "azure-native:authorization:RoleAssignment": (i) => ({ role: "Network Contributor", scope: lastSegments(i.scope, 2) }),
+    "azure-native:authorization:RoleAssignment": (i) => ({ role: ROLE_NAMES[lastSegments(i.roleDefinitionId, 1)] ?? lastSegments(i.roleDefinitionId, 1), scope: lastSegments(i.scope, 2) }),
     "azure-native:containerservice:ManagedCluster": (i) => ({
         name: i.resourceName,
         kubernetesVersion: i.kubernetesVersion,

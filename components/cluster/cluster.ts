@@ -15,6 +15,7 @@ import { describeValue } from "../planner/cidr";
 import { ClusterNetwork } from "../network/network";
 import { validateFor } from "../validation";
 import { NodePoolSpec, OUTBOUND_TYPES, OutboundType, poolDefaults } from "./args";
+import { dnsPrefixProblem, isPrivateDnsZoneId } from "../aks/names";
 import { AGENT_POOL_REPLACEMENTS } from "../aks/replacements";
 import { inlinePoolChanges, inlinePoolSettings, InlinePoolSettings } from "./inlinePool";
 import { agentPoolProfile } from "./pools";
@@ -51,10 +52,14 @@ export interface ClusterArgs extends ClusterSettings {
 
 /** Network Contributor: lets the cluster identity join nodes and pods to the subnets. */
 export const NETWORK_CONTRIBUTOR_ROLE = "4d97b98b-1d4f-4787-a291-c67834d212e7";
+/** Private DNS Zone Contributor: lets the cluster identity write the API server's record into a custom zone. */
+export const PRIVATE_DNS_ZONE_CONTRIBUTOR_ROLE = "b12aa53e-6015-4669-85d0-8515ebb3ae7f";
 
 export class Cluster extends pulumi.ComponentResource {
     public readonly identity: managedidentity.UserAssignedIdentity;
     public readonly subnetRoleAssignments: authorization.RoleAssignment[];
+    /** With a custom private DNS zone: Private DNS Zone Contributor on the zone and Network Contributor on the VNet. */
+    public readonly privateDnsZoneRoleAssignments: authorization.RoleAssignment[];
     /** With virtual nodes: Network Contributor for the ACI connector's own identity on the virtual nodes' subnet. */
     public readonly virtualNodeRoleAssignment?: authorization.RoleAssignment;
     /** With a maintenance window: when AKS may run automatic upgrades. */
@@ -73,7 +78,7 @@ export class Cluster extends pulumi.ComponentResource {
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aks-pod-subnet:index:Cluster", name, {}, opts);
-        validateFor(this, () => checkClusterArgs(args));
+        validateFor(this, () => checkClusterArgs(args, name));
         const { network, resourceGroupName, location, tags } = args;
         const plan = network.plan;
         const specOf = (poolName: string) => network.nodePools.find((p) => p.name === poolName) as NodePoolSpec;
@@ -87,13 +92,20 @@ export class Cluster extends pulumi.ComponentResource {
             ...Object.entries(network.podSubnetIds),
             ...(network.virtualNodeSubnetId ? [["virtual-nodes", network.virtualNodeSubnetId] as [string, pulumi.Input<string>]] : []),
         ];
-        const networkContributor = (grantee: string, principalId: pulumi.Input<string>, scope: pulumi.Input<string>) =>
+        const grant = (role: "network-contributor" | "private-dns-zone-contributor", grantee: string, principalId: pulumi.Input<string>, scope: pulumi.Input<string>) =>
             new authorization.RoleAssignment(
-                `${name}-network-contributor-${grantee}`,
-                { principalId, principalType: "ServicePrincipal", scope, roleDefinitionId: pulumi.output(scope).apply(roleDefinitionIdIn) },
+                `${name}-${role}-${grantee}`,
+                { principalId, principalType: "ServicePrincipal", scope, roleDefinitionId: pulumi.output(scope).apply((s) => roleDefinitionIdIn(s, ROLES[role])) },
                 { parent: this },
             );
+        const networkContributor = (grantee: string, principalId: pulumi.Input<string>, scope: pulumi.Input<string>) => grant("network-contributor", grantee, principalId, scope);
         this.subnetRoleAssignments = subnetIds.map(([subnetName, subnetId]) => networkContributor(subnetName, this.identity.principalId, subnetId));
+        // A custom private DNS zone (private-clusters.md): the identity needs Private DNS Zone Contributor on the zone
+        // and Network Contributor on the VNet before AKS creates the cluster (else CustomPrivateDNSZoneMissingPermissionError).
+        this.privateDnsZoneRoleAssignments =
+            args.privateCluster && args.privateDnsZone && isPrivateDnsZoneId(args.privateDnsZone)
+                ? [grant("private-dns-zone-contributor", "zone", this.identity.principalId, args.privateDnsZone), networkContributor("vnet", this.identity.principalId, network.vnetId!)]
+                : [];
 
         const [systemPool, ...otherPools] = [...plan.pools].sort((a, b) => Number(b.mode === "System") - Number(a.mode === "System"));
         this.inlineSystemPool = inlinePoolSettings(systemPool, specOf(systemPool.name), poolDefaults.vmSize);
@@ -114,7 +126,7 @@ export class Cluster extends pulumi.ComponentResource {
                 kubernetesVersion: args.kubernetesVersion,
                 identity: { type: "UserAssigned", userAssignedIdentities: [this.identity.id] },
                 enableRBAC: true,
-                ...accessProfiles(args),
+                ...accessProfiles(args, network.egressPublicIpAddress),
                 autoUpgradeProfile: { upgradeChannel: args.autoUpgradeChannel ?? "none" },
                 addonProfiles: virtualNodesAddon(network),
                 agentPoolProfiles,
@@ -123,7 +135,7 @@ export class Cluster extends pulumi.ComponentResource {
             },
             {
                 parent: this,
-                dependsOn: this.subnetRoleAssignments,
+                dependsOn: [...this.subnetRoleAssignments, ...this.privateDnsZoneRoleAssignments],
                 ignoreChanges: clusterIgnoreChanges(systemPool, args),
                 protect: args.protect,
                 transformations: [withoutPodCidr],
@@ -192,10 +204,16 @@ export class Cluster extends pulumi.ComponentResource {
     }
 }
 
-/** `/subscriptions/<id>/.../subnets/x` → the Network Contributor role definition ID in that subscription. */
-export function roleDefinitionIdIn(scope: string): string {
+/** Built-in role definitions the cluster identity is granted (GUIDs are the same in every tenant). */
+const ROLES = {
+    "network-contributor": NETWORK_CONTRIBUTOR_ROLE,
+    "private-dns-zone-contributor": PRIVATE_DNS_ZONE_CONTRIBUTOR_ROLE,
+} as const;
+
+/** `/subscriptions/<id>/.../subnets/x` → the role definition ID (default Network Contributor) in that subscription. */
+export function roleDefinitionIdIn(scope: string, role: string = NETWORK_CONTRIBUTOR_ROLE): string {
     const subscription = scope.split("/").slice(0, 3).join("/");
-    return `${subscription}/providers/Microsoft.Authorization/roleDefinitions/${NETWORK_CONTRIBUTOR_ROLE}`;
+    return `${subscription}/providers/Microsoft.Authorization/roleDefinitions/${role}`;
 }
 
 const CLUSTER_NAME = /^[a-zA-Z0-9]([-a-zA-Z0-9_]{0,61}[a-zA-Z0-9])?$/;
@@ -255,12 +273,13 @@ function weeklyWindow(window: MaintenanceWindow) {
 }
 
 /** API server access and identity: private API server or authorized ranges; Entra ID with local accounts off. */
-function accessProfiles(args: ClusterSettings) {
+function accessProfiles(args: ClusterSettings, egressPublicIp: pulumi.Input<string> | undefined) {
+    const ranges = args.authorizedIpRanges ?? [];
     return {
         apiServerAccessProfile: args.privateCluster
             ? { enablePrivateCluster: true, privateDNSZone: args.privateDnsZone ?? "system" }
-            : args.authorizedIpRanges?.length
-              ? { authorizedIPRanges: args.authorizedIpRanges }
+            : ranges.length
+              ? { authorizedIPRanges: withEgressIp(ranges, egressPublicIp) }
               : undefined,
         ...(args.entraId
             ? {
@@ -271,9 +290,20 @@ function accessProfiles(args: ClusterSettings) {
     };
 }
 
-export function checkClusterArgs(args: ClusterArgs): void {
+/**
+ * AKS adds only the load balancer's outbound IP to the authorized ranges by itself (api-server-authorized-ip-ranges.md);
+ * nodes behind the network's NAT gateway reach the API server from its public IP, and without it they never join
+ * (K8SAPIServerConnFailVMExtensionError). So that IP is added; `0.0.0.0/32` (load balancer only) stays alone.
+ */
+function withEgressIp(ranges: string[], egressPublicIp: pulumi.Input<string> | undefined): pulumi.Input<string[]> {
+    if (egressPublicIp === undefined || ranges.includes("0.0.0.0/32")) return ranges;
+    return pulumi.output(egressPublicIp).apply((ip) => (!ip || ranges.includes(`${ip}/32`) ? ranges : [...ranges, `${ip}/32`]));
+}
+
+export function checkClusterArgs(args: ClusterArgs, componentName = "cluster"): void {
     const problems = new ProblemList();
-    checkClusterSettings(args, problems);
+    const location = typeof args.location === "string" ? args.location : undefined;
+    checkClusterSettings(args, problems, { location, virtualNodes: args.network.virtualNodeSubnetId !== undefined });
     const networkEgress = args.network.outboundType;
     if (args.outboundType !== undefined && networkEgress !== undefined && args.outboundType !== networkEgress) {
         problems.add(
@@ -282,6 +312,9 @@ export function checkClusterArgs(args: ClusterArgs): void {
         );
     }
     const { plan, nodePools, podSubnetIds } = args.network;
+    if (args.privateCluster && typeof args.privateDnsZone === "string" && isPrivateDnsZoneId(args.privateDnsZone) && args.network.vnetId === undefined) {
+        problems.add("network.vnetId", "is needed with a custom private DNS zone: the cluster identity must hold Network Contributor on the VNet before the cluster is created");
+    }
     const planned = new Set(plan.pools.map((p) => p.name));
     for (const spec of nodePools) {
         if (!planned.has(spec.name)) problems.add("nodePools", `pool "${spec.name}" is not in the network's address plan: plan every pool the cluster runs`);
@@ -298,6 +331,9 @@ export function checkClusterArgs(args: ClusterArgs): void {
     }
     if (args.clusterName !== undefined && !CLUSTER_NAME.test(args.clusterName)) {
         problems.add("clusterName", `"${args.clusterName}" is not a valid AKS name: 1–63 letters, digits, '-' or '_', starting and ending with a letter or digit`);
+    } else if (dnsPrefixProblem(args.clusterName ?? componentName)) {
+        // The DNS prefix is the cluster's name, or the component's name when Pulumi names the cluster.
+        problems.add("clusterName", `${dnsPrefixProblem(args.clusterName ?? componentName)}: it is the cluster's name (or the component's when unset); use at most 54 letters, digits and hyphens`);
     }
     checkKubernetesVersion(args.kubernetesVersion, "kubernetesVersion", versionCheckDate(), problems);
     if (args.outboundType !== undefined && !OUTBOUND_TYPES.includes(args.outboundType)) {

@@ -4,7 +4,8 @@
  * Plain values, checked here once for the component and the stack program alike.
  */
 import { ProblemList } from "../errors";
-import { describeValue, parseCidr } from "../planner/cidr";
+import { isPrivateDnsZoneId, privateDnsZoneProblem } from "../aks/names";
+import { cidr, describeValue, overlaps, parseCidr } from "../planner/cidr";
 
 export const UPGRADE_CHANNELS = ["none", "patch", "stable", "rapid", "node-image"] as const;
 export type UpgradeChannel = (typeof UPGRADE_CHANNELS)[number];
@@ -46,11 +47,43 @@ export interface ClusterSettings {
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const PRIVATE_DNS_ZONE_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[-\w.()]+\/providers\/Microsoft\.Network\/privateDnsZones\/([a-z0-9-]+\.)*privatelink\.[a-z0-9]+\.azmk8s\.io$/i;
+/** api-server-authorized-ip-ranges.md: "You can specify up to 200 authorized IP ranges." */
+const MAX_AUTHORIZED_RANGES = 200;
+/** The az CLI's placeholder for "only the load balancer's outbound IP"; allowed alone only. */
+const LOAD_BALANCER_ONLY = "0.0.0.0/32";
+/**
+ * Ranges that are not "global non-reserved" (az CLI validate_ip_ranges uses Python's ipaddress is_global): private,
+ * shared, loopback, link-local, documentation, benchmarking, multicast and reserved space. The API server is public,
+ * so such ranges never match a client.
+ */
+const NON_GLOBAL_RANGES = [
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.0.0.0/24",
+    "192.0.2.0/24",
+    "192.168.0.0/16",
+    "198.18.0.0/15",
+    "198.51.100.0/24",
+    "203.0.113.0/24",
+    "224.0.0.0/4",
+    "240.0.0.0/4",
+].map(cidr);
+
+/** What the cluster settings are checked against: facts that live in other keys. */
+export interface ClusterContext {
+    /** The Azure region, when known as a plain value. */
+    location?: string;
+    /** Whether the cluster runs virtual nodes. */
+    virtualNodes?: boolean;
+}
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 const UTC_OFFSET = /^[+-](0\d|1[0-4]):(00|30|45)$/;
 
-export function checkClusterSettings(s: ClusterSettings, problems: ProblemList): void {
+export function checkClusterSettings(s: ClusterSettings, problems: ProblemList, context: ClusterContext = {}): void {
     for (const key of ["privateCluster", "entraId", "protect"] as const) {
         if (s[key] !== undefined && typeof s[key] !== "boolean") problems.add(key, `expected true or false, got ${describeValue(s[key])}`);
     }
@@ -58,11 +91,11 @@ export function checkClusterSettings(s: ClusterSettings, problems: ProblemList):
     if (s.privateDnsZone !== undefined) {
         if (s.privateCluster !== true) {
             problems.add("privateDnsZone", "is only used with privateCluster: true: remove it or make the cluster private");
-        } else if (!["system", "none"].includes(s.privateDnsZone) && !PRIVATE_DNS_ZONE_ID.test(s.privateDnsZone)) {
-            problems.add(
-                "privateDnsZone",
-                `expected "system", "none" or the resource ID of a private DNS zone named privatelink.<region>.azmk8s.io (or <sub>.privatelink.<region>.azmk8s.io), got ${describeValue(s.privateDnsZone)}`,
-            );
+        } else if (typeof s.privateDnsZone !== "string") {
+            problems.add("privateDnsZone", `expected "system", "none" or the resource ID of a private DNS zone, got ${describeValue(s.privateDnsZone)}`);
+        } else if (isPrivateDnsZoneId(s.privateDnsZone)) {
+            const why = privateDnsZoneProblem(s.privateDnsZone, context.location);
+            if (why) problems.add("privateDnsZone", why);
         }
     }
 
@@ -73,11 +106,7 @@ export function checkClusterSettings(s: ClusterSettings, problems: ProblemList):
         } else if (s.privateCluster === true && ranges.length > 0) {
             problems.add("authorizedIpRanges", "apply to a public API server only; a private cluster is reached through the VNet: remove them or set privateCluster: false");
         } else {
-            ranges.forEach((range, i) => {
-                const parsed = parseCidr(range);
-                if (!parsed.ok) problems.add(`authorizedIpRanges[${i}]`, parsed.reason);
-            });
-            if (ranges.length > 200) problems.add("authorizedIpRanges", `holds ${ranges.length} ranges; AKS takes at most 200`);
+            checkAuthorizedRanges(ranges, context, problems);
         }
     }
 
@@ -104,6 +133,33 @@ export function checkClusterSettings(s: ClusterSettings, problems: ProblemList):
                 ? `"cilium" needs the Cilium dataplane, whose eBPF host routing bypasses the iptables rules of ip-masq-agent-v2: use "azure" or "calico"`
                 : `expected one of ${NETWORK_POLICIES.join(", ")}, got ${describeValue(policy)}`,
         );
+    }
+}
+
+/** The rules of the az CLI's validate_ip_ranges and api-server-authorized-ip-ranges.md. */
+function checkAuthorizedRanges(ranges: unknown[], context: ClusterContext, problems: ProblemList): void {
+    const key = "authorizedIpRanges";
+    ranges.forEach((range, i) => {
+        if (range === LOAD_BALANCER_ONLY) {
+            if (ranges.length > 1) problems.add(`${key}[${i}]`, `"${LOAD_BALANCER_ONLY}" (only the load balancer's outbound IP) is allowed alone, not with other ranges: remove it or the others`);
+            return;
+        }
+        const parsed = parseCidr(range);
+        if (!parsed.ok) {
+            problems.add(`${key}[${i}]`, parsed.reason);
+            return;
+        }
+        const reserved = NON_GLOBAL_RANGES.find((r) => overlaps(r, parsed.cidr));
+        if (reserved) {
+            problems.add(
+                `${key}[${i}]`,
+                `${parsed.cidr.text} overlaps ${reserved.text}, which is not public address space: the API server is reached over the internet, so list public ranges only (a private cluster is reached through the VNet)`,
+            );
+        }
+    });
+    if (ranges.length > MAX_AUTHORIZED_RANGES) problems.add(key, `holds ${ranges.length} ranges; AKS takes at most ${MAX_AUTHORIZED_RANGES}`);
+    if (context.virtualNodes && ranges.length > 0) {
+        problems.add(key, "cannot be combined with virtual nodes (the ACI connector must reach the API server): remove the ranges or virtualNodeSubnetCidr");
     }
 }
 

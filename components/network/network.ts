@@ -29,6 +29,8 @@ export interface ClusterNetwork {
     readonly plan: AddressPlan;
     readonly nodePools: NodePoolSpec[];
     readonly nodeSubnetId: pulumi.Input<string>;
+    /** The VNet's ID; needed with a custom private DNS zone (the cluster identity gets Network Contributor on it). */
+    readonly vnetId?: pulumi.Input<string>;
     /** Pod subnet ID by subnet name (`plan.podSubnets[i].name`). */
     readonly podSubnetIds: Record<string, pulumi.Input<string>>;
     /** The virtual nodes' subnet, when the plan has one. */
@@ -36,6 +38,8 @@ export interface ClusterNetwork {
     readonly virtualNodeSubnetId?: pulumi.Input<string>;
     /** How the nodes reach the internet (the network provides the NAT gateway or route table it needs). */
     readonly outboundType?: OutboundType;
+    /** With a NAT gateway: its public IP address, which the cluster adds to the API server's authorized ranges. */
+    readonly egressPublicIpAddress?: pulumi.Input<string>;
 }
 
 // Pod subnets declare the delegation AKS adds anyway, or every later `pulumi up` would try to remove it.
@@ -59,6 +63,7 @@ export class Network extends pulumi.ComponentResource implements ClusterNetwork 
     /** With `userAssignedNATGateway`: the NAT gateway and its public IP. */
     public readonly natGateway?: network.NatGateway;
     public readonly egressPublicIp?: network.PublicIPAddress;
+    public readonly egressPublicIpAddress?: pulumi.Output<string>;
     /** With `userDefinedRouting`: the route table sending 0.0.0.0/0 to the appliance. */
     public readonly routeTable?: network.RouteTable;
 
@@ -149,6 +154,7 @@ export class Network extends pulumi.ComponentResource implements ClusterNetwork 
         }
 
         this.vnetId = this.vnet.id;
+        this.egressPublicIpAddress = this.egressPublicIp?.ipAddress.apply((ip) => ip ?? "");
         this.nodeSubnetId = this.nodeSubnet.id;
         this.podSubnetIds = Object.fromEntries(Object.entries(this.podSubnets).map(([subnetName, s]) => [subnetName, s.id]));
         this.registerOutputs({ plan: this.plan, vnetId: this.vnetId, nodeSubnetId: this.nodeSubnetId, podSubnetIds: this.podSubnetIds });

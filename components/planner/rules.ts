@@ -9,6 +9,8 @@ import {
     AZURE_RESERVED_PER_SUBNET,
     AZURE_SMALLEST_SUBNET_PREFIX,
     LINK_LOCAL_CIDR,
+    MAX_DYNAMIC_POD_IPS,
+    MIN_PODS_PER_POOL,
     SERVICE_CIDR_MAX_PREFIX,
     STATIC_BLOCK_MAX_PREFIX,
 } from "../defaults";
@@ -49,6 +51,8 @@ export function checkRules(layout: Layout, problems: ProblemList): void {
         nodeSubnetCapacity,
         virtualNodeSubnetSize,
         podSubnetCapacity,
+        minimumPodsPerPool,
+        dynamicPodIPLimit,
         agentConfigLimits,
     ]) {
         rule(layout, problems);
@@ -250,6 +254,36 @@ function podSubnetCapacity({ input, podSubnets }: Layout, problems: ProblemList)
                     (prefix === undefined ? "Split the pools over several pod subnets or lower maxPods." : `Use /${prefix} or larger.`),
             );
         }
+    }
+}
+
+/**
+ * AKS refuses a pool with room for fewer than 30 pods. The service's own wording (AKS release notes, quoted in
+ * Azure/AKS#931): "maxPods or maxPods * vm_count" must exceed what the managed add-ons need, so a pool passes with
+ * maxPods of 30 or more, or with maxPods × the nodes it is created with of 30 or more.
+ */
+function minimumPodsPerPool({ input }: Layout, problems: ProblemList): void {
+    for (const pool of input.pools) {
+        if (pool.maxPods >= MIN_PODS_PER_POOL || pool.maxPods * pool.count >= MIN_PODS_PER_POOL) continue;
+        problems.add(
+            `${pool.key}.maxPods`,
+            `${pool.maxPods} pods × ${pool.count} node${pool.count === 1 ? "" : "s"} gives the pool room for ${pool.maxPods * pool.count} pods; AKS needs room for at least ${MIN_PODS_PER_POOL} per pool: ` +
+                `raise maxPods to ${MIN_PODS_PER_POOL}${pool.count > 0 ? ` or the initial node count to ${Math.ceil(MIN_PODS_PER_POOL / pool.maxPods)}` : ""}`,
+        );
+    }
+}
+
+/** Dynamic pod IP allocation serves at most 64,000 pod IPs (StaticBlock pools are not counted). */
+function dynamicPodIPLimit({ input }: Layout, problems: ProblemList): void {
+    if (!input.poolsComplete) return;
+    const dynamic = input.pools.filter((p) => p.podIPAllocationMode === "DynamicIndividual");
+    const needed = dynamic.reduce((sum, p) => sum + podIPsNeeded(p), 0);
+    if (needed > MAX_DYNAMIC_POD_IPS) {
+        problems.add(
+            "nodePools",
+            `the DynamicIndividual pools need ${needed} pod IPs at peak (${dynamic.map((p) => `${p.name} ${podIPsNeeded(p)}`).join(", ")}); ` +
+                `Azure CNI Pod Subnet with dynamic allocation serves at most ${MAX_DYNAMIC_POD_IPS}: lower maxCount or maxPods, or move large pools to StaticBlock on their own pod subnet`,
+        );
     }
 }
 
