@@ -281,7 +281,9 @@ function checkPlan(input: AddressPlanInput, plan: AddressPlan): void {
         for (const bad of REJECTED) assert.ok(!overlap(block, bad), `${block.text} overlaps the rejected range ${bad.text}`);
     }
     vnet.forEach((a, i) => vnet.slice(i + 1).forEach((b) => assert.ok(!overlap(a, b), `VNet prefixes ${a.text} and ${b.text} overlap`)));
+    const linkLocal = parseBlock("169.254.0.0/16");
     for (const network of connected) {
+        assert.ok(!inside(network, linkLocal), `connected ${network.text} lies inside link-local, which the agent never masquerades`);
         for (const pods of podSubnets) assert.ok(!overlap(network, pods), `connected ${network.text} overlaps pod subnet ${pods.text}`);
         assert.ok(!vnet.some((prefix) => inside(network, prefix)), `connected ${network.text} lies inside the VNet`);
         assert.ok(!extra.some((e) => inside(network, e)), `an extra CIDR swallows connected ${network.text}`);
@@ -298,6 +300,17 @@ function checkPlan(input: AddressPlanInput, plan: AddressPlan): void {
             if (version) assert.ok(version[0] > 1 || (version[0] === 1 && version[1] >= 28), `StaticBlock pool ${pool.name} on Kubernetes ${input.kubernetesVersion}`);
         }
     });
+    // One pod IP allocation mode per pod subnet; room for 30 pods per pool; at most 64,000 dynamic pod IPs.
+    const modeOf = new Map<string, boolean>();
+    input.nodePools.forEach((pool, i) => {
+        const subnet = pools[i].podSubnetCidr;
+        assert.ok(!modeOf.has(subnet) || modeOf.get(subnet) === pools[i].staticBlock, `pod subnet ${subnet} serves both allocation modes`);
+        modeOf.set(subnet, pools[i].staticBlock);
+        const maxPods = pool.maxPods ?? 50;
+        assert.ok(maxPods >= 30 || maxPods * plan.pools[i].count >= 30, `pool ${pool.name} has room for fewer than 30 pods`);
+    });
+    const dynamicIPs = plan.pools.filter((p) => p.podIPAllocationMode === "DynamicIndividual").reduce((sum, p) => sum + p.podIPsNeeded, 0);
+    assert.ok(dynamicIPs <= 64_000, `dynamic pools need ${dynamicIPs} pod IPs`);
     assert.equal(new Set(plan.pools.map((p) => p.name)).size, plan.pools.length, "pool names are unique");
     assert.ok(plan.pools.some((p) => p.mode === "System"), "at least one System pool");
 }
