@@ -14,6 +14,7 @@ import { stringify } from "yaml";
 import { readConfigFile, stackFile } from "../program/stackFile";
 import { parseCommandLine, UsageError } from "./cli";
 import { renderAddressPlan, renderCreationOrder, renderResourceTree } from "./report";
+import { plannedReplacements, renderReplacements } from "./replacements";
 import { renderAddressMap } from "./svg";
 import { PlannedResource, runProgram } from "./runProgram";
 
@@ -113,6 +114,8 @@ export async function main(argv: string[]): Promise<number> {
             "",
             ...renderCreationOrder(resources),
             "",
+            ...renderReplacements(resources),
+            "",
             "Address plan",
             ...renderAddressPlan(plan, chain, cluster?.inputs.networkProfile?.outboundType ?? "?"),
         ];
@@ -131,6 +134,7 @@ export async function main(argv: string[]): Promise<number> {
 export function planDocument(resources: PlannedResource[], addressPlan: unknown, manifests: Record<string, any>[]) {
     return {
         resources: resources.map((r) => ({ type: r.type, name: r.name, parent: r.parent, dependsOn: r.dependencies, inputs: redactSecrets(r) })),
+        replacements: plannedReplacements(resources),
         addressPlan,
         manifests,
     };

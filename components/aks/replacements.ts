@@ -20,16 +20,16 @@ const AZURE_NATIVE_REPLACEMENTS = "pulumi-azure-native provider/pkg/gen/replacem
  * The stack program sets each from the key named; `networkPlugin` is fixed to `azure` and `podCidr` is never sent.
  */
 export const CLUSTER_REPLACEMENTS: readonly Replacement[] = [
-    { property: "resourceName", key: "(stack name)", source: AZURE_NATIVE_REPLACEMENTS },
+    { property: "resourceName", key: "(stack name → cluster name)", source: AZURE_NATIVE_REPLACEMENTS },
     { property: "resourceGroupName", key: "resourceGroupName", source: AZURE_NATIVE_REPLACEMENTS },
     { property: "location", key: "azure-native:location", source: AZURE_NATIVE_REPLACEMENTS },
-    { property: "dnsPrefix", key: "(stack name)", source: AZURE_NATIVE_REPLACEMENTS },
+    { property: "dnsPrefix", key: "(stack name → DNS prefix)", source: AZURE_NATIVE_REPLACEMENTS },
     { property: "networkProfile.serviceCidr", key: "serviceCidr", source: AZURE_NATIVE_REPLACEMENTS },
     { property: "networkProfile.dnsServiceIP", key: "dnsServiceIP", source: AZURE_NATIVE_REPLACEMENTS },
     { property: "networkProfile.outboundType", key: "outboundType", source: AZURE_NATIVE_REPLACEMENTS },
     { property: "networkProfile.networkPolicy", key: "networkPolicy", source: AZURE_NATIVE_REPLACEMENTS },
     { property: "networkProfile.networkDataplane", key: "networkDataplane", source: AZURE_NATIVE_REPLACEMENTS },
-    { property: "networkProfile.networkPlugin", key: "(fixed: azure)", source: AZURE_NATIVE_REPLACEMENTS },
+    { property: "networkProfile.networkPlugin", key: "(networkPlugin, always azure)", source: AZURE_NATIVE_REPLACEMENTS },
     { property: "networkProfile.networkPluginMode", key: "networkPluginMode", source: AZURE_NATIVE_REPLACEMENTS },
 ];
 
