@@ -292,6 +292,13 @@ describe("Azure's name and size rules, at preview", () => {
         assert.deepEqual(loadBalancer.resources.find((r) => r.type === CLUSTER)!.inputs.apiServerAccessProfile.authorizedIPRanges, ["20.50.0.0/24"], "AKS adds the load balancer's IP itself");
     });
 
+    it("the NAT gateway's idle timeout is 4–120 minutes (the az CLI's range)", async () => {
+        for (const minutes of [3, 121]) {
+            const problems = await problemsOf("prod", { natGatewayIdleTimeoutMinutes: String(minutes) });
+            assert.deepEqual(keysOf(problems), ["natGatewayIdleTimeoutMinutes"], String(minutes));
+        }
+    });
+
     describe("a custom private DNS zone", () => {
         const zone = (name: string) => `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones/${name}`;
 
