@@ -23,6 +23,7 @@ export const CONFIG_KEYS = [
     "connectedCidrs",
     "extraNonMasqueradeCidrs",
     "virtualNodeSubnetCidr",
+    "nodeSubnetExtraAddresses",
     "nodePools",
     "kubernetesVersion",
     "autoUpgradeChannel",
@@ -82,6 +83,7 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
     const text = (key: string) => emptyToUndefined(get(key));
 
     const vnetAddressSpace = list("vnetAddressSpace");
+    const privateCluster = decodeBoolean(get("privateCluster"), "privateCluster", problems);
     const nodePools = decodeJson(get("nodePools"), "nodePools", problems, "list");
     const addressPlanInput = {
         nodeSubnetCidr: text("nodeSubnetCidr"),
@@ -95,6 +97,8 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
         virtualNodeSubnetCidr: text("virtualNodeSubnetCidr"),
         nodePools,
         kubernetesVersion: text("kubernetesVersion"),
+        privateCluster,
+        nodeSubnetExtraAddresses: decodeInteger(get("nodeSubnetExtraAddresses"), "nodeSubnetExtraAddresses", problems),
     } as AddressPlanInput;
 
     const plan = planInto(addressPlanInput, problems);
@@ -115,7 +119,7 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
     checkEgress(egress, plan, problems);
 
     const cluster = {
-        privateCluster: bool("privateCluster"),
+        privateCluster,
         privateDnsZone: text("privateDnsZone"),
         authorizedIpRanges: list("authorizedIpRanges"),
         entraId: bool("entraId"),

@@ -9,6 +9,7 @@ import {
     versionCheckDate,
 } from "../components/aks/kubernetesVersions";
 import { AGENT_POOL_REPLACEMENTS } from "../components/aks/replacements";
+import { checkClusterArgs } from "../components/cluster/cluster";
 import { inlinePoolChanges } from "../components/cluster/inlinePool";
 import { ProblemList } from "../components/errors";
 import { encodeConfigValue, readConfigFile } from "../program/stackFile";
@@ -336,5 +337,32 @@ describe("one pod IP allocation mode per pod subnet, and link-local", () => {
         const problems = await problemsOf("dev", { connectedCidrs: ["10.0.0.0/8", "169.254.10.0/24"] });
         assert.deepEqual(keysOf(problems), ["connectedCidrs[1]"]);
         assert.match(problems[0], /is link-local \(169\.254\.0\.0\/16\), which ip-masq-agent-v2 never masquerades/);
+    });
+});
+
+describe("addresses in the node subnet that are not nodes (SubnetIsFull)", () => {
+    it("a private cluster's API server endpoint takes one address of the node subnet", async () => {
+        const prod = await runProgram({ stack: "prod", config: stackConfig("prod") });
+        const plan = prod.outputs.addressPlan;
+        assert.deepEqual(plan.nodeSubnetOtherAddresses, { privateEndpoint: 1, extra: 0 });
+        const peak = plan.pools.reduce((sum: number, p: any) => sum + p.peakNodes, 0);
+        assert.equal(plan.nodeSubnet.needed, peak + 1);
+    });
+
+    it("nodeSubnetExtraAddresses are counted, and a subnet that cannot hold them is refused", async () => {
+        // dev: /27 = 32 addresses, 5 reserved, system 2+1 and apps 5+2 at peak: 17 left.
+        const run = await runProgram({ stack: "dev", config: stackConfig("dev", { nodeSubnetExtraAddresses: "17" }) });
+        assert.equal(run.outputs.addressPlan.nodeSubnet.headroom, 0);
+        const problems = await problemsOf("dev", { nodeSubnetExtraAddresses: "18" });
+        assert.deepEqual(keysOf(problems), ["nodeSubnetCidr"]);
+        assert.match(problems[0], /nodes need 33 \(10 nodes at peak incl\. surge \[system 2\+1, apps 5\+2\] \+ 18 nodeSubnetExtraAddresses \+ 5 reserved\)\. Use \/26 or larger/);
+    });
+
+    it("a Cluster refuses a private API server on a network planned without it", async () => {
+        const plan = (await runProgram({ stack: "dev", config: stackConfig("dev") })).outputs.addressPlan;
+        assert.throws(
+            () => checkClusterArgs({ resourceGroupName: "rg", privateCluster: true, network: { plan, nodePools: devPools(), nodeSubnetId: "n", podSubnetIds: { pods: "p" } } }),
+            /privateCluster: the network's address plan does not count the API server's private endpoint/,
+        );
     });
 });

@@ -225,11 +225,13 @@ function checkPlan(input: AddressPlanInput, plan: AddressPlan): void {
     for (const block of [...vnet, service, ...extra]) assert.ok(setCovers(nonMasq, block), `nonMasqueradeCIDRs misses ${block.text}`);
     assertSameSet(nonMasq, keep, "nonMasqueradeCIDRs = VNet ∪ service ∪ extra");
 
-    // (3) Connected networks: everything outside VNet ∪ service ∪ extra is masqueraded, and the plan says so.
+    // (3) Connected networks: everything outside VNet ∪ service ∪ extra ∪ link-local (which the agent always returns)
+    // is masqueraded, and the plan says so.
     const connected = (input.connectedCidrs ?? []).map(parseBlock);
     const masqueraded = toSet(assertMinimalCidrList(plan.ipMasqAgent.masqueradedConnectedCidrs, "masqueradedConnectedCidrs"));
-    assertSameSet(masqueraded, setMinus(toSet(connected), keep), "masqueradedConnectedCidrs = connected − (VNet ∪ service ∪ extra)");
-    assertSameSet(masqueraded, setMinus(toSet(connected), nonMasq), "masqueradedConnectedCidrs = connected − nonMasqueradeCIDRs");
+    const linkLocalSet = toSet([parseBlock("169.254.0.0/16")]);
+    assertSameSet(masqueraded, setMinus(setMinus(toSet(connected), keep), linkLocalSet), "masqueradedConnectedCidrs = connected − (VNet ∪ service ∪ extra ∪ link-local)");
+    assertSameSet(masqueraded, setMinus(setMinus(toSet(connected), nonMasq), linkLocalSet), "masqueradedConnectedCidrs = connected − nonMasqueradeCIDRs − link-local");
     // The same, probed address by address at every edge where the answer can change.
     const probes = [...connected, ...nonMasqList.map(parseBlock)].flatMap((b) => [b.first - 1, b.first, b.first + Math.floor(b.size / 2), b.last, b.last + 1]);
     for (const address of probes.filter((a) => connected.some((c) => c.first <= a && a <= c.last))) {

@@ -312,6 +312,12 @@ export function checkClusterArgs(args: ClusterArgs, componentName = "cluster"): 
         );
     }
     const { plan, nodePools, podSubnetIds } = args.network;
+    if (args.privateCluster === true && plan.nodeSubnetOtherAddresses?.privateEndpoint !== 1) {
+        problems.add(
+            "privateCluster",
+            "the network's address plan does not count the API server's private endpoint, which AKS puts in the node subnet: pass privateCluster: true to the Network as well",
+        );
+    }
     if (args.privateCluster && typeof args.privateDnsZone === "string" && isPrivateDnsZoneId(args.privateDnsZone) && args.network.vnetId === undefined) {
         problems.add("network.vnetId", "is needed with a custom private DNS zone: the cluster identity must hold Network Contributor on the VNet before the cluster is created");
     }

@@ -46,6 +46,8 @@ export interface NormalizedInput {
     /** True when every pool read cleanly, so that capacity can be checked. */
     poolsComplete: boolean;
     kubernetesVersion?: KubernetesVersion;
+    /** Node-subnet addresses that are not nodes: the private endpoint of a private cluster and the extra ones. */
+    nodeSubnetOthers: { privateEndpoint: number; extra: number };
 }
 
 // AKS: Linux pool names are 1–12 lowercase letters and digits and start with a letter.
@@ -70,7 +72,24 @@ export function normalizeInput(raw: unknown, problems: ProblemList): NormalizedI
     const extra = readCidrList(input.extraNonMasqueradeCidrs, "extraNonMasqueradeCidrs", problems);
     const pools = readPools(input.nodePools, problems);
     const kubernetesVersion = readKubernetesVersion(input.kubernetesVersion, problems);
-    return { nodeSubnet, podSubnet, virtualNodeSubnet, vnetAddressSpace, service, dnsServiceIP, connected, extra, pools: pools.pools, poolsComplete: pools.complete, kubernetesVersion };
+    const nodeSubnetOthers = {
+        privateEndpoint: input.privateCluster === true ? 1 : 0,
+        extra: input.nodeSubnetExtraAddresses === undefined ? 0 : (readInteger(input.nodeSubnetExtraAddresses, "nodeSubnetExtraAddresses", 0, 65_536, problems) ?? 0),
+    };
+    return {
+        nodeSubnet,
+        podSubnet,
+        virtualNodeSubnet,
+        vnetAddressSpace,
+        service,
+        dnsServiceIP,
+        connected,
+        extra,
+        pools: pools.pools,
+        poolsComplete: pools.complete,
+        kubernetesVersion,
+        nodeSubnetOthers,
+    };
 }
 
 function requiredCidr(value: unknown, key: string, problems: ProblemList): KeyedCidr | undefined {

@@ -94,13 +94,21 @@ function buildPlan(layout: Layout): AddressPlan {
     const nonMasqueradeRanges = [...nonMasquerade, LINK_LOCAL_CIDR].map(cidr);
     return {
         vnetAddressSpace: vnet.map((v) => v.cidr.text),
-        nodeSubnet: subnetPlan(defaults.subnetNames.nodes, "nodes", nodeSubnet, usableAddresses(nodeSubnet.cidr.size), peakNodes, pools.map((p) => p.name)),
+        nodeSubnet: subnetPlan(
+            defaults.subnetNames.nodes,
+            "nodes",
+            nodeSubnet,
+            usableAddresses(nodeSubnet.cidr.size),
+            peakNodes + input.nodeSubnetOthers.privateEndpoint + input.nodeSubnetOthers.extra,
+            pools.map((p) => p.name),
+        ),
         podSubnets: podSubnetPlans,
         virtualNodeSubnet: virtualNodes
             ? subnetPlan(defaults.subnetNames.virtualNodes, "virtual-nodes", virtualNodes, usableAddresses(virtualNodes.cidr.size), 0, [])
             : undefined,
         serviceCidr: service.cidr.text,
         dnsServiceIP: longToIp(input.dnsServiceIP!.address),
+        nodeSubnetOtherAddresses: input.nodeSubnetOthers,
         pools,
         connectedCidrs: input.connected.map((c) => c.cidr.text),
         ipMasqAgent: {

@@ -222,12 +222,17 @@ function nodeSubnetCapacity({ input }: Layout, problems: ProblemList): void {
     const subnet = input.nodeSubnet;
     if (!subnet || !input.poolsComplete) return;
     const peak = input.pools.reduce((sum, p) => sum + p.maxCount + p.surgeNodes, 0);
-    const needed = peak + AZURE_RESERVED_PER_SUBNET;
+    const { privateEndpoint, extra } = input.nodeSubnetOthers;
+    const needed = peak + privateEndpoint + extra + AZURE_RESERVED_PER_SUBNET;
     if (subnet.cidr.size < needed) {
         const detail = input.pools.map((p) => `${p.name} ${p.maxCount}+${p.surgeNodes}`).join(", ");
+        const others = [
+            ...(privateEndpoint ? ["1 for the API server's private endpoint"] : []),
+            ...(extra ? [`${extra} nodeSubnetExtraAddresses`] : []),
+        ];
         problems.add(
             subnet.key,
-            `${subnet.cidr.text} holds ${subnet.cidr.size} addresses; nodes need ${needed} (${peak} nodes at peak incl. surge [${detail}] + ${AZURE_RESERVED_PER_SUBNET} reserved). Use /${smallestNodeSubnetPrefix(needed)} or larger.`,
+            `${subnet.cidr.text} holds ${subnet.cidr.size} addresses; nodes need ${needed} (${peak} nodes at peak incl. surge [${detail}]${others.map((o) => ` + ${o}`).join("")} + ${AZURE_RESERVED_PER_SUBNET} reserved). Use /${smallestNodeSubnetPrefix(needed)} or larger.`,
         );
     }
 }

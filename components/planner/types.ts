@@ -46,6 +46,16 @@ export interface AddressPlanInput {
     /** Destinations outside the VNet that do route back to pod IPs and must see them. */
     extraNonMasqueradeCidrs?: string[];
     nodePools: NodePoolAddressSpec[];
+    /**
+     * A private cluster: AKS puts the API server's private endpoint in the node subnet, which then holds one address
+     * that is not a node. Default: false.
+     */
+    privateCluster?: boolean;
+    /**
+     * Other addresses in the node subnet that are not nodes: internal load balancer frontends and private endpoints
+     * you place there. Counted so that the subnet never fills up (SubnetIsFull). Default: 0.
+     */
+    nodeSubnetExtraAddresses?: number;
     /** Cluster Kubernetes version, when known (StaticBlock needs 1.28 or newer). */
     kubernetesVersion?: string;
 }
@@ -62,7 +72,10 @@ export interface SubnetPlan {
     usable: number;
     /** Addresses that can actually be handed out: usable for nodes; whole 16-address batches or /28 blocks for pods. */
     allocatable: number;
-    /** Addresses the pools on this subnet need at their peak (maxCount + surge): node IPs, or pod IPs. */
+    /**
+     * Addresses the pools on this subnet need at their peak (maxCount + surge): node IPs (plus, in the node subnet,
+     * the private endpoint and other non-node addresses), or pod IPs.
+     */
     needed: number;
     /** allocatable − needed. */
     headroom: number;
@@ -101,6 +114,8 @@ export interface AddressPlan {
     virtualNodeSubnet?: SubnetPlan;
     serviceCidr: string;
     dnsServiceIP: string;
+    /** Node-subnet addresses that are not nodes: the private cluster's API server endpoint, and the extra ones. */
+    nodeSubnetOtherAddresses: { privateEndpoint: number; extra: number };
     pools: PoolPlan[];
     connectedCidrs: string[];
     ipMasqAgent: {
