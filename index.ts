@@ -22,7 +22,9 @@ function settings(): StackSettings {
     }
 }
 
-const stack = createStack(settings());
+const checked = settings();
+for (const warning of checked.warnings) pulumi.log.warn(`${warning.key}: ${warning.message}`);
+const stack = createStack(checked);
 
 export const clusterName = stack.clusterName;
 export const clusterId = stack.clusterId;

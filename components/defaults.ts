@@ -40,6 +40,20 @@ export const AZURE_RESERVED_PER_SUBNET = 5;
 export const AKS_REJECTED_RANGES = ["169.254.0.0/16", "192.0.2.0/24", "172.30.0.0/16", "172.31.0.0/16"] as const;
 
 /**
+ * Ranges Azure refuses in a virtual network's address space (virtual-networks-faq.md): multicast, broadcast,
+ * loopback, link-local (already in AKS_REJECTED_RANGES) and the platform's 168.63.129.16 (DNS, DHCP, health probes).
+ */
+export const AZURE_VNET_REFUSED_RANGES = ["224.0.0.0/4", "255.255.255.255/32", "127.0.0.0/8", "168.63.129.16/32"] as const;
+
+/** quotas-skus-regions.md: "Maximum node pools per cluster | 100". */
+export const MAX_POOLS_PER_CLUSTER = 100;
+/**
+ * free-standard-pricing-tiers.md: the Free tier "Supports up to 1,000 nodes" (Standard and Premium 5,000). The
+ * project creates Free-tier clusters, so the pools' maxCount add up to at most 1,000.
+ */
+export const MAX_NODES_PER_CLUSTER = 1000;
+
+/**
  * Link-local: ip-masq-agent-v2 always returns (never masquerades) it while `masqLinkLocal` is false, which this
  * project keeps so that pods reach IMDS (169.254.169.254).
  */

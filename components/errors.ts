@@ -28,9 +28,25 @@ export function formatProblems(problems: readonly ConfigProblem[], subject = "co
 /** Collects problems while checking, then throws once. */
 export class ProblemList {
     private readonly items: ConfigProblem[] = [];
+    private readonly warningItems: ConfigProblem[] = [];
 
     add(key: string, message: string): void {
         this.items.push({ key, message });
+    }
+
+    /**
+     * A value the project's dated Azure data does not know (a region, a VM size family, a Kubernetes version newer
+     * than the calendar): a problem, or with `allowUnknown` (config `allowUnknownAzureValues`) a warning, so that a new
+     * region or size never blocks a user while the data catches up.
+     */
+    addUnknown(key: string, message: string, allowUnknown: boolean): void {
+        const full = `${message}; if Azure has it now, set allowUnknownAzureValues: true to go on with a warning`;
+        (allowUnknown ? this.warningItems : this.items).push({ key, message: allowUnknown ? message : full });
+    }
+
+    /** Unknown values let through by `allowUnknownAzureValues`. */
+    get warnings(): readonly ConfigProblem[] {
+        return this.warningItems;
     }
 
     get problems(): readonly ConfigProblem[] {

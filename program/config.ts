@@ -3,9 +3,10 @@
  * checked together with the address plan, and raised as one error listing every problem.
  */
 import { checkKubernetesVersion, parseKubernetesVersion, versionCheckDate } from "../components/aks/kubernetesVersions";
-import { dnsPrefixProblem } from "../components/aks/names";
+import { checkLocation } from "../components/aks/regions";
+import { dnsPrefixProblem, nodeResourceGroupName, reservedNameProblem } from "../components/aks/names";
 import { defaults } from "../components/defaults";
-import { ProblemList } from "../components/errors";
+import { ConfigProblem, ProblemList } from "../components/errors";
 import { IpMasqAgentSettings, ResolvedAgentSettings, resolveAgentSettings } from "../components/ipmasq/settings";
 import { AddressPlan, AddressPlanInput, planInto } from "../components/planner";
 import { describeValue } from "../components/planner/cidr";
@@ -43,9 +44,16 @@ export const CONFIG_KEYS = [
     "tags",
     "protect",
     "ipMasqAgent",
+    "allowUnknownAzureValues",
 ] as const;
 
 export interface StackSettings {
+    /**
+     * Unknown Azure values let through by `allowUnknownAzureValues` that only the program checks (the region), to be
+     * shown as warnings; the components warn about their own (VM sizes, the Kubernetes version).
+     */
+    warnings: readonly ConfigProblem[];
+    allowUnknownAzureValues: boolean;
     stack: string;
     location: string;
     /** An existing resource group to deploy into; unset → the program creates one. */
@@ -64,6 +72,8 @@ export interface StackSettings {
     networkDataplane: "azure";
     ipMasqAgent: ResolvedAgentSettings;
     clusterName: string;
+    /** Set where AKS's default node resource group name would pass 80 characters; else AKS's default. */
+    nodeResourceGroup?: string;
     vnetName: string;
 }
 
@@ -102,12 +112,14 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
     } as AddressPlanInput;
 
     const plan = planInto(addressPlanInput, problems);
+    // Values the project's dated Azure data does not know (a new region, VM size or version) warn instead of fail.
+    const allowUnknown = decodeBoolean(get("allowUnknownAzureValues"), "allowUnknownAzureValues", problems) === true;
     // The planner reports a malformed version; the calendar judges a well-formed one.
     if (parseKubernetesVersion(addressPlanInput.kubernetesVersion)) {
-        checkKubernetesVersion(addressPlanInput.kubernetesVersion, "kubernetesVersion", versionCheckDate(), problems);
+        checkKubernetesVersion(addressPlanInput.kubernetesVersion, "kubernetesVersion", versionCheckDate(), problems, allowUnknown);
     }
 
-    checkPoolSettings(nodePools, problems);
+    checkPoolSettings(nodePools, problems, allowUnknown);
     if (Array.isArray(nodePools)) nodePools.forEach((pool, index) => checkFields(pool, POOL_FIELDS, `nodePools[${index}]`, "a node pool", problems));
 
     const bool = (key: string) => decodeBoolean(get(key), key, problems);
@@ -165,6 +177,11 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
         problems.add("azure-native:location", `is required: set the Azure region, e.g. "pulumi config set azure-native:location westeurope"`);
     } else if (!LOCATION.test(location)) {
         problems.add("azure-native:location", `"${location}" is not an Azure region name such as "westeurope" (lowercase, no spaces)`);
+    } else {
+        const zonalPools = Array.isArray(nodePools)
+            ? nodePools.flatMap((pool, index) => (Array.isArray(pool?.availabilityZones) ? [{ key: `nodePools[${index}].availabilityZones`, zones: pool.availabilityZones }] : []))
+            : [];
+        checkLocation(location, zonalPools, "azure-native:location", problems, allowUnknown);
     }
 
     const resourceGroupName = text("resourceGroupName");
@@ -189,6 +206,13 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
     } else if (dnsPrefix) {
         problems.add("(stack name)", `stack "${stack}": ${dnsPrefix}; use a stack name of at most 50 letters, digits and hyphens`);
     }
+    const resourceGroup = resourceGroupName ?? `rg-aks-${stack}`;
+    const nodeResourceGroup = location ? nodeResourceGroupName(resourceGroup, clusterName, location) : undefined;
+    for (const [key, name] of [["(stack name)", clusterName], ["(stack name)", vnetName], [resourceGroupName ? "resourceGroupName" : "(stack name)", resourceGroup]] as const) {
+        const reserved = reservedNameProblem(name);
+        if (reserved) problems.add(key, reserved);
+    }
+
 
     const agentSettings = decodeJson(get("ipMasqAgent"), "ipMasqAgent", problems, "object");
     checkFields(agentSettings, AGENT_FIELDS, "ipMasqAgent", "ipMasqAgent", problems);
@@ -196,6 +220,8 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
 
     problems.throwIfAny("stack configuration");
     return {
+        warnings: problems.warnings.filter((w) => w.key === "azure-native:location"),
+        allowUnknownAzureValues: allowUnknown,
         stack,
         location: location!,
         resourceGroupName,
@@ -209,6 +235,7 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
         networkDataplane: "azure",
         ipMasqAgent,
         clusterName,
+        nodeResourceGroup,
         vnetName,
     };
 }

@@ -16,6 +16,7 @@ export function createStack(settings: StackSettings) {
     const network = new Network("network", {
         ...settings.addressPlanInput,
         nodePools: settings.nodePools,
+        allowUnknownAzureValues: settings.allowUnknownAzureValues,
         resourceGroupName,
         location,
         vnetName: settings.vnetName,
@@ -27,9 +28,11 @@ export function createStack(settings: StackSettings) {
     const cluster = new Cluster("cluster", {
         resourceGroupName,
         deployedInlinePool: lastDeployed("inlineSystemPool"),
+        allowUnknownAzureValues: settings.allowUnknownAzureValues,
         location,
         network,
         clusterName: settings.clusterName,
+        nodeResourceGroup: settings.nodeResourceGroup,
         kubernetesVersion: settings.kubernetesVersion,
         networkDataplane: settings.networkDataplane,
         ...settings.cluster,

@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import * as containerservice from "@pulumi/azure-native/containerservice";
 import {
     CHECK_DATE_VARIABLE,
@@ -364,5 +365,79 @@ describe("addresses in the node subnet that are not nodes (SubnetIsFull)", () =>
             () => checkClusterArgs({ resourceGroupName: "rg", privateCluster: true, network: { plan, nodePools: devPools(), nodeSubnetId: "n", podSubnetIds: { pods: "p" } } }),
             /privateCluster: the network's address plan does not count the API server's private endpoint/,
         );
+    });
+});
+
+describe("AKS's error catalogue, caught at preview or built right", () => {
+    it("VNet ranges Azure refuses: multicast, loopback, the platform's 168.63.129.16", async () => {
+        const problems = await problemsOf("dev", { vnetAddressSpace: ["10.42.8.0/27", "100.64.0.0/20", "224.1.0.0/16", "168.63.129.0/24"] });
+        assert.deepEqual(keysOf(problems), ["vnetAddressSpace[2]", "vnetAddressSpace[3]"]);
+        assert.match(problems[0], /overlaps 224\.0\.0\.0\/4, which Azure refuses in a virtual network/);
+        assert.match(problems[1], /overlaps 168\.63\.129\.16\/32/);
+    });
+
+    it("a next hop on an address Azure keeps in the node subnet, or in the virtual nodes' subnet (OutboundConnFail)", async () => {
+        const udr = { outboundType: "userDefinedRouting", vnetAddressSpace: ["10.42.8.0/26", "100.64.0.0/20"], virtualNodeSubnetCidr: "10.42.8.32/27" };
+        for (const [hop, pattern] of [
+            ["10.42.8.1", /one of the 5 addresses Azure keeps in node subnet 10\.42\.8\.0\/27/],
+            ["10.42.8.31", /one of the 5 addresses Azure keeps/],
+            ["10.42.8.40", /virtual nodes' subnet 10\.42\.8\.32\/27, delegated to Azure Container Instances/],
+        ] as const) {
+            const problems = await problemsOf("dev", { ...udr, egressNextHopIp: hop });
+            assert.deepEqual(keysOf(problems), ["egressNextHopIp"], hop);
+            assert.match(problems[0], pattern);
+        }
+        await runProgram({ stack: "dev", config: stackConfig("dev", { ...udr, egressNextHopIp: "10.42.8.4" }) });
+    });
+
+    it("a node resource group name AKS would refuse (over 80 characters) is replaced by a short one; a fitting default is kept", async () => {
+        const long = "platform-team-westeurope-01"; // 27 + 1: MC_rg-aks-<stack>_aks-<stack>_westeurope is 82 characters
+        const run = await runProgram({ stack: `${long}x`, config: stackConfig("dev") });
+        const cluster = run.resources.find((r) => r.type === CLUSTER)!;
+        assert.equal(cluster.inputs.nodeResourceGroup, `MC_aks-${long}x_westeurope`);
+        const fits = await runProgram({ stack: long, config: stackConfig("dev") });
+        assert.equal(fits.resources.find((r) => r.type === CLUSTER)!.inputs.nodeResourceGroup, undefined, "80 characters: AKS's own default");
+    });
+
+    it("names with words Azure reserves (ReservedResourceName)", async () => {
+        assert.match((await problemsOf("dev", {}, "microsoft-dev"))[0], /^\(stack name\): "aks-microsoft-dev" contains "MICROSOFT", a word Azure reserves/);
+        assert.match((await problemsOf("dev", { resourceGroupName: "azure" }))[0], /^resourceGroupName: "azure" contains "AZURE"/);
+    });
+
+    it("at most 100 pools, and 1,000 nodes on the Free tier", async () => {
+        const many = Array.from({ length: 101 }, (_, i) => ({ name: `p${i}`, mode: i === 0 ? "System" : "User", count: 0, maxPods: 30, maxSurge: "1", ...(i === 0 ? { count: 1 } : {}) }));
+        assert.ok((await problemsOf("dev", { nodePools: many })).some((p) => /^nodePools: lists 101 pools; AKS allows at most 100 per cluster \(MaxAgentPoolCountReached\)/.test(p)));
+        const big = withPool(1, { minCount: 1, maxCount: 1000 });
+        assert.ok((await problemsOf("dev", { nodePools: big })).some((p) => /^nodePools: the pools' maxCount add up to 1002 nodes; a Free-tier AKS cluster supports at most 1000/.test(p)));
+    });
+
+    it("an unknown region is refused with a suggestion; zones in a region without them are refused (AvailabilityZoneNotSupported)", async () => {
+        const typo = await problemsOf("dev", { "azure-native:location": "westeuropa" });
+        assert.deepEqual(keysOf(typo), ["azure-native:location"]);
+        assert.match(typo[0], /"westeuropa" is not an Azure region known to this version of the data .*did you mean westeurope\?.*set allowUnknownAzureValues: true/);
+        const zones = await problemsOf("prod", { "azure-native:location": "westus" });
+        assert.ok(zones.some((p) => /^nodePools\[0\]\.availabilityZones: westus has no availability zones/.test(p)), zones.join("\n"));
+    });
+
+    it("a VM size of a family Azure does not offer is refused", async () => {
+        const problems = await problemsOf("dev", { nodePools: withPool(1, { vmSize: "Standard_Q4s_v5" }) });
+        assert.deepEqual(keysOf(problems), ["nodePools[1].vmSize"]);
+        assert.match(problems[0], /"Standard_Q4s_v5" is not a VM size known to this version of the data/);
+    });
+
+    it("allowUnknownAzureValues turns unknown values (region, VM size, newer Kubernetes) into warnings, and only those", async () => {
+        const overrides = { allowUnknownAzureValues: "true", "azure-native:location": "marsnorth", kubernetesVersion: "1.38", nodePools: withPool(1, { vmSize: "Standard_Q4s_v5" }) };
+        const warnings: string[] = [];
+        const warn = pulumi.log.warn;
+        (pulumi.log as any).warn = (message: string) => warnings.push(message);
+        try {
+            await runProgram({ stack: "dev", config: stackConfig("dev", overrides) });
+        } finally {
+            (pulumi.log as any).warn = warn;
+        }
+        assert.deepEqual(warnings.map((w) => w.slice(0, w.indexOf(":"))).sort(), ["azure-native", "kubernetesVersion", "nodePools[1].vmSize"].sort());
+        assert.ok(warnings.some((w) => /"marsnorth" is not an Azure region known/.test(w)));
+        // A known-bad value stays an error.
+        assert.deepEqual(keysOf(await problemsOf("dev", { ...overrides, kubernetesVersion: "1.33" })), ["kubernetesVersion"]);
     });
 });

@@ -105,7 +105,7 @@ export function creatableVersions(date: Date): string[] {
  * "the creation of new clusters isn't possible" without the Premium tier's LTS plan), not yet in preview, or
  * unknown to the calendar. Empty means "AKS's default", which AKS always creates.
  */
-export function checkKubernetesVersion(value: unknown, key: string, date: Date, problems: ProblemList): void {
+export function checkKubernetesVersion(value: unknown, key: string, date: Date, problems: ProblemList, allowUnknown = false): void {
     if (value === undefined || value === null || value === "") return;
     const version = parseKubernetesVersion(value);
     if (!version) {
@@ -119,11 +119,16 @@ export function checkKubernetesVersion(value: unknown, key: string, date: Date, 
     const release = releases.find((r) => r.minor === version.minorText);
     if (!release) {
         const newest = releases[releases.length - 1];
-        const why = olderThan(version, parseKubernetesVersion(releases[0].minor)!)
-            ? "is older than every version AKS still lists"
-            : olderThan(parseKubernetesVersion(newest.minor)!, version)
-              ? `is newer than ${newest.minor}, the newest in AKS's calendar as of ${asOf} (${source}); if AKS offers it now (az aks get-versions --location <region>), update the calendar`
-              : "is not in AKS's calendar";
+        if (olderThan(parseKubernetesVersion(newest.minor)!, version)) {
+            // A version the calendar does not know yet: AKS may offer it (az aks get-versions --location <region>).
+            problems.addUnknown(
+                key,
+                `${version.minorText} is newer than ${newest.minor}, the newest in AKS's calendar as of ${asOf} (${source}), so it is not known to this version of the data; update the calendar`,
+                allowUnknown,
+            );
+            return;
+        }
+        const why = olderThan(version, parseKubernetesVersion(releases[0].minor)!) ? "is older than every version AKS still lists" : "is not in AKS's calendar";
         problems.add(key, `${version.minorText} ${why}: ${offer} on ${day}`);
     } else if (date > endOf(release.endOfLife)) {
         problems.add(

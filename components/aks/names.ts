@@ -32,6 +32,42 @@ export function privateDnsZoneProblem(zoneId: string, location: string | undefin
     return undefined;
 }
 
+/**
+ * The node resource group AKS creates, `MC_<resource group>_<cluster>_<location>` by default (faq.yml), is at most 80
+ * characters: the service refuses longer with InvalidParameter ("The length of the node resource group name is too
+ * long. The maximum length is 80"). With the stack program's names that default passes 80 from a 28-character stack
+ * name on. The name can only be chosen at creation, so the default is kept whenever it fits (an existing cluster
+ * sees no change) and a shorter `MC_<cluster>_<location>` is set only where AKS would refuse its own.
+ */
+export const MAX_NODE_RESOURCE_GROUP = 80;
+
+export function nodeResourceGroupName(resourceGroup: string, cluster: string, location: string): string | undefined {
+    if (`MC_${resourceGroup}_${cluster}_${location}`.length <= MAX_NODE_RESOURCE_GROUP) return undefined;
+    const suffix = `_${location}`;
+    return `MC_${cluster.slice(0, MAX_NODE_RESOURCE_GROUP - 3 - suffix.length)}${suffix}`;
+}
+
+/**
+ * Names Azure Resource Manager refuses (ReservedResourceName; azure-resource-manager/troubleshooting/
+ * error-reserved-resource-name.md): these words as the whole name, MICROSOFT and WINDOWS anywhere in it, and LOGIN at
+ * its start (AKS's InvalidParameter article says XBOX too).
+ */
+const RESERVED_WHOLE = [
+    "ACCESS", "APP_CODE", "APP_THEMES", "APP_DATA", "APP_GLOBALRESOURCES", "APP_LOCALRESOURCES", "APP_WEBREFERENCES",
+    "APP_BROWSERS", "AZURE", "BING", "BIZSPARK", "BIZTALK", "CORTANA", "DIRECTX", "DOTNET", "DYNAMICS", "EXCEL",
+    "EXCHANGE", "FOREFRONT", "GROOVE", "HOLOLENS", "HYPERV", "KINECT", "LYNC", "MSDN", "O365", "OFFICE", "OFFICE365",
+    "ONEDRIVE", "ONENOTE", "OUTLOOK", "POWERPOINT", "SHAREPOINT", "SKYPE", "VISIO", "VISUALSTUDIO", "WEB.CONFIG", "XBOX",
+];
+const RESERVED_ANYWHERE = ["MICROSOFT", "WINDOWS"];
+const RESERVED_START = ["LOGIN", "XBOX"];
+
+export function reservedNameProblem(name: string): string | undefined {
+    const upper = name.toUpperCase();
+    const word =
+        RESERVED_WHOLE.find((w) => upper === w) ?? RESERVED_ANYWHERE.find((w) => upper.includes(w)) ?? RESERVED_START.find((w) => upper.startsWith(w));
+    return word ? `"${name}" contains "${word}", a word Azure reserves (ReservedResourceName): choose a name without it` : undefined;
+}
+
 /** The resource ID's parts a role assignment needs. */
 export function isPrivateDnsZoneId(value: string): boolean {
     return value !== "system" && value !== "none";

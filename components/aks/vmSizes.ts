@@ -5,14 +5,24 @@
  */
 
 export interface VmSizeName {
-    /** Family letters, e.g. `D`, `DC`, `NC`, `B`. */
+    /** Family letters (and a sub-family letter), e.g. `D`, `DC`, `Eb`, `NC`, `B`. */
     family: string;
     /** vCPUs the VM runs with: the constrained count where the name gives one (`E8-2ds_v5` runs 2). */
     vCPUs: number;
 }
 
 // Standard_<family letters><vCPUs>[-<constrained vCPUs>]<features and version>
-const VM_SIZE_NAME = /^Standard_([A-Z]+)(\d+)(?:-(\d+))?[a-z]*(?:_|$)/;
+const VM_SIZE_NAME = /^Standard_([A-Z]+[a-z]?)(\d+)(?:-(\d+))?[a-z]*(?:_|$)/;
+
+/**
+ * VM size families Azure offers (virtual-machines/sizes/overview.md, 2025-09, and previous-gen-sizes-list.md), as the
+ * letters before the vCPU count: a size of another family cannot exist (InvalidParameter).
+ */
+export const VM_FAMILIES = {
+    source: "MicrosoftDocs/azure-compute-docs articles/virtual-machines/sizes/overview.md and previous-gen-sizes-list.md",
+    asOf: "2026-11-30",
+    families: ["A", "B", "D", "DC", "DS", "E", "EB", "EC", "F", "FX", "FS", "G", "GS", "H", "HB", "HC", "HX", "L", "LS", "M", "MS", "NC", "NCC", "ND", "NG", "NP", "NV"],
+} as const;
 
 /** Family and vCPUs from a size name, or undefined for a name that does not follow the convention. */
 export function parseVmSizeName(vmSize: string): VmSizeName | undefined {
@@ -29,11 +39,18 @@ export function parseVmSizeName(vmSize: string): VmSizeName | undefined {
  */
 export const SYSTEM_POOL_MIN_VCPUS = 4;
 
+/** Why the size cannot exist (a family Azure does not offer), or undefined. */
+export function unknownVmSizeProblem(vmSize: string): string | undefined {
+    const size = parseVmSizeName(vmSize);
+    if (size && (VM_FAMILIES.families as readonly string[]).includes(size.family.toUpperCase())) return undefined;
+    return `"${vmSize}" is not a VM size known to this version of the data (as of ${VM_FAMILIES.asOf}: Standard_<family><vCPUs>…, families ${VM_FAMILIES.families.join(", ")}): check the name (az vm list-sizes --location <region>)`;
+}
+
 /** Why AKS would refuse `vmSize` for a System pool, or undefined when it is fine or the name cannot tell. */
 export function systemPoolVmSizeProblem(vmSize: string): string | undefined {
     const size = parseVmSizeName(vmSize);
     if (!size) return undefined;
-    if (size.family === "B") return `"${vmSize}" is a burstable B-series size, which AKS does not support for System pools: use e.g. "Standard_D4s_v5"`;
+    if (size.family.toUpperCase() === "B") return `"${vmSize}" is a burstable B-series size, which AKS does not support for System pools: use e.g. "Standard_D4s_v5"`;
     if (size.vCPUs < SYSTEM_POOL_MIN_VCPUS) {
         return `"${vmSize}" has ${size.vCPUs} vCPU${size.vCPUs === 1 ? "" : "s"}; AKS System pools need at least ${SYSTEM_POOL_MIN_VCPUS} vCPUs and 4 GiB: use e.g. "Standard_D4s_v5"`;
     }

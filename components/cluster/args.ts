@@ -1,5 +1,5 @@
 /** Node pool and cluster settings that do not shape addresses (VM size, OS, zones, labels, taints, egress). */
-import { systemPoolVmSizeProblem } from "../aks/vmSizes";
+import { systemPoolVmSizeProblem, unknownVmSizeProblem } from "../aks/vmSizes";
 import { ProblemList } from "../errors";
 import { describeValue } from "../planner/cidr";
 import { NodePoolAddressSpec } from "../planner/types";
@@ -43,7 +43,7 @@ const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 const RESERVED_LABEL_DOMAINS = ["kubernetes.azure.com", "kubernetes.io", "k8s.io"];
 
 /** Checks the VM-side fields of every pool (the planner checks the address-side ones). */
-export function checkPoolSettings(pools: unknown, problems: ProblemList): void {
+export function checkPoolSettings(pools: unknown, problems: ProblemList, allowUnknown = false): void {
     if (!Array.isArray(pools)) return; // the planner reports it
     pools.forEach((pool, index) => {
         if (typeof pool !== "object" || pool === null) return;
@@ -52,9 +52,12 @@ export function checkPoolSettings(pools: unknown, problems: ProblemList): void {
         const system = spec.mode === "System";
         if (spec.vmSize !== undefined && (typeof spec.vmSize !== "string" || !VM_SIZE.test(spec.vmSize))) {
             problems.add(`${key}.vmSize`, `expected an Azure VM size such as "Standard_D4s_v5", got ${describeValue(spec.vmSize)}`);
-        } else if (system) {
-            const why = systemPoolVmSizeProblem((spec.vmSize as string | undefined) ?? poolDefaults.vmSize);
-            if (why) problems.add(`${key}.vmSize`, why);
+        } else {
+            const vmSize = (spec.vmSize as string | undefined) ?? poolDefaults.vmSize;
+            const unknown = unknownVmSizeProblem(vmSize);
+            const why = system ? systemPoolVmSizeProblem(vmSize) : undefined;
+            if (unknown) problems.addUnknown(`${key}.vmSize`, unknown, allowUnknown);
+            else if (why) problems.add(`${key}.vmSize`, why);
         }
         if (spec.osSku !== undefined && !OS_SKUS.includes(spec.osSku as OsSku)) {
             problems.add(`${key}.osSku`, `expected one of ${OS_SKUS.join(", ")}, got ${describeValue(spec.osSku)}`);

@@ -10,12 +10,12 @@ import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { checkKubernetesVersion, versionCheckDate } from "../aks/kubernetesVersions";
 import { defaults } from "../defaults";
-import { formatProblems, ProblemList } from "../errors";
+import { ConfigProblem, formatProblems, ProblemList } from "../errors";
 import { describeValue } from "../planner/cidr";
 import { ClusterNetwork } from "../network/network";
 import { validateFor } from "../validation";
 import { NodePoolSpec, OUTBOUND_TYPES, OutboundType, poolDefaults } from "./args";
-import { dnsPrefixProblem, isPrivateDnsZoneId } from "../aks/names";
+import { dnsPrefixProblem, isPrivateDnsZoneId, nodeResourceGroupName, reservedNameProblem } from "../aks/names";
 import { AGENT_POOL_REPLACEMENTS } from "../aks/replacements";
 import { inlinePoolChanges, inlinePoolSettings, InlinePoolSettings } from "./inlinePool";
 import { agentPoolProfile } from "./pools";
@@ -48,6 +48,13 @@ export interface ClusterArgs extends ClusterSettings {
      * refused at preview, before the cluster is touched. Default: nothing to compare (a new cluster).
      */
     deployedInlinePool?: pulumi.Input<Partial<InlinePoolSettings> | undefined>;
+    /**
+     * The resource group AKS creates for the nodes (only at creation). Default: AKS's `MC_<group>_<cluster>_<location>`,
+     * or `MC_<cluster>_<location>` where that would pass Azure's 80 characters (when the names are plain strings).
+     */
+    nodeResourceGroup?: string;
+    /** Let a Kubernetes version newer than the dated calendar through with a warning. Default: false. */
+    allowUnknownAzureValues?: boolean;
 }
 
 /** Network Contributor: lets the cluster identity join nodes and pods to the subnets. */
@@ -78,7 +85,7 @@ export class Cluster extends pulumi.ComponentResource {
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aks-pod-subnet:index:Cluster", name, {}, opts);
-        validateFor(this, () => checkClusterArgs(args, name));
+        validateFor(this, () => checkClusterArgs(args, name, (w) => pulumi.log.warn(`${w.key}: ${w.message}`, this)));
         const { network, resourceGroupName, location, tags } = args;
         const plan = network.plan;
         const specOf = (poolName: string) => network.nodePools.find((p) => p.name === poolName) as NodePoolSpec;
@@ -123,6 +130,12 @@ export class Cluster extends pulumi.ComponentResource {
                 location,
                 resourceName: args.clusterName,
                 dnsPrefix: args.clusterName ?? name,
+                // Set only where AKS's default MC_<resource group>_<cluster>_<location> would pass 80 characters.
+                nodeResourceGroup:
+                    args.nodeResourceGroup ??
+                    (args.clusterName !== undefined && typeof resourceGroupName === "string" && typeof location === "string"
+                        ? nodeResourceGroupName(resourceGroupName, args.clusterName, location)
+                        : undefined),
                 kubernetesVersion: args.kubernetesVersion,
                 identity: { type: "UserAssigned", userAssignedIdentities: [this.identity.id] },
                 enableRBAC: true,
@@ -300,7 +313,7 @@ function withEgressIp(ranges: string[], egressPublicIp: pulumi.Input<string> | u
     return pulumi.output(egressPublicIp).apply((ip) => (!ip || ranges.includes(`${ip}/32`) ? ranges : [...ranges, `${ip}/32`]));
 }
 
-export function checkClusterArgs(args: ClusterArgs, componentName = "cluster"): void {
+export function checkClusterArgs(args: ClusterArgs, componentName = "cluster", warn: (warning: ConfigProblem) => void = () => undefined): void {
     const problems = new ProblemList();
     const location = typeof args.location === "string" ? args.location : undefined;
     checkClusterSettings(args, problems, { location, virtualNodes: args.network.virtualNodeSubnetId !== undefined });
@@ -337,11 +350,13 @@ export function checkClusterArgs(args: ClusterArgs, componentName = "cluster"): 
     }
     if (args.clusterName !== undefined && !CLUSTER_NAME.test(args.clusterName)) {
         problems.add("clusterName", `"${args.clusterName}" is not a valid AKS name: 1–63 letters, digits, '-' or '_', starting and ending with a letter or digit`);
+    } else if (args.clusterName !== undefined && reservedNameProblem(args.clusterName)) {
+        problems.add("clusterName", reservedNameProblem(args.clusterName)!);
     } else if (dnsPrefixProblem(args.clusterName ?? componentName)) {
         // The DNS prefix is the cluster's name, or the component's name when Pulumi names the cluster.
         problems.add("clusterName", `${dnsPrefixProblem(args.clusterName ?? componentName)}: it is the cluster's name (or the component's when unset); use at most 54 letters, digits and hyphens`);
     }
-    checkKubernetesVersion(args.kubernetesVersion, "kubernetesVersion", versionCheckDate(), problems);
+    checkKubernetesVersion(args.kubernetesVersion, "kubernetesVersion", versionCheckDate(), problems, args.allowUnknownAzureValues === true);
     if (args.outboundType !== undefined && !OUTBOUND_TYPES.includes(args.outboundType)) {
         problems.add("outboundType", `expected one of ${OUTBOUND_TYPES.join(", ")}, got ${describeValue(args.outboundType)}`);
     }
@@ -349,4 +364,5 @@ export function checkClusterArgs(args: ClusterArgs, componentName = "cluster"): 
         problems.add("networkDataplane", `expected "azure", got ${describeValue(args.networkDataplane)}: Cilium's eBPF host routing bypasses the host iptables rules ip-masq-agent-v2 writes`);
     }
     problems.throwIfAny("cluster");
+    problems.warnings.forEach(warn);
 }

@@ -6,7 +6,7 @@
  * - `userDefinedRouting`: a route table sends 0.0.0.0/0 to a firewall or network appliance (created by Network).
  */
 import { ProblemList } from "../errors";
-import { cidr, containsAddress, describeValue, ipToLong, isIPv4Address } from "../planner/cidr";
+import { AddressRange, cidr, containsAddress, describeValue, ipToLong, isIPv4Address } from "../planner/cidr";
 import { AddressPlan } from "../planner/types";
 
 export const OUTBOUND_TYPES = ["loadBalancer", "userAssignedNATGateway", "userDefinedRouting"] as const;
@@ -45,8 +45,19 @@ export function checkEgress(settings: EgressSettings, plan: AddressPlan | undefi
         const address = ipToLong(hop);
         const inside = (ranges: string[]) => ranges.find((range) => containsAddress(cidr(range), address));
         const podSubnet = inside(plan.podSubnets.map((s) => s.cidr));
+        const virtualNodes = plan.virtualNodeSubnet && inside([plan.virtualNodeSubnet.cidr]);
+        // virtual-networks-faq.md: Azure keeps the first four and the last address of every subnet; nothing there
+        // forwards traffic, so nodes would fail their outbound check (OutboundConnFailVMExtensionError, exit 50).
+        const reservedIn = inside([plan.nodeSubnet.cidr]) && isReservedAddress(cidr(plan.nodeSubnet.cidr), address);
         if (podSubnet) {
             problems.add("egressNextHopIp", `${hop} lies in pod subnet ${podSubnet}, which holds only pods: put the appliance in a hub network or a subnet of its own`);
+        } else if (virtualNodes) {
+            problems.add("egressNextHopIp", `${hop} lies in the virtual nodes' subnet ${virtualNodes}, delegated to Azure Container Instances, where no appliance can run: put the appliance in a hub network or a subnet of its own`);
+        } else if (reservedIn) {
+            problems.add(
+                "egressNextHopIp",
+                `${hop} is one of the 5 addresses Azure keeps in node subnet ${plan.nodeSubnet.cidr} (the first four and the last), where nothing forwards traffic: nodes could not reach the internet (OutboundConnFailVMExtensionError); use the appliance's own private IP`,
+            );
         } else if (!inside(plan.vnetAddressSpace) && !inside(plan.connectedCidrs)) {
             problems.add(
                 "egressNextHopIp",
@@ -58,4 +69,9 @@ export function checkEgress(settings: EgressSettings, plan: AddressPlan | undefi
     if (timeout !== undefined && (typeof timeout !== "number" || !Number.isInteger(timeout) || timeout < 4 || timeout > 120)) {
         problems.add("natGatewayIdleTimeoutMinutes", `expected whole minutes from 4 to 120, got ${describeValue(timeout)}`);
     }
+}
+
+/** One of the 5 addresses Azure keeps in a subnet: the first four and the last. */
+function isReservedAddress(subnet: AddressRange, address: number): boolean {
+    return address - subnet.first < 4 || address === subnet.last;
 }

@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
 import { checkPoolSettings, NodePoolSpec } from "../cluster/args";
-import { ProblemList } from "../errors";
+import { ConfigProblem, ProblemList } from "../errors";
 import { AddressPlan, AddressPlanInput, planInto } from "../planner";
 import { validateFor } from "../validation";
 import { checkEgress, EgressSettings, OutboundType } from "./egress";
@@ -22,6 +22,8 @@ export interface NetworkArgs extends AddressPlanInput, EgressSettings {
     tags?: Record<string, string>;
     /** Protect the VNet from deletion (`pulumi destroy` refuses until unprotected). Default: false. */
     protect?: boolean;
+    /** Let a VM size family the project's dated data does not know through with a warning. Default: false. */
+    allowUnknownAzureValues?: boolean;
 }
 
 /** What a Cluster needs from a network: the plan, the pools and the subnet IDs. The Network component is one. */
@@ -69,7 +71,7 @@ export class Network extends pulumi.ComponentResource implements ClusterNetwork 
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aks-pod-subnet:index:Network", name, {}, opts);
-        this.plan = validateFor(this, () => checkNetworkArgs(args));
+        this.plan = validateFor(this, () => checkNetworkArgs(args, (w) => pulumi.log.warn(`${w.key}: ${w.message}`, this)));
         this.nodePools = args.nodePools;
         this.outboundType = args.outboundType ?? "loadBalancer";
         const { resourceGroupName, location, tags } = args;
@@ -162,14 +164,15 @@ export class Network extends pulumi.ComponentResource implements ClusterNetwork 
 }
 
 /** Every check of the Network's plain args, raised once. */
-export function checkNetworkArgs(args: NetworkArgs): AddressPlan {
+export function checkNetworkArgs(args: NetworkArgs, warn: (warning: ConfigProblem) => void = () => undefined): AddressPlan {
     const problems = new ProblemList();
     const plan = planInto(args, problems);
-    checkPoolSettings(args.nodePools, problems);
+    checkPoolSettings(args.nodePools, problems, args.allowUnknownAzureValues === true);
     checkEgress(args, plan, problems);
     if (args.vnetName !== undefined && !/^[a-zA-Z0-9][-\w.]{0,61}[\w]$/.test(args.vnetName)) {
         problems.add("vnetName", `"${args.vnetName}" is not a valid VNet name: 2–63 letters, digits, '-', '_' or '.', ending in a letter, digit or '_'`);
     }
     problems.throwIfAny("network");
+    problems.warnings.forEach(warn);
     return plan!;
 }

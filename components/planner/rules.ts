@@ -6,6 +6,9 @@
 import {
     AGENT_MAX_CIDRS,
     AKS_REJECTED_RANGES,
+    AZURE_VNET_REFUSED_RANGES,
+    MAX_NODES_PER_CLUSTER,
+    MAX_POOLS_PER_CLUSTER,
     AZURE_RESERVED_PER_SUBNET,
     AZURE_SMALLEST_SUBNET_PREFIX,
     LINK_LOCAL_CIDR,
@@ -42,6 +45,7 @@ export function checkRules(layout: Layout, problems: ProblemList): void {
         subnetsInsideVnet,
         subnetsDisjoint,
         nothingInRejectedRanges,
+        clusterLimits,
         serviceRange,
         dnsServiceIP,
         connectedNetworks,
@@ -93,12 +97,32 @@ function subnetsDisjoint({ input, podSubnets }: Layout, problems: ProblemList): 
 
 function nothingInRejectedRanges({ input, podSubnets }: Layout, problems: ProblemList): void {
     const rejected = AKS_REJECTED_RANGES.map(cidr);
-    const checked = [...allSubnets({ input, podSubnets }), ...(input.vnetAddressSpace ?? []), input.service];
-    for (const item of checked) {
+    const refusedInVnet = AZURE_VNET_REFUSED_RANGES.map(cidr);
+    const inVnet = [...allSubnets({ input, podSubnets }), ...(input.vnetAddressSpace ?? [])];
+    for (const item of [...inVnet, input.service]) {
         const hit = item && rejected.find((range) => overlaps(range, item.cidr));
         if (item && hit) {
             problems.add(item.key, `${item.cidr.text} overlaps ${hit.text}, a range AKS rejects (${AKS_REJECTED_RANGES.join(", ")}); choose another range`);
+            continue;
         }
+        const refused = item && item !== input.service && refusedInVnet.find((range) => overlaps(range, item.cidr));
+        if (item && refused) {
+            problems.add(
+                item.key,
+                `${item.cidr.text} overlaps ${refused.text}, which Azure refuses in a virtual network (multicast 224.0.0.0/4, broadcast, loopback 127.0.0.0/8, the platform's 168.63.129.16): choose another range`,
+            );
+        }
+    }
+}
+
+/** At most 100 pools per cluster, and 1,000 nodes on the Free tier the project's clusters use. */
+function clusterLimits({ input }: Layout, problems: ProblemList): void {
+    if (input.pools.length > MAX_POOLS_PER_CLUSTER) {
+        problems.add("nodePools", `lists ${input.pools.length} pools; AKS allows at most ${MAX_POOLS_PER_CLUSTER} per cluster (MaxAgentPoolCountReached): merge pools`);
+    }
+    const nodes = input.pools.reduce((sum, p) => sum + p.maxCount, 0);
+    if (input.poolsComplete && nodes > MAX_NODES_PER_CLUSTER) {
+        problems.add("nodePools", `the pools' maxCount add up to ${nodes} nodes; a Free-tier AKS cluster supports at most ${MAX_NODES_PER_CLUSTER}: lower maxCount or split the cluster`);
     }
 }
 
