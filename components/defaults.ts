@@ -14,6 +14,8 @@ export const defaults = {
     dnsServiceIPOffset: 10,
     subnetNames: { nodes: "nodes", pods: "pods", virtualNodes: "virtual-nodes" },
     outboundType: "loadBalancer",
+    /** Entra ID clusters: kubelogin's login for the provider's kubeconfig (the Azure CLI's, also after azure/login in CI). */
+    kubeloginMode: "azurecli",
     ipMasqAgent: {
         image: "mcr.microsoft.com/aks/ip-masq-agent-v2:v0.1.15",
         /** Its own chain, so it never fights AKS's agent over IP-MASQ-AGENT (≤ 28 characters). */

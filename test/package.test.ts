@@ -183,7 +183,8 @@ describe("the components as a package", function () {
         it("gives both clusters the same private pod range, each in its own VNet", () => {
             const pods = subnets().filter(isPodSubnet);
             assert.equal(pods.length, 2);
-            assert.deepEqual(pods.map((s) => s.inputs.addressPrefix), ["100.64.0.0/16", "100.64.0.0/16"]);
+            // One pod block per spoke: peering advertises it, and overlapping spokes cannot share a hub.
+            assert.deepEqual(pods.map((s) => s.inputs.addressPrefix), ["100.64.0.0/16", "100.65.0.0/16"]);
             assert.deepEqual(pods.map((s) => s.inputs.virtualNetworkName).sort(), ["vnet-aks-blue", "vnet-aks-green"]);
         });
 

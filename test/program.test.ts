@@ -4,7 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { readStackConfig, StackSettings } from "../program/config";
 import { PROJECT, RawConfig, readConfigFile } from "../program/stackFile";
-import { MOCK_SUBSCRIPTION, mockKubeconfig, stableGuid } from "../tools/mocks";
+import { withKubeloginMode } from "../components/cluster/kubernetesAccess";
+import { MOCK_SUBSCRIPTION, mockExecKubeconfig, mockKubeconfig, stableGuid } from "../tools/mocks";
 import { manifestsOf } from "../tools/plan";
 import { PlannedResource, PROGRAM, ProgramRun, runProgram } from "../tools/runProgram";
 
@@ -46,6 +47,11 @@ async function run(stack: string, config: RawConfig, preview = false): Promise<R
     const exports = require.cache[require.resolve(PROGRAM)]?.exports;
     assert.ok(exports, "index.ts is not in the require cache after the run");
     return { ...result, exports };
+}
+
+/** What the cluster-user credentials decode to: with Entra ID the exec kubeconfig, logging in with the Azure CLI. */
+function expectedKubeconfig(expected: Expected, clusterName: string): string {
+    return expected.entraId ? withKubeloginMode(mockExecKubeconfig(clusterName), "azurecli") : mockKubeconfig(clusterName);
 }
 
 /** One run per stack and mode, shared by the suites that read it (each run takes a second or two). */
@@ -291,7 +297,7 @@ function describeStack(expected: Expected, preview: boolean): void {
             });
 
             it("grants Network Contributor on every subnet to the cluster identity, before the cluster exists", () => {
-                const roles = all(r, T.role);
+                const roles = all(r, T.role).filter((x) => x.inputs.scope.includes("/subnets/"));
                 const subnets = ["nodes", ...Object.keys(expected.podSubnets)];
                 assert.equal(roles.length, subnets.length, "one role assignment per subnet");
                 assert.deepEqual(roles.map((x) => x.inputs.scope).sort(), subnets.map((s) => subnetId(rg, vnetName, s)).sort());
@@ -306,13 +312,15 @@ function describeStack(expected: Expected, preview: boolean): void {
             });
 
             it("reads the cluster-user credentials of this cluster, never the admin credentials", () => {
-                assert.deepEqual(r.invokes, [
+                assert.deepEqual(r.invokes.filter((i) => i.token !== "azure-native:authorization:getClientConfig"), [
                     {
                         token: "azure-native:containerservice:listManagedClusterUserCredentials",
                         // prod uses Entra ID: the exec format (kubelogin) is the only one that works without local accounts.
                         inputs: { resourceGroupName: rg, resourceName: clusterName, ...(expected.entraId ? { format: "exec" } : {}) },
                     },
                 ]);
+                // With Entra ID the program asks who runs it, to grant that identity its Kubernetes role.
+                assert.equal(r.invokes.some((i) => i.token === "azure-native:authorization:getClientConfig"), expected.entraId);
                 assert.ok(!r.invokes.some((i) => i.token.includes("listManagedClusterAdminCredentials")));
             });
 
@@ -322,7 +330,7 @@ function describeStack(expected: Expected, preview: boolean): void {
                 assert.equal(provider.inputs.clusterIdentifier, clusterIdOf(rg, clusterName));
                 // The kubeconfig input travels as a secret (Pulumi's secret signature), holding the decoded kubeconfig.
                 assert.equal(provider.inputs.kubeconfig[SECRET_SIG.key], SECRET_SIG.value);
-                assert.equal(provider.inputs.kubeconfig.value, mockKubeconfig(clusterName));
+                assert.equal(provider.inputs.kubeconfig.value, expectedKubeconfig(expected, clusterName));
             });
         });
 
@@ -455,6 +463,7 @@ function describeStack(expected: Expected, preview: boolean): void {
                     `${T.cluster}::cluster-aks`,
                     ...userPools.map((p) => `${T.pool}::cluster-pool-${p}`),
                     ...(expected.autoUpgrades ? ["azure-native:containerservice:MaintenanceConfiguration::cluster-auto-upgrade-window"] : []),
+                    ...(expected.entraId ? [`${T.role}::cluster-deployer-cluster-admin`, "pulumi-nodejs:dynamic:Resource::cluster-deployer-role-propagation"] : []),
                     `${T.k8s}::cluster-k8s`,
                 ]);
                 assert.deepEqual(childrenOf("ip-masq-agent"), [`${T.configMap}::ip-masq-agent-config`, `${T.daemonSet}::ip-masq-agent-daemonset`]);
@@ -498,7 +507,7 @@ function describeStack(expected: Expected, preview: boolean): void {
             });
 
             it("exports the kubeconfig as a secret that decodes to the cluster-user kubeconfig", async () => {
-                assert.equal(r.outputs.kubeconfig, mockKubeconfig(clusterName));
+                assert.equal(r.outputs.kubeconfig, expectedKubeconfig(expected, clusterName));
                 assert.ok(pulumi.Output.isInstance(r.exports.kubeconfig));
                 assert.equal(await pulumi.isSecret(r.exports.kubeconfig), true);
                 assert.equal(await (r.exports.kubeconfig as any).isSecret, true);

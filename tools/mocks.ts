@@ -45,8 +45,13 @@ export class AzureMocks implements pulumi.runtime.Mocks {
     call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
         this.invokes.push({ token: args.token, inputs: args.inputs });
         switch (args.token) {
-            case "azure-native:containerservice:listManagedClusterUserCredentials":
-                return { kubeconfigs: [{ name: "clusterUser", value: Buffer.from(mockKubeconfig(args.inputs.resourceName)).toString("base64") }] };
+            case "azure-native:containerservice:listManagedClusterUserCredentials": {
+                const kubeconfig = args.inputs.format === "exec" ? mockExecKubeconfig(args.inputs.resourceName) : mockKubeconfig(args.inputs.resourceName);
+                return { kubeconfigs: [{ name: "clusterUser", value: Buffer.from(kubeconfig).toString("base64") }] };
+            }
+            case "azure-native:authorization:getClientConfig":
+                // The identity running `pulumi up`.
+                return { clientId: stableGuid("deployer-client"), objectId: stableGuid("deployer-object"), subscriptionId: MOCK_SUBSCRIPTION, tenantId: MOCK_TENANT };
             default:
                 throw new Error(`the mocks do not know the invoke ${args.token}; add it to tools/mocks.ts rather than let it return nothing`);
         }
@@ -63,6 +68,21 @@ export function mockKubeconfig(clusterName: string): string {
         `contexts:\n- context:\n    cluster: ${clusterName}\n    user: clusterUser_${clusterName}\n  name: ${clusterName}`,
         `current-context: ${clusterName}`,
         `users:\n- name: clusterUser_${clusterName}\n  user:\n    token: mock-token-not-a-secret`,
+        "",
+    ].join("\n");
+}
+
+/** The exec kubeconfig AKS returns for an Entra ID cluster: kubelogin with device code, as AKS writes it. */
+export function mockExecKubeconfig(clusterName: string): string {
+    const server = `https://${clusterName}-dns.hcp.westeurope.azmk8s.io:443`;
+    const args = ["get-token", "--environment", "AzurePublicCloud", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630", "--client-id", "80faf920-1908-4b52-b5ef-a8e7bedfc67a", "--tenant-id", MOCK_TENANT, "--login", "devicecode"];
+    return [
+        "apiVersion: v1",
+        "kind: Config",
+        `clusters:\n- cluster:\n    certificate-authority-data: bW9jaw==\n    server: ${server}\n  name: ${clusterName}`,
+        `contexts:\n- context:\n    cluster: ${clusterName}\n    user: clusterUser_${clusterName}\n  name: ${clusterName}`,
+        `current-context: ${clusterName}`,
+        `users:\n- name: clusterUser_${clusterName}\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: kubelogin\n      args:\n${args.map((a) => `        - ${a}`).join("\n")}\n      env: null\n      interactiveMode: IfAvailable\n      provideClusterInfo: false`,
         "",
     ].join("\n");
 }
@@ -98,6 +118,11 @@ function azureState(type: string, name: string, inputs: Record<string, any>): { 
             return {
                 id: `${rg}/providers/Microsoft.Network/virtualNetworks/${inputs.virtualNetworkName}/subnets/${inputs.subnetName ?? name}`,
                 state: { name: inputs.subnetName ?? name },
+            };
+        case "azure-native:network:VirtualNetworkPeering":
+            return {
+                id: `${rg}/providers/Microsoft.Network/virtualNetworks/${inputs.virtualNetworkName}/virtualNetworkPeerings/${inputs.virtualNetworkPeeringName ?? name}`,
+                state: { name: inputs.virtualNetworkPeeringName ?? name, peeringState: "Initiated" },
             };
         case "azure-native:network:PublicIPAddress": {
             // Azure assigns a static public IP on creation; a stable one from the documentation range stands in.

@@ -147,6 +147,8 @@ export function renderAddressPlan(plan: AddressPlan, chain: string, outboundType
             plan.pools.map((p) => [p.name, p.mode, p.autoscaling ? `${p.minCount}-${p.maxCount}` : `${p.count}`, p.surgeNodes, p.peakNodes, p.maxPods, p.podIPAllocationMode, p.podIPsPerNode, p.podIPsNeeded, p.podSubnetName]),
         ),
         "",
+        ...advertised(plan),
+        "",
         `Routable addresses: ${plan.routableAddresses.podSubnetMode} (the node subnet) — Azure CNI node-subnet mode would need ` +
             `${plan.routableAddresses.nodeSubnetModeNeeded} (a /${plan.routableAddresses.nodeSubnetModePrefix}): ${plan.routableAddresses.savingPercent}% saved`,
         "",
@@ -155,6 +157,26 @@ export function renderAddressPlan(plan: AddressPlan, chain: string, outboundType
         `  pods appear as the node IP towards the connected networks: ${plan.ipMasqAgent.masqueradedConnectedCidrs.length ? describeConnected(plan) : "(none declared)"}`,
         `  and towards every other destination (the internet leaves via ${outboundType})`,
     ];
+}
+
+/**
+ * What other networks learn of this VNet: peering and gateway transit advertise its whole address space, the pod
+ * ranges included, so those must be unique among the VNets peered with one hub; only on-prem may filter them.
+ */
+function advertised(plan: AddressPlan): string[] {
+    const pods = plan.podSubnets.map((s) => s.cidr).join(", ");
+    const lines = [
+        `Advertised by VNet peering and gateway transit (to the hub and on-prem): ${plan.advertisedRanges.join(", ")}`,
+        `  the pod ranges (${pods}) included: unique among the VNets peered with one hub; on-prem may filter them`,
+    ];
+    if (plan.hubAddressSpace) {
+        const extra = plan.ipMasqAgent.nonMasqueradeCIDRs.map(cidr);
+        const keeps = plan.hubAddressSpace.filter((h) => extra.some((e) => contains(e, cidr(h))));
+        lines.push(
+            `  hub ${plan.hubAddressSpace.join(", ")}: pods reach it as ${keeps.length === plan.hubAddressSpace.length ? "their pod IP (listed in extraNonMasqueradeCidrs)" : keeps.length ? `their pod IP for ${keeps.join(", ")}, else the node IP` : "the node IP (list its prefixes in extraNonMasqueradeCidrs to keep pod IPs)"}`,
+        );
+    }
+    return lines;
 }
 
 /** Each connected network, with the parts that keep pod IPs carved out. */

@@ -18,6 +18,7 @@ import { NodePoolSpec, OUTBOUND_TYPES, OutboundType, poolDefaults } from "./args
 import { dnsPrefixProblem, isPrivateDnsZoneId, nodeResourceGroupName, reservedNameProblem } from "../aks/names";
 import { AGENT_POOL_REPLACEMENTS } from "../aks/replacements";
 import { inlinePoolChanges, inlinePoolSettings, InlinePoolSettings } from "./inlinePool";
+import { AKS_RBAC_CLUSTER_ADMIN_ROLE, RBAC_PROPAGATION_SECONDS, RoleAssignmentPropagation, withKubeloginMode } from "./kubernetesAccess";
 import { agentPoolProfile } from "./pools";
 import { checkClusterSettings, ClusterSettings, MaintenanceWindow } from "./settings";
 import { PoolPlan } from "../planner/types";
@@ -53,6 +54,8 @@ export interface ClusterArgs extends ClusterSettings {
      * or `MC_<cluster>_<location>` where that would pass Azure's 80 characters (when the names are plain strings).
      */
     nodeResourceGroup?: string;
+    /** With Entra ID: seconds to wait once for the deployer's new Kubernetes role to apply. Default: 300. */
+    rbacPropagationSeconds?: number;
     /** Let a Kubernetes version newer than the dated calendar through with a warning. Default: false. */
     allowUnknownAzureValues?: boolean;
 }
@@ -80,6 +83,10 @@ export class Cluster extends pulumi.ComponentResource {
     public readonly clusterId: pulumi.Output<string>;
     /** The cluster-user kubeconfig, decoded; always secret. */
     public readonly kubeconfig: pulumi.Output<string>;
+    /** With Entra ID: Azure Kubernetes Service RBAC Cluster Admin on the cluster for the identity running `pulumi up`. */
+    public readonly deployerRoleAssignment?: authorization.RoleAssignment;
+    /** With Entra ID: a one-time, bounded wait for that role to take effect. */
+    public readonly deployerRolePropagation?: RoleAssignmentPropagation;
     /** A Kubernetes provider for this cluster; replaced only if the cluster itself is. */
     public readonly provider: KubernetesProvider;
 
@@ -204,13 +211,40 @@ export class Cluster extends pulumi.ComponentResource {
             { resourceGroupName, resourceName: this.managedCluster.name, format: args.entraId ? "exec" : undefined },
             { parent: this },
         );
-        this.kubeconfig = pulumi.secret(credentials.apply((c) => Buffer.from(c.kubeconfigs![0].value, "base64").toString("utf8")));
+        const kubeloginMode = args.kubeloginMode ?? defaults.kubeloginMode;
+        this.kubeconfig = pulumi.secret(
+            credentials.apply((c) => {
+                const kubeconfig = Buffer.from(c.kubeconfigs![0].value, "base64").toString("utf8");
+                // The exec kubeconfig of an Entra ID cluster logs in with device code: never usable unattended.
+                return args.entraId ? withKubeloginMode(kubeconfig, kubeloginMode) : kubeconfig;
+            }),
+        );
+
+        // With Azure RBAC for Kubernetes, the identity running `pulumi up` needs a Kubernetes role on the new cluster
+        // to create the agent's objects, and the role needs minutes to apply: the provider waits for both.
+        if (args.entraId) {
+            const deployer = authorization.getClientConfigOutput({ parent: this });
+            this.deployerRoleAssignment = new authorization.RoleAssignment(
+                `${name}-deployer-cluster-admin`,
+                {
+                    principalId: deployer.objectId,
+                    scope: this.managedCluster.id,
+                    roleDefinitionId: this.managedCluster.id.apply((id) => roleDefinitionIdIn(id, AKS_RBAC_CLUSTER_ADMIN_ROLE)),
+                },
+                { parent: this },
+            );
+            this.deployerRolePropagation = new RoleAssignmentPropagation(
+                `${name}-deployer-role-propagation`,
+                { roleAssignmentId: this.deployerRoleAssignment.id, seconds: args.rbacPropagationSeconds ?? RBAC_PROPAGATION_SECONDS },
+                { parent: this },
+            );
+        }
         this.provider = new KubernetesProvider(
             `${name}-k8s`,
             // clusterIdentifier: a rotated kubeconfig updates the provider instead of replacing it (and with it
             // every Kubernetes object it manages).
             { kubeconfig: this.kubeconfig, clusterIdentifier: this.clusterId },
-            { parent: this },
+            { parent: this, dependsOn: this.deployerRolePropagation ? [this.deployerRolePropagation] : [] },
         );
 
         this.registerOutputs({ clusterName: this.clusterName, clusterId: this.clusterId, kubeconfig: this.kubeconfig });

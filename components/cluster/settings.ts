@@ -5,6 +5,7 @@
  */
 import { ProblemList } from "../errors";
 import { isPrivateDnsZoneId, privateDnsZoneProblem } from "../aks/names";
+import { KUBELOGIN_MODES, KubeloginMode } from "./kubernetesAccess";
 import { cidr, describeValue, overlaps, parseCidr } from "../planner/cidr";
 
 export const UPGRADE_CHANNELS = ["none", "patch", "stable", "rapid", "node-image"] as const;
@@ -36,6 +37,11 @@ export interface ClusterSettings {
     entraId?: boolean;
     /** With Entra ID: object IDs of the groups that become cluster admins. Default: none. */
     adminGroupObjectIds?: string[];
+    /**
+     * With Entra ID: how kubelogin logs in for the kubeconfig `pulumi up` uses: `azurecli`, `workloadidentity`, `spn` or
+     * `msi`, never device code. Default: `azurecli`.
+     */
+    kubeloginMode?: KubeloginMode;
     /** AKS auto-upgrade channel. With any channel but `none`, AKS moves `kubernetesVersion` and Pulumi ignores it. Default: `none`. */
     autoUpgradeChannel?: UpgradeChannel;
     /** When auto-upgrades may run. Default: any time. */
@@ -117,6 +123,12 @@ export function checkClusterSettings(s: ClusterSettings, problems: ProblemList, 
         } else if (groups.length > 0 && s.entraId !== true) {
             problems.add("adminGroupObjectIds", "are only used with entraId: true: enable Entra ID or remove them");
         }
+    }
+
+    if (s.kubeloginMode !== undefined && !KUBELOGIN_MODES.includes(s.kubeloginMode)) {
+        problems.add("kubeloginMode", `expected one of ${KUBELOGIN_MODES.join(", ")} (never devicecode, which waits for a person), got ${describeValue(s.kubeloginMode)}`);
+    } else if (s.kubeloginMode !== undefined && s.entraId !== true) {
+        problems.add("kubeloginMode", "is only used with entraId: true (kubelogin fetches Entra ID tokens): remove it");
     }
 
     const channel = s.autoUpgradeChannel;

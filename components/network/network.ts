@@ -8,6 +8,7 @@ import { ConfigProblem, ProblemList } from "../errors";
 import { AddressPlan, AddressPlanInput, planInto } from "../planner";
 import { validateFor } from "../validation";
 import { checkEgress, EgressSettings, OutboundType } from "./egress";
+import { checkHub, parseVnetId } from "./hub";
 
 export interface NetworkArgs extends AddressPlanInput, EgressSettings {
     /** Resource group of the VNet. */
@@ -68,6 +69,9 @@ export class Network extends pulumi.ComponentResource implements ClusterNetwork 
     public readonly egressPublicIpAddress?: pulumi.Output<string>;
     /** With `userDefinedRouting`: the route table sending 0.0.0.0/0 to the appliance. */
     public readonly routeTable?: network.RouteTable;
+    /** With `hub`: this VNet's peering to the hub, and (with `hub.peerBack`) the hub's to this VNet. */
+    public readonly spokeToHubPeering?: network.VirtualNetworkPeering;
+    public readonly hubToSpokePeering?: network.VirtualNetworkPeering;
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aks-pod-subnet:index:Network", name, {}, opts);
@@ -150,9 +154,45 @@ export class Network extends pulumi.ComponentResource implements ClusterNetwork 
         }
         const virtualNodes = this.plan.virtualNodeSubnet;
         if (virtualNodes) {
-            this.virtualNodeSubnet = subnet(virtualNodes.name, virtualNodes.cidr, ACI_DELEGATION, false);
+            // Virtual-node pods leave through this subnet: its egress follows outboundType like the others.
+            this.virtualNodeSubnet = subnet(virtualNodes.name, virtualNodes.cidr, ACI_DELEGATION, true);
             this.virtualNodeSubnetName = virtualNodes.name;
             this.virtualNodeSubnetId = this.virtualNodeSubnet.id;
+        }
+
+        // Peering writes the VNet too: after the last subnet, as Azure takes one write per VNet at a time.
+        if (args.hub) {
+            const hub = args.hub;
+            const useRemoteGateways = hub.useRemoteGateways ?? true;
+            const hubVnet = parseVnetId(hub.vnetId)!;
+            if (hub.peerBack) {
+                // First, so that the spoke's useRemoteGateways finds gateway transit allowed on the hub side.
+                this.hubToSpokePeering = new network.VirtualNetworkPeering(
+                    `${name}-hub-to-spoke`,
+                    {
+                        resourceGroupName: hubVnet.resourceGroupName,
+                        virtualNetworkName: hubVnet.name,
+                        remoteVirtualNetwork: { id: this.vnet.id },
+                        allowVirtualNetworkAccess: true,
+                        allowForwardedTraffic: true,
+                        allowGatewayTransit: useRemoteGateways,
+                    },
+                    { parent: this, dependsOn: previous ? [previous] : [] },
+                );
+            }
+            this.spokeToHubPeering = new network.VirtualNetworkPeering(
+                `${name}-spoke-to-hub`,
+                {
+                    resourceGroupName,
+                    virtualNetworkName: this.vnet.name,
+                    remoteVirtualNetwork: { id: hub.vnetId },
+                    allowVirtualNetworkAccess: true,
+                    // Traffic from on-prem arrives through the hub's gateway or firewall, i.e. forwarded.
+                    allowForwardedTraffic: true,
+                    useRemoteGateways,
+                },
+                { parent: this, dependsOn: [...(previous ? [previous] : []), ...(this.hubToSpokePeering ? [this.hubToSpokePeering] : [])] },
+            );
         }
 
         this.vnetId = this.vnet.id;
@@ -169,6 +209,7 @@ export function checkNetworkArgs(args: NetworkArgs, warn: (warning: ConfigProble
     const plan = planInto(args, problems);
     checkPoolSettings(args.nodePools, problems, args.allowUnknownAzureValues === true);
     checkEgress(args, plan, problems);
+    checkHub(args.hub, problems);
     if (args.vnetName !== undefined && !/^[a-zA-Z0-9][-\w.]{0,61}[\w]$/.test(args.vnetName)) {
         problems.add("vnetName", `"${args.vnetName}" is not a valid VNet name: 2–63 letters, digits, '-', '_' or '.', ending in a letter, digit or '_'`);
     }

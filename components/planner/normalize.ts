@@ -48,6 +48,8 @@ export interface NormalizedInput {
     kubernetesVersion?: KubernetesVersion;
     /** Node-subnet addresses that are not nodes: the private endpoint of a private cluster and the extra ones. */
     nodeSubnetOthers: { privateEndpoint: number; extra: number };
+    /** The hub's prefixes and the other spokes', when a hub is set. */
+    hub?: { addressSpace: KeyedCidr[]; spokes: KeyedCidr[] };
 }
 
 // AKS: Linux pool names are 1–12 lowercase letters and digits and start with a letter.
@@ -70,6 +72,7 @@ export function normalizeInput(raw: unknown, problems: ProblemList): NormalizedI
     const dnsServiceIP = readDnsServiceIP(input.dnsServiceIP, service, problems);
     const connected = readCidrList(input.connectedCidrs, "connectedCidrs", problems);
     const extra = readCidrList(input.extraNonMasqueradeCidrs, "extraNonMasqueradeCidrs", problems);
+    const hub = readHub(input.hub, problems);
     const pools = readPools(input.nodePools, problems);
     const kubernetesVersion = readKubernetesVersion(input.kubernetesVersion, problems);
     const nodeSubnetOthers = {
@@ -89,6 +92,7 @@ export function normalizeInput(raw: unknown, problems: ProblemList): NormalizedI
         poolsComplete: pools.complete,
         kubernetesVersion,
         nodeSubnetOthers,
+        hub,
     };
 }
 
@@ -133,6 +137,19 @@ function readDnsServiceIP(value: unknown, service: KeyedCidr | undefined, proble
         return undefined;
     }
     return { key, text: value, address: ipToLong(value), defaulted: false };
+}
+
+function readHub(value: unknown, problems: ProblemList): NormalizedInput["hub"] {
+    if (value === undefined || value === null) return undefined;
+    if (!isRecord(value)) {
+        problems.add("hub", `expected an object such as { vnetId: "/subscriptions/…/virtualNetworks/hub", addressSpace: ["10.0.0.0/16"] }, got ${describeValue(value)}`);
+        return undefined;
+    }
+    const addressSpace = readCidrList(value.addressSpace, "hub.addressSpace", problems);
+    if (value.addressSpace === undefined || (Array.isArray(value.addressSpace) && value.addressSpace.length === 0)) {
+        problems.add("hub.addressSpace", `is required: the hub VNet's address prefixes, e.g. ["10.0.0.0/16"], so that overlaps are found at preview`);
+    }
+    return { addressSpace, spokes: readCidrList(value.spokeAddressSpaces, "hub.spokeAddressSpaces", problems) };
 }
 
 function readKubernetesVersion(value: unknown, problems: ProblemList): NormalizedInput["kubernetesVersion"] {

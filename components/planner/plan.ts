@@ -111,6 +111,8 @@ function buildPlan(layout: Layout): AddressPlan {
         nodeSubnetOtherAddresses: input.nodeSubnetOthers,
         pools,
         connectedCidrs: input.connected.map((c) => c.cidr.text),
+        advertisedRanges: vnet.map((v) => v.cidr.text),
+        hubAddressSpace: input.hub?.addressSpace.map((c) => c.cidr.text),
         ipMasqAgent: {
             nonMasqueradeCIDRs: nonMasquerade,
             masqueradedConnectedCidrs: subtractRanges(input.connected.map((c) => c.cidr), nonMasqueradeRanges)

@@ -49,6 +49,7 @@ export function checkRules(layout: Layout, problems: ProblemList): void {
         serviceRange,
         dnsServiceIP,
         connectedNetworks,
+        peeringOverlaps,
         extraDestinations,
         oneAllocationModePerSubnet,
         staticBlock,
@@ -188,6 +189,28 @@ function connectedNetworks({ input, vnet, podSubnets }: Layout, problems: Proble
                 network.key,
                 `${network.cidr.text} lies inside the VNet (${inside.key} ${inside.cidr.text}): a connected network is outside the VNet; remove it or fix the VNet address space`,
             );
+        }
+    }
+}
+
+/**
+ * Peering advertises the whole VNet address space, pod ranges included, and Azure refuses a peering whose address
+ * space overlaps the hub's or that of a VNet already peered with the hub (VnetAddressSpaceOverlapsWithAlreadyPeeredVnet).
+ */
+function peeringOverlaps({ input, vnet }: Layout, problems: ProblemList): void {
+    if (!input.hub) return;
+    for (const [others, what] of [
+        [input.hub.addressSpace, "the hub's address space"],
+        [input.hub.spokes, "another spoke already peered with the hub"],
+    ] as const) {
+        for (const other of others) {
+            const clash = vnet.find((prefix) => overlaps(prefix.cidr, other.cidr));
+            if (clash) {
+                problems.add(
+                    other.key,
+                    `${other.cidr.text}, ${what}, overlaps this VNet's ${clash.cidr.text} (${clash.key}): peering advertises the whole VNet, pod ranges included, and Azure refuses a peering that overlaps the hub or a VNet already peered with it (VnetAddressSpaceOverlapsWithAlreadyPeeredVnet); give this spoke ranges of its own`,
+                );
+            }
         }
     }
 }

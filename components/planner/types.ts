@@ -25,6 +25,26 @@ export interface NodePoolAddressSpec {
     podSubnetCidr?: string;
 }
 
+/**
+ * The hub this spoke is peered with. The planner reads its addresses (plain prefixes, so that the overlap check runs
+ * at preview); the Network creates the peerings from the rest.
+ */
+export interface HubSettings {
+    /** The hub VNet's resource ID. */
+    vnetId: string;
+    /** The hub VNet's address prefixes. */
+    addressSpace: string[];
+    /** The address spaces of the other spokes already peered with the hub. Default: none. */
+    spokeAddressSpaces?: string[];
+    /** Reach on-prem through the hub's gateway (gateway transit). The hub side must allow gateway transit. Default: true. */
+    useRemoteGateways?: boolean;
+    /**
+     * Create the hub→spoke peering too (with gateway transit allowed), when the identity running `pulumi up` may write
+     * the hub VNet and the hub is in the same subscription. Default: false (the hub's owners create it).
+     */
+    peerBack?: boolean;
+}
+
 export interface AddressPlanInput {
     /** The routable node subnet. */
     nodeSubnetCidr: string;
@@ -45,6 +65,12 @@ export interface AddressPlanInput {
     connectedCidrs?: string[];
     /** Destinations outside the VNet that do route back to pod IPs and must see them. */
     extraNonMasqueradeCidrs?: string[];
+    /**
+     * The hub this spoke VNet is peered with: its address prefixes and those of the other spokes already peered with
+     * it. Azure refuses a peering whose address space overlaps either, so the spoke's whole address space (pod ranges
+     * included) must be disjoint from them. Default: no hub.
+     */
+    hub?: HubSettings;
     nodePools: NodePoolAddressSpec[];
     /**
      * A private cluster: AKS puts the API server's private endpoint in the node subnet, which then holds one address
@@ -118,6 +144,13 @@ export interface AddressPlan {
     nodeSubnetOtherAddresses: { privateEndpoint: number; extra: number };
     pools: PoolPlan[];
     connectedCidrs: string[];
+    /**
+     * What this VNet makes known beyond itself: VNet peering and gateway transit advertise its whole address space,
+     * the private pod ranges included, to the hub and through the hub's gateway to on-prem.
+     */
+    advertisedRanges: string[];
+    /** The hub's prefixes, when a hub is set. */
+    hubAddressSpace?: string[];
     ipMasqAgent: {
         /** What the agent leaves alone (pods keep their IPs): VNet, service range, extra list, merged. */
         nonMasqueradeCIDRs: string[];

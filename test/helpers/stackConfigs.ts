@@ -186,6 +186,13 @@ export const KITCHEN_SINK: GeneratedStack = {
         networkPolicy: "calico",
         entraId: true,
         adminGroupObjectIds: [GUIDS[0]],
+        kubeloginMode: "workloadidentity",
+        hub: {
+            vnetId: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub",
+            addressSpace: ["192.168.0.0/16"],
+            spokeAddressSpaces: ["10.43.0.0/16", "100.80.0.0/16"],
+            peerBack: true,
+        },
         tags: { owner: "platform" },
     },
 };
