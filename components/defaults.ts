@@ -49,11 +49,8 @@ export const AZURE_VNET_REFUSED_RANGES = ["224.0.0.0/4", "255.255.255.255/32", "
 
 /** quotas-skus-regions.md: "Maximum node pools per cluster | 100". */
 export const MAX_POOLS_PER_CLUSTER = 100;
-/**
- * free-standard-pricing-tiers.md: the Free tier "Supports up to 1,000 nodes" (Standard and Premium 5,000). The
- * project creates Free-tier clusters, so the pools' maxCount add up to at most 1,000.
- */
-export const MAX_NODES_PER_CLUSTER = 1000;
+/** free-standard-pricing-tiers.md: the Free tier "Supports up to 1,000 nodes"; Standard and Premium 5,000. */
+export const MAX_NODES_PER_CLUSTER = { Free: 1000, Standard: 5000, Premium: 5000 } as const;
 
 /**
  * Link-local: ip-masq-agent-v2 always returns (never masquerades) it while `masqLinkLocal` is false, which this

@@ -11,8 +11,9 @@ import { IpMasqAgentSettings, ResolvedAgentSettings, resolveAgentSettings } from
 import { AddressPlan, AddressPlanInput, planInto } from "../components/planner";
 import { describeValue } from "../components/planner/cidr";
 import { checkPoolSettings, NodePoolSpec } from "../components/cluster/args";
-import { checkClusterSettings, checkTags, ClusterSettings } from "../components/cluster/settings";
+import { checkClusterSettings, checkNodeLimit, checkTags, ClusterSettings } from "../components/cluster/settings";
 import { checkEgress, EgressSettings } from "../components/network/egress";
+import { checkHub } from "../components/network/hub";
 
 /** Every key of the project namespace the program reads, in documentation order. */
 export const CONFIG_KEYS = [
@@ -23,12 +24,15 @@ export const CONFIG_KEYS = [
     "dnsServiceIP",
     "connectedCidrs",
     "extraNonMasqueradeCidrs",
+    "hub",
     "virtualNodeSubnetCidr",
     "nodeSubnetExtraAddresses",
     "nodePools",
     "kubernetesVersion",
     "autoUpgradeChannel",
+    "nodeOsUpgradeChannel",
     "maintenanceWindow",
+    "tier",
     "outboundType",
     "egressNextHopIp",
     "natGatewayIdleTimeoutMinutes",
@@ -40,6 +44,7 @@ export const CONFIG_KEYS = [
     "authorizedIpRanges",
     "entraId",
     "adminGroupObjectIds",
+    "kubeloginMode",
     "resourceGroupName",
     "tags",
     "protect",
@@ -104,6 +109,8 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
         dnsServiceIP: text("dnsServiceIP"),
         connectedCidrs: list("connectedCidrs"),
         extraNonMasqueradeCidrs: list("extraNonMasqueradeCidrs"),
+        // An empty object is Pulumi.yaml's declared default: no hub.
+        hub: nonEmptyObject(decodeJson(get("hub"), "hub", problems, "object")),
         virtualNodeSubnetCidr: text("virtualNodeSubnetCidr"),
         nodePools,
         kubernetesVersion: text("kubernetesVersion"),
@@ -120,6 +127,7 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
     }
 
     checkPoolSettings(nodePools, problems, allowUnknown);
+    checkHub(addressPlanInput.hub, problems);
     if (Array.isArray(nodePools)) nodePools.forEach((pool, index) => checkFields(pool, POOL_FIELDS, `nodePools[${index}]`, "a node pool", problems));
 
     const bool = (key: string) => decodeBoolean(get(key), key, problems);
@@ -136,8 +144,11 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
         authorizedIpRanges: list("authorizedIpRanges"),
         entraId: bool("entraId"),
         adminGroupObjectIds: list("adminGroupObjectIds"),
+        kubeloginMode: text("kubeloginMode"),
         autoUpgradeChannel: text("autoUpgradeChannel"),
         maintenanceWindow: decodeJson(get("maintenanceWindow"), "maintenanceWindow", problems, "object"),
+        nodeOsUpgradeChannel: text("nodeOsUpgradeChannel"),
+        tier: text("tier"),
         networkPolicy: text("networkPolicy"),
         protect: bool("protect"),
     } as ClusterSettings;
@@ -146,6 +157,7 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
     if (Array.isArray(cluster.adminGroupObjectIds) && cluster.adminGroupObjectIds.length === 0) delete cluster.adminGroupObjectIds;
     if (cluster.maintenanceWindow && Object.keys(cluster.maintenanceWindow).length === 0) delete cluster.maintenanceWindow;
     checkClusterSettings(cluster, problems, { location: text("azure-native:location"), virtualNodes: addressPlanInput.virtualNodeSubnetCidr !== undefined });
+    if (plan) checkNodeLimit(plan.pools, cluster.tier, problems);
 
     const configuredTags = decodeJson(get("tags"), "tags", problems, "object");
     checkTags(configuredTags, problems);
@@ -293,6 +305,10 @@ function decodeInteger(raw: string | undefined, key: string, problems: ProblemLi
         return undefined;
     }
     return value;
+}
+
+function nonEmptyObject(value: unknown): unknown {
+    return typeof value === "object" && value !== null && Object.keys(value).length === 0 ? undefined : value;
 }
 
 function emptyToUndefined(value: string | undefined): string | undefined {

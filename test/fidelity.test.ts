@@ -14,7 +14,11 @@ import { checkClusterArgs } from "../components/cluster/cluster";
 import { inlinePoolChanges } from "../components/cluster/inlinePool";
 import { ProblemList } from "../components/errors";
 import { encodeConfigValue, readConfigFile } from "../program/stackFile";
-import { AzureMocks } from "../tools/mocks";
+import { parse } from "yaml";
+import { withKubeloginMode } from "../components/cluster/kubernetesAccess";
+import { AzureMocks, mockExecKubeconfig, stableGuid } from "../tools/mocks";
+import { waitsFor } from "../tools/order";
+import { renderAccess, renderAddressPlan } from "../tools/report";
 import { PlannedResource, runProgram } from "../tools/runProgram";
 
 /*
@@ -74,8 +78,8 @@ describe("Azure fidelity", () => {
             assert.equal(process.env[CHECK_DATE_VARIABLE], KUBERNETES_CALENDAR.asOf);
             assert.equal(versionCheckDate({ [CHECK_DATE_VARIABLE]: "2027-01-15" }).toISOString(), "2027-01-15T00:00:00.000Z");
             const now = Date.now();
-            assert.ok(Math.abs(versionCheckDate({}).getTime() - now) < 5000);
-            assert.ok(Math.abs(versionCheckDate({ [CHECK_DATE_VARIABLE]: "next tuesday" }).getTime() - now) < 5000);
+            assert.ok(Math.abs(versionCheckDate({}).getTime() - now) < 5000, "Math.abs(versionCheckDate({}).getTime() - now) < 5000");
+            assert.ok(Math.abs(versionCheckDate({ [CHECK_DATE_VARIABLE]: "next tuesday" }).getTime() - now) < 5000, "Math.abs(versionCheckDate({ [CHECK_DATE_VARIABLE]: \"next tue");
         });
 
         it("the shipped stacks pin versions AKS creates on the calendar's date", () => {
@@ -122,7 +126,7 @@ describe("Azure fidelity", () => {
             for (const resources of [dev, prod]) {
                 const cluster = resources.find((r) => r.type === CLUSTER)!;
                 assert.ok(!("podCidr" in cluster.inputs.networkProfile), JSON.stringify(cluster.inputs.networkProfile));
-                assert.ok(cluster.ignoreChanges.includes("networkProfile.podCidr"));
+                assert.ok(cluster.ignoreChanges.includes("networkProfile.podCidr"), "cluster.ignoreChanges.includes(\"networkProfile.podCidr\")");
                 // The rest of the profile is still sent.
                 assert.equal(cluster.inputs.networkProfile.networkPlugin, "azure");
                 assert.equal(cluster.inputs.networkProfile.serviceCidr, "100.96.0.0/16");
@@ -134,7 +138,7 @@ describe("Azure fidelity", () => {
             assert.equal(pools.length, 2);
             for (const pool of pools) {
                 assert.deepEqual(pool.replaceOnChanges, AGENT_POOL_REPLACEMENTS.map((r) => r.property));
-                assert.ok(pool.replaceOnChanges.includes("podIPAllocationMode") && pool.replaceOnChanges.includes("maxPods"));
+                assert.ok(pool.replaceOnChanges.includes("podIPAllocationMode") && pool.replaceOnChanges.includes("maxPods"), "pool.replaceOnChanges.includes(\"podIPAllocationMode\") && poo");
                 assert.equal(pool.deleteBeforeReplace, true);
             }
         });
@@ -314,8 +318,8 @@ describe("Azure's name and size rules, at preview", () => {
             assert.match(vnetRole.inputs.scope, /\/virtualNetworks\/vnet-aks-prod$/);
             assert.match(vnetRole.inputs.roleDefinitionId, /\/roleDefinitions\/4d97b98b-1d4f-4787-a291-c67834d212e7$/);
             const cluster = run.resources.find((r) => r.type === CLUSTER)!;
-            assert.ok(cluster.dependsOn.includes(zoneRole.name) && cluster.dependsOn.includes(vnetRole.name));
-            const system = await runProgram({ stack: "prod", config: stackConfig("prod") });
+            assert.ok(cluster.dependsOn.includes(zoneRole.name) && cluster.dependsOn.includes(vnetRole.name), "cluster.dependsOn.includes(zoneRole.name) && cluster.depends");
+            const system = await runProgram({ stack: "prod", config: stackConfig("prod", { privateDnsZone: "system" }) });
             assert.ok(!system.resources.some((r) => r.name.includes("private-dns-zone")), "the system zone needs no grant");
         });
 
@@ -406,9 +410,12 @@ describe("AKS's error catalogue, caught at preview or built right", () => {
 
     it("at most 100 pools, and 1,000 nodes on the Free tier", async () => {
         const many = Array.from({ length: 101 }, (_, i) => ({ name: `p${i}`, mode: i === 0 ? "System" : "User", count: 0, maxPods: 30, maxSurge: "1", ...(i === 0 ? { count: 1 } : {}) }));
-        assert.ok((await problemsOf("dev", { nodePools: many })).some((p) => /^nodePools: lists 101 pools; AKS allows at most 100 per cluster \(MaxAgentPoolCountReached\)/.test(p)));
-        const big = withPool(1, { minCount: 1, maxCount: 1000 });
-        assert.ok((await problemsOf("dev", { nodePools: big })).some((p) => /^nodePools: the pools' maxCount add up to 1002 nodes; a Free-tier AKS cluster supports at most 1000/.test(p)));
+        const tooMany = await problemsOf("dev", { nodePools: many });
+        assert.ok(tooMany.some((p) => /^nodePools: lists 101 pools; AKS allows at most 100 per cluster \(MaxAgentPoolCountReached\)/.test(p)), tooMany.join("\n"));
+        const big = withPool(1, { minCount: 1, maxCount: 1000, maxPods: 30, maxSurge: "1" });
+        const vnet = { nodeSubnetCidr: "10.42.0.0/21", vnetAddressSpace: ["10.42.0.0/21", "100.64.0.0/12"], podSubnetCidr: "100.64.0.0/12" };
+        const free = await problemsOf("dev", { nodePools: big, ...vnet });
+        assert.ok(free.some((p) => /^nodePools: the pools' maxCount add up to 1002 nodes; a Free-tier AKS cluster supports at most 1000/.test(p)), free.join("\n"));
     });
 
     it("an unknown region is refused with a suggestion; zones in a region without them are refused (AvailabilityZoneNotSupported)", async () => {
@@ -436,8 +443,128 @@ describe("AKS's error catalogue, caught at preview or built right", () => {
             (pulumi.log as any).warn = warn;
         }
         assert.deepEqual(warnings.map((w) => w.slice(0, w.indexOf(":"))).sort(), ["azure-native", "kubernetesVersion", "nodePools[1].vmSize"].sort());
-        assert.ok(warnings.some((w) => /"marsnorth" is not an Azure region known/.test(w)));
+        assert.ok(warnings.some((w) => /"marsnorth" is not an Azure region known/.test(w)), "warnings.some((w) => /\"marsnorth\" is not an Azure region kno");
         // A known-bad value stays an error.
         assert.deepEqual(keysOf(await problemsOf("dev", { ...overrides, kubernetesVersion: "1.33" })), ["kubernetesVersion"]);
+    });
+});
+
+describe("hub connectivity", () => {
+    const HUB = "/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub";
+    const PEERING = "azure-native:network:VirtualNetworkPeering";
+
+    it("peers the spoke with the hub after its subnets: forwarded traffic allowed, the hub's gateway used", async () => {
+        const run = await runProgram({ stack: "dev", config: stackConfig("dev", { hub: { vnetId: HUB, addressSpace: ["192.168.0.0/16"] } }) });
+        const peerings = run.resources.filter((r) => r.type === PEERING);
+        assert.deepEqual(peerings.map((p) => p.name), ["network-spoke-to-hub"]);
+        const [peering] = peerings;
+        assert.equal(peering.inputs.virtualNetworkName, "vnet-aks-dev");
+        assert.deepEqual(peering.inputs.remoteVirtualNetwork, { id: HUB });
+        assert.equal(peering.inputs.allowForwardedTraffic, true);
+        assert.equal(peering.inputs.useRemoteGateways, true);
+        const subnets = run.resources.filter((r) => r.type === "azure-native:network:Subnet").map((r) => r.name);
+        assert.ok(subnets.every((s) => waitsFor(run.resources, peering.name, s)), "one write per VNet: the peering waits for every subnet");
+        assert.deepEqual(run.outputs.addressPlan.advertisedRanges, ["10.42.8.0/27", "100.64.0.0/20"]);
+        assert.deepEqual(run.outputs.addressPlan.hubAddressSpace, ["192.168.0.0/16"]);
+    });
+
+    it("with peerBack, creates the hub's peering first, allowing gateway transit", async () => {
+        const run = await runProgram({ stack: "dev", config: stackConfig("dev", { hub: { vnetId: HUB, addressSpace: ["192.168.0.0/16"], peerBack: true } }) });
+        const back = run.resources.find((r) => r.name === "network-hub-to-spoke")!;
+        assert.equal(back.inputs.resourceGroupName, "rg-hub");
+        assert.equal(back.inputs.virtualNetworkName, "vnet-hub");
+        assert.equal(back.inputs.allowGatewayTransit, true);
+        assert.match(back.inputs.remoteVirtualNetwork.id, /\/virtualNetworks\/vnet-aks-dev$/);
+        assert.ok(waitsFor(run.resources, "network-spoke-to-hub", "network-hub-to-spoke"));
+    });
+
+    it("refuses an overlap of the whole VNet, pod ranges included, with the hub or its other spokes", async () => {
+        const problems = await problemsOf("dev", { hub: { vnetId: HUB, addressSpace: ["10.42.0.0/16"], spokeAddressSpaces: ["10.50.0.0/16", "100.64.0.0/16"] } });
+        assert.deepEqual(keysOf(problems), ["hub.addressSpace[0]", "hub.spokeAddressSpaces[1]"]);
+        assert.match(problems[0], /10\.42\.0\.0\/16, the hub's address space, overlaps this VNet's 10\.42\.8\.0\/27 .*Azure refuses a peering .*VnetAddressSpaceOverlapsWithAlreadyPeeredVnet/);
+        assert.match(problems[1], /100\.64\.0\.0\/16, another spoke already peered with the hub, overlaps this VNet's 100\.64\.0\.0\/20/);
+    });
+
+    it("refuses a hub without its address space, a bad VNet ID and unknown fields", async () => {
+        const problems = await problemsOf("dev", { hub: { vnetId: "vnet-hub", peerback: true } });
+        assert.deepEqual(keysOf(problems).sort(), ["hub.addressSpace", "hub.peerback", "hub.vnetId"]);
+        assert.ok(problems.some((p) => /hub\.peerback: is not a field of hub: did you mean peerBack\?/.test(p)), "problems.some((p) => /hub\\.peerback: is not a field of hub: ");
+    });
+
+    it("the address report states what peering advertises and how pods reach the hub", async () => {
+        const config = stackConfig("dev", { hub: { vnetId: HUB, addressSpace: ["10.40.0.0/16"] } });
+        const plan = (await runProgram({ stack: "dev", config })).outputs.addressPlan;
+        const text = renderAddressPlan(plan, "POD-SUBNET-MASQ", "loadBalancer").join("\n");
+        assert.match(text, /Advertised by VNet peering and gateway transit \(to the hub and on-prem\): 10\.42\.8\.0\/27, 100\.64\.0\.0\/20/);
+        assert.match(text, /hub 10\.40\.0\.0\/16: pods reach it as the node IP/);
+        const keep = (await runProgram({ stack: "dev", config: stackConfig("dev", { hub: { vnetId: HUB, addressSpace: ["10.40.0.0/16"] }, extraNonMasqueradeCidrs: ["10.40.0.0/16"] }) })).outputs.addressPlan;
+        assert.match(renderAddressPlan(keep, "POD-SUBNET-MASQ", "loadBalancer").join("\n"), /hub 10\.40\.0\.0\/16: pods reach it as their pod IP/);
+    });
+
+    it("the prod stack: a spoke of its hub, private API server with the zone in the hub, reachable by a runner there", async () => {
+        const run = await runProgram({ stack: "prod", config: stackConfig("prod") });
+        assert.ok(run.resources.some((r) => r.type === PEERING && r.name === "network-spoke-to-hub"), "run.resources.some((r) => r.type === PEERING && r.name === \"");
+        const text = renderAccess(run.resources).join("\n");
+        assert.match(text, /pulumi up runs in the hub vnet-hub or a network peered with it/);
+        assert.match(text, /Azure Kubernetes Service RBAC Cluster Admin/);
+        const dev = await runProgram({ stack: "dev", config: stackConfig("dev", { privateCluster: "true" }) });
+        assert.match(renderAccess(dev.resources).join("\n"), /pulumi up must run where it reaches this VNet and resolves the API server/);
+    });
+});
+
+describe("Kubernetes access with Entra ID", () => {
+    it("grants the identity running pulumi up a Kubernetes role, and the Kubernetes objects wait for it to apply", async () => {
+        const run = await runProgram({ stack: "prod", config: stackConfig("prod") });
+        const role = run.resources.find((r) => r.name === "cluster-deployer-cluster-admin")!;
+        assert.match(role.inputs.roleDefinitionId, /\/roleDefinitions\/b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b$/);
+        assert.match(role.inputs.scope, /\/managedClusters\/aks-prod$/);
+        assert.equal(role.inputs.principalId, stableGuid("deployer-object"), "the objectId getClientConfig returns");
+        const wait = run.resources.find((r) => r.name === "cluster-deployer-role-propagation")!;
+        assert.equal(wait.inputs.seconds, 300);
+        for (const kind of ["kubernetes:core/v1:ConfigMap", "kubernetes:apps/v1:DaemonSet"]) {
+            const object = run.resources.find((r) => r.type === kind)!;
+            assert.ok(waitsFor(run.resources, object.name, wait.name), `${kind} waits for the role to apply`);
+            assert.ok(waitsFor(run.resources, object.name, role.name), "waitsFor(run.resources, object.name, role.name)");
+        }
+        const dev = await runProgram({ stack: "dev", config: stackConfig("dev") });
+        assert.ok(!dev.resources.some((r) => r.name.includes("deployer")), "no Entra ID, no deployer role");
+    });
+
+    it("rewrites the exec kubeconfig for a non-interactive kubelogin login (never device code)", () => {
+        const kubeconfig = mockExecKubeconfig("aks-prod");
+        assert.match(kubeconfig, /- devicecode/);
+        const args = (mode: "azurecli" | "spn" | "workloadidentity") => (parse(withKubeloginMode(kubeconfig, mode)) as any).users[0].user.exec.args;
+        assert.deepEqual(args("azurecli"), ["get-token", "--login", "azurecli", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630"]);
+        assert.deepEqual(args("workloadidentity"), ["get-token", "--login", "workloadidentity", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630"]);
+        assert.deepEqual(args("spn"), ["get-token", "--login", "spn", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630", "--tenant-id", "11111111-1111-1111-1111-111111111111", "--environment", "AzurePublicCloud"]);
+    });
+
+    it("the program's kubeconfig uses kubeloginMode (default azurecli); kubeloginMode needs Entra ID", async () => {
+        const run = await runProgram({ stack: "prod", config: stackConfig("prod", { kubeloginMode: "workloadidentity" }) });
+        assert.match(run.outputs.kubeconfig, /- workloadidentity/);
+        assert.ok(!/devicecode/.test(run.outputs.kubeconfig), "!/devicecode/.test(run.outputs.kubeconfig)");
+        assert.deepEqual(keysOf(await problemsOf("dev", { kubeloginMode: "azurecli" })), ["kubeloginMode"]);
+        assert.match((await problemsOf("prod", { kubeloginMode: "devicecode" }))[0], /never devicecode/);
+    });
+});
+
+describe("production defaults", () => {
+    it("prod: Standard tier, node OS images in the same window, Calico", async () => {
+        const run = await runProgram({ stack: "prod", config: stackConfig("prod") });
+        const cluster = run.resources.find((r) => r.type === CLUSTER)!;
+        assert.deepEqual(cluster.inputs.sku, { name: "Base", tier: "Standard" });
+        assert.deepEqual(cluster.inputs.autoUpgradeProfile, { upgradeChannel: "patch", nodeOSUpgradeChannel: "NodeImage" });
+        assert.equal(cluster.inputs.networkProfile.networkPolicy, "calico");
+        const windows = run.resources.filter((r) => r.type === "azure-native:containerservice:MaintenanceConfiguration");
+        assert.deepEqual(windows.map((w) => w.inputs.configName), ["aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"]);
+        assert.ok(waitsFor(run.resources, windows[1].name, windows[0].name), "one agent-pool-level operation at a time");
+    });
+
+    it("the node limit follows the tier: 1,000 on Free, 5,000 on Standard", async () => {
+        // 1,002 nodes at 48 pod IPs each stay under the 64,000 dynamic pod IPs, so only the node limit speaks.
+        const big = withPool(1, { minCount: 1, maxCount: 1000, maxPods: 30, maxSurge: "1" });
+        const free = await problemsOf("dev", { nodePools: big, nodeSubnetCidr: "10.42.0.0/21", vnetAddressSpace: ["10.42.0.0/21", "100.64.0.0/12"], podSubnetCidr: "100.64.0.0/12" });
+        assert.ok(free.some((p) => /a Free-tier AKS cluster supports at most 1000: lower maxCount, or set tier "Standard"/.test(p)), free.join("\n"));
+        await runProgram({ stack: "dev", config: stackConfig("dev", { nodePools: big, tier: "Standard", nodeSubnetCidr: "10.42.0.0/21", vnetAddressSpace: ["10.42.0.0/21", "100.64.0.0/12"], podSubnetCidr: "100.64.0.0/12" }) });
     });
 });

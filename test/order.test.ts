@@ -56,7 +56,7 @@ const STACKS = {
         vnet: "vnet-aks-prod",
         cluster: "aks-prod",
         subnets: ["network-nodes", "network-pods", "network-pods-batch"],
-        poolOperations: ["cluster-aks", "cluster-pool-apps", "cluster-pool-batch", "cluster-auto-upgrade-window"],
+        poolOperations: ["cluster-aks", "cluster-pool-apps", "cluster-pool-batch", "cluster-auto-upgrade-window", "cluster-node-os-upgrade-window"],
     },
 } as const;
 
@@ -217,6 +217,7 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                     assert.deepEqual(unorderedPairs(broken, expected.poolOperations), [
                         ["cluster-pool-apps", "cluster-pool-batch"],
                         ["cluster-pool-apps", "cluster-auto-upgrade-window"],
+                        ["cluster-pool-apps", "cluster-node-os-upgrade-window"],
                     ]);
                 });
             }

@@ -91,8 +91,11 @@ describe("production parity", () => {
     });
 
     describe("access", () => {
-        it("prod: private API server with the system DNS zone", () =>
-            assert.deepEqual(one(prod, "containerservice:ManagedCluster").inputs.apiServerAccessProfile, { enablePrivateCluster: true, privateDNSZone: "system" }));
+        it("prod: private API server with its DNS zone in the hub (the landing-zone pattern)", () =>
+            assert.deepEqual(one(prod, "containerservice:ManagedCluster").inputs.apiServerAccessProfile, {
+                enablePrivateCluster: true,
+                privateDNSZone: "/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.westeurope.azmk8s.io",
+            }));
         it("prod: Entra ID with Azure RBAC, admin group, local accounts disabled", () => {
             const mc = one(prod, "containerservice:ManagedCluster").inputs;
             assert.deepEqual(mc.aadProfile, { managed: true, enableAzureRBAC: true, adminGroupObjectIDs: ["6b4a2f1e-3c5d-4e7f-8a9b-0c1d2e3f4a5b"] });
@@ -127,12 +130,15 @@ describe("production parity", () => {
     describe("upgrades and lifecycle", () => {
         it("prod: patch channel, no diff when AKS moves the version, a weekly window", () => {
             const mc = one(prod, "containerservice:ManagedCluster");
-            assert.deepEqual(mc.inputs.autoUpgradeProfile, { upgradeChannel: "patch" });
+            assert.deepEqual(mc.inputs.autoUpgradeProfile, { upgradeChannel: "patch", nodeOSUpgradeChannel: "NodeImage" });
             assert.ok(mc.ignoreChanges.includes("kubernetesVersion"));
-            const window = one(prod, "containerservice:MaintenanceConfiguration");
-            assert.equal(window.inputs.configName, "aksManagedAutoUpgradeSchedule");
-            assert.deepEqual(window.inputs.maintenanceWindow, { schedule: { weekly: { dayOfWeek: "Sunday", intervalWeeks: 1 } }, startTime: "02:00", durationHours: 4, utcOffset: "+01:00" });
-            assert.match(window.inputs.resourceName, /^aks-prod$/);
+            // The same weekly window for Kubernetes upgrades and node OS images.
+            const windows = byType(prod, "containerservice:MaintenanceConfiguration");
+            assert.deepEqual(windows.map((w) => w.inputs.configName), ["aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"]);
+            for (const window of windows) {
+                assert.deepEqual(window.inputs.maintenanceWindow, { schedule: { weekly: { dayOfWeek: "Sunday", intervalWeeks: 1 } }, startTime: "02:00", durationHours: 4, utcOffset: "+01:00" });
+                assert.match(window.inputs.resourceName, /^aks-prod$/);
+            }
         });
         it("dev: no channel, kubernetesVersion tracked, no window", () => {
             const mc = one(dev, "containerservice:ManagedCluster");
@@ -153,8 +159,8 @@ describe("production parity", () => {
     });
 
     describe("network policy", () => {
-        it("prod uses azure; dev none (the field is left unset)", () => {
-            assert.equal(one(prod, "containerservice:ManagedCluster").inputs.networkProfile.networkPolicy, "azure");
+        it("prod uses calico (Azure NPM on Linux retires in 2028); dev none (the field is left unset)", () => {
+            assert.equal(one(prod, "containerservice:ManagedCluster").inputs.networkProfile.networkPolicy, "calico");
             assert.equal(one(dev, "containerservice:ManagedCluster").inputs.networkProfile.networkPolicy, undefined);
         });
         it("refuses cilium while the agent runs, with the reason", async () =>

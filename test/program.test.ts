@@ -104,6 +104,12 @@ interface Expected {
     entraId: boolean;
     /** An auto-upgrade channel with a maintenance window: the cluster ignores kubernetesVersion. */
     autoUpgrades: boolean;
+    /** Node OS images updated in the maintenance window too. */
+    nodeOsWindow: boolean;
+    /** Peered with a hub (the spoke→hub peering). */
+    hub: boolean;
+    /** A custom private DNS zone: the cluster identity gets rights on the zone and the VNet. */
+    customDnsZone: boolean;
     tags: Record<string, string>;
 }
 
@@ -124,6 +130,9 @@ const DEV: Expected = {
     outboundType: "loadBalancer",
     entraId: false,
     autoUpgrades: false,
+    nodeOsWindow: false,
+    hub: false,
+    customDnsZone: false,
     tags: { stack: "dev" },
 };
 
@@ -145,6 +154,9 @@ const PROD: Expected = {
     outboundType: "userAssignedNATGateway",
     entraId: true,
     autoUpgrades: true,
+    nodeOsWindow: true,
+    hub: true,
+    customDnsZone: true,
     tags: { environment: "production", costCenter: "4711", stack: "prod" },
 };
 
@@ -308,7 +320,8 @@ function describeStack(expected: Expected, preview: boolean): void {
                     assert.equal(role.inputs.principalId, principalId);
                     assert.equal(role.inputs.principalType, "ServicePrincipal");
                 }
-                assert.deepEqual([...one(r, T.cluster).dependsOn].sort(), roles.map((x) => x.name).sort());
+                const zoneRoles = expected.customDnsZone ? ["cluster-network-contributor-vnet", "cluster-private-dns-zone-contributor-zone"] : [];
+                assert.deepEqual([...one(r, T.cluster).dependsOn].sort(), [...roles.map((x) => x.name), ...zoneRoles].sort());
             });
 
             it("reads the cluster-user credentials of this cluster, never the admin credentials", () => {
@@ -456,13 +469,16 @@ function describeStack(expected: Expected, preview: boolean): void {
                     ...natGateway,
                     `${T.subnet}::network-nodes`,
                     ...podSubnets.map((s) => `${T.subnet}::network-${s}`),
+                    ...(expected.hub ? ["azure-native:network:VirtualNetworkPeering::network-spoke-to-hub"] : []),
                 ]);
                 assert.deepEqual(childrenOf("cluster"), [
                     `${T.identity}::cluster-identity`,
                     ...["nodes", ...podSubnets].map((s) => `${T.role}::cluster-network-contributor-${s}`),
+                    ...(expected.customDnsZone ? [`${T.role}::cluster-private-dns-zone-contributor-zone`, `${T.role}::cluster-network-contributor-vnet`] : []),
                     `${T.cluster}::cluster-aks`,
                     ...userPools.map((p) => `${T.pool}::cluster-pool-${p}`),
                     ...(expected.autoUpgrades ? ["azure-native:containerservice:MaintenanceConfiguration::cluster-auto-upgrade-window"] : []),
+                    ...(expected.nodeOsWindow ? ["azure-native:containerservice:MaintenanceConfiguration::cluster-node-os-upgrade-window"] : []),
                     ...(expected.entraId ? [`${T.role}::cluster-deployer-cluster-admin`, "pulumi-nodejs:dynamic:Resource::cluster-deployer-role-propagation"] : []),
                     `${T.k8s}::cluster-k8s`,
                 ]);

@@ -19,7 +19,7 @@ describe("the plan's replacement list", () => {
         assert.equal(byKey.serviceCidr, "100.96.0.0/16");
         assert.equal(byKey.dnsServiceIP, "100.96.0.10");
         assert.equal(byKey.outboundType, "userAssignedNATGateway");
-        assert.equal(byKey.networkPolicy, "azure");
+        assert.equal(byKey.networkPolicy, "calico");
         assert.equal(byKey["azure-native:location"], "westeurope");
         assert.equal(byKey["(stack name → DNS prefix)"], "aks-prod");
         assert.ok(!("podCidr" in byKey), "podCidr is never sent, so it is not a key");

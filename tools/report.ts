@@ -189,3 +189,43 @@ function describeConnected(plan: AddressPlan): string {
         })
         .join("; ");
 }
+
+/**
+ * How `pulumi up` reaches the API server to create the agent's Kubernetes objects: where it must run for a private
+ * cluster, and which Kubernetes role it gets with Entra ID.
+ */
+export function renderAccess(resources: PlannedResource[]): string[] {
+    const cluster = resources.find((r) => r.type === "azure-native:containerservice:ManagedCluster");
+    if (!cluster) return [];
+    const access = cluster.inputs.apiServerAccessProfile ?? {};
+    const hub = resources.find((r) => r.type === "azure-native:network:VirtualNetworkPeering" && r.name.endsWith("spoke-to-hub"));
+    const hubName = hub ? lastSegments(hub.inputs.remoteVirtualNetwork?.id, 1) : undefined;
+    const lines = ["API server access (how pulumi up creates the agent's Kubernetes objects)"];
+    if (!access.enablePrivateCluster) {
+        lines.push(
+            access.authorizedIPRanges
+                ? `  public API server, open to ${formatValue(access.authorizedIPRanges)}: pulumi up must run from one of those ranges`
+                : "  public API server, open to the internet: pulumi up can run anywhere",
+        );
+    } else {
+        const zone: string = access.privateDNSZone ?? "system";
+        const custom = zone !== "system" && zone !== "none";
+        lines.push(`  private API server, DNS zone ${custom ? lastSegments(zone, 1) : zone}`);
+        if (hub && custom) {
+            lines.push(`  pulumi up runs in the hub ${hubName} or a network peered with it: the spoke is peered with the hub, and the zone (yours) must be linked to the hub's VNet`);
+        } else if (hub) {
+            lines.push(`  AKS links the ${zone} zone to this VNet only: a runner in the hub ${hubName} reaches the endpoint through the peering but resolves it only if the zone is linked to the hub too (or use a custom zone in the hub)`);
+        } else {
+            lines.push("  pulumi up must run where it reaches this VNet and resolves the API server: a runner inside the VNet, or in a network peered with it");
+            lines.push("  and linked to the zone; create that path before the first pulumi up, or the agent's objects cannot be created (set hub to peer)");
+        }
+    }
+    const deployer = resources.find((r) => r.type === "azure-native:authorization:RoleAssignment" && r.name.endsWith("deployer-cluster-admin"));
+    const wait = resources.find((r) => r.name.endsWith("deployer-role-propagation"));
+    if (deployer) {
+        lines.push(
+            `  Entra ID with Azure RBAC: the identity running pulumi up gets Azure Kubernetes Service RBAC Cluster Admin on the cluster; the Kubernetes objects wait once, up to ${wait?.inputs.seconds ?? "?"} s, for it to apply`,
+        );
+    }
+    return lines;
+}

@@ -20,7 +20,7 @@ import { AGENT_POOL_REPLACEMENTS } from "../aks/replacements";
 import { inlinePoolChanges, inlinePoolSettings, InlinePoolSettings } from "./inlinePool";
 import { AKS_RBAC_CLUSTER_ADMIN_ROLE, RBAC_PROPAGATION_SECONDS, RoleAssignmentPropagation, withKubeloginMode } from "./kubernetesAccess";
 import { agentPoolProfile } from "./pools";
-import { checkClusterSettings, ClusterSettings, MaintenanceWindow } from "./settings";
+import { checkClusterSettings, checkNodeLimit, ClusterSettings, MaintenanceWindow, schedulesNodeOs } from "./settings";
 import { PoolPlan } from "../planner/types";
 
 export interface ClusterArgs extends ClusterSettings {
@@ -74,6 +74,8 @@ export class Cluster extends pulumi.ComponentResource {
     public readonly virtualNodeRoleAssignment?: authorization.RoleAssignment;
     /** With a maintenance window: when AKS may run automatic upgrades. */
     public readonly maintenanceConfiguration?: containerservice.MaintenanceConfiguration;
+    /** With a maintenance window and a node OS channel: when AKS may update node images. */
+    public readonly nodeOsMaintenanceConfiguration?: containerservice.MaintenanceConfiguration;
     public readonly managedCluster: containerservice.ManagedCluster;
     /** User pools (and any System pool after the first), by pool name. */
     public readonly agentPools: Record<string, containerservice.AgentPool>;
@@ -147,7 +149,8 @@ export class Cluster extends pulumi.ComponentResource {
                 identity: { type: "UserAssigned", userAssignedIdentities: [this.identity.id] },
                 enableRBAC: true,
                 ...accessProfiles(args, network.egressPublicIpAddress),
-                autoUpgradeProfile: { upgradeChannel: args.autoUpgradeChannel ?? "none" },
+                autoUpgradeProfile: { upgradeChannel: args.autoUpgradeChannel ?? "none", nodeOSUpgradeChannel: args.nodeOsUpgradeChannel },
+                sku: args.tier ? { name: "Base", tier: args.tier } : undefined,
                 addonProfiles: virtualNodesAddon(network),
                 agentPoolProfiles,
                 networkProfile: networkProfile(args),
@@ -195,11 +198,20 @@ export class Cluster extends pulumi.ComponentResource {
             );
         }
 
-        if (args.maintenanceWindow) {
-            this.maintenanceConfiguration = new containerservice.MaintenanceConfiguration(
+        // The names AKS reads the schedules from: aksManagedAutoUpgradeSchedule (Kubernetes) and
+        // aksManagedNodeOSUpgradeSchedule (node OS images), one after another like the pools.
+        const window = args.maintenanceWindow;
+        if (window && (args.autoUpgradeChannel ?? "none") !== "none") {
+            previous = this.maintenanceConfiguration = new containerservice.MaintenanceConfiguration(
                 `${name}-auto-upgrade-window`,
-                // "aksManagedAutoUpgradeSchedule" is the name AKS reads the auto-upgrade schedule from.
-                { resourceGroupName, resourceName: this.managedCluster.name, configName: "aksManagedAutoUpgradeSchedule", maintenanceWindow: weeklyWindow(args.maintenanceWindow) },
+                { resourceGroupName, resourceName: this.managedCluster.name, configName: "aksManagedAutoUpgradeSchedule", maintenanceWindow: weeklyWindow(window) },
+                { parent: this, dependsOn: [previous] },
+            );
+        }
+        if (window && schedulesNodeOs(args.nodeOsUpgradeChannel)) {
+            this.nodeOsMaintenanceConfiguration = new containerservice.MaintenanceConfiguration(
+                `${name}-node-os-upgrade-window`,
+                { resourceGroupName, resourceName: this.managedCluster.name, configName: "aksManagedNodeOSUpgradeSchedule", maintenanceWindow: weeklyWindow(window) },
                 { parent: this, dependsOn: [previous] },
             );
         }
@@ -244,7 +256,8 @@ export class Cluster extends pulumi.ComponentResource {
             // clusterIdentifier: a rotated kubeconfig updates the provider instead of replacing it (and with it
             // every Kubernetes object it manages).
             { kubeconfig: this.kubeconfig, clusterIdentifier: this.clusterId },
-            { parent: this, dependsOn: this.deployerRolePropagation ? [this.deployerRolePropagation] : [] },
+            // A private API server is reached through the hub peering; with Entra ID the deployer's role must apply first.
+            { parent: this, dependsOn: [...(args.privateCluster ? (network.peerings ?? []) : []), ...(this.deployerRolePropagation ? [this.deployerRolePropagation] : [])] },
         );
 
         this.registerOutputs({ clusterName: this.clusterName, clusterId: this.clusterId, kubeconfig: this.kubeconfig });
@@ -359,6 +372,7 @@ export function checkClusterArgs(args: ClusterArgs, componentName = "cluster", w
         );
     }
     const { plan, nodePools, podSubnetIds } = args.network;
+    checkNodeLimit(plan.pools, args.tier, problems);
     if (args.privateCluster === true && plan.nodeSubnetOtherAddresses?.privateEndpoint !== 1) {
         problems.add(
             "privateCluster",

@@ -3,6 +3,7 @@
  * ranges), upgrades (auto-upgrade channel and its maintenance window), network policy, tags and protection.
  * Plain values, checked here once for the component and the stack program alike.
  */
+import { MAX_NODES_PER_CLUSTER } from "../defaults";
 import { ProblemList } from "../errors";
 import { isPrivateDnsZoneId, privateDnsZoneProblem } from "../aks/names";
 import { KUBELOGIN_MODES, KubeloginMode } from "./kubernetesAccess";
@@ -10,6 +11,12 @@ import { cidr, describeValue, overlaps, parseCidr } from "../planner/cidr";
 
 export const UPGRADE_CHANNELS = ["none", "patch", "stable", "rapid", "node-image"] as const;
 export type UpgradeChannel = (typeof UPGRADE_CHANNELS)[number];
+/** autoUpgradeProfile.nodeOSUpgradeChannel (auto-upgrade-node-os-image.md); AKS's default is NodeImage. */
+export const NODE_OS_UPGRADE_CHANNELS = ["None", "Unmanaged", "NodeImage", "SecurityPatch"] as const;
+export type NodeOsUpgradeChannel = (typeof NODE_OS_UPGRADE_CHANNELS)[number];
+/** free-standard-pricing-tiers.md: Free (no uptime SLA, up to 1,000 nodes), Standard and Premium (SLA, up to 5,000). */
+export const TIERS = ["Free", "Standard", "Premium"] as const;
+export type Tier = (typeof TIERS)[number];
 export const NETWORK_POLICIES = ["none", "azure", "calico"] as const;
 export type NetworkPolicy = (typeof NETWORK_POLICIES)[number];
 const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] as const;
@@ -44,8 +51,14 @@ export interface ClusterSettings {
     kubeloginMode?: KubeloginMode;
     /** AKS auto-upgrade channel. With any channel but `none`, AKS moves `kubernetesVersion` and Pulumi ignores it. Default: `none`. */
     autoUpgradeChannel?: UpgradeChannel;
-    /** When auto-upgrades may run. Default: any time. */
+    /**
+     * How node OS images are updated: `None`, `Unmanaged`, `NodeImage` or `SecurityPatch`. Default: AKS's (`NodeImage`).
+     */
+    nodeOsUpgradeChannel?: NodeOsUpgradeChannel;
+    /** When auto-upgrades (Kubernetes and node OS) may run. Default: any time. */
     maintenanceWindow?: MaintenanceWindow;
+    /** The AKS pricing tier: `Free`, `Standard` (uptime SLA, for production) or `Premium`. Default: `Free`. */
+    tier?: Tier;
     /** Kubernetes NetworkPolicy engine: `none`, `azure` or `calico` (Cilium cannot run with the agent). Default: `none`. */
     networkPolicy?: NetworkPolicy;
     /** Refuse to delete the cluster (`protect`), for production stacks. Default: false. */
@@ -135,7 +148,12 @@ export function checkClusterSettings(s: ClusterSettings, problems: ProblemList, 
     if (channel !== undefined && !UPGRADE_CHANNELS.includes(channel)) {
         problems.add("autoUpgradeChannel", `expected one of ${UPGRADE_CHANNELS.join(", ")}, got ${describeValue(channel)}`);
     }
-    checkMaintenanceWindow(s.maintenanceWindow, channel, problems);
+    const nodeOs = s.nodeOsUpgradeChannel;
+    if (nodeOs !== undefined && !NODE_OS_UPGRADE_CHANNELS.includes(nodeOs)) {
+        problems.add("nodeOsUpgradeChannel", `expected one of ${NODE_OS_UPGRADE_CHANNELS.join(", ")}, got ${describeValue(nodeOs)}`);
+    }
+    if (s.tier !== undefined && !TIERS.includes(s.tier)) problems.add("tier", `expected one of ${TIERS.join(", ")}, got ${describeValue(s.tier)}`);
+    checkMaintenanceWindow(s.maintenanceWindow, channel, nodeOs, problems);
 
     const policy = s.networkPolicy;
     if (policy !== undefined && !NETWORK_POLICIES.includes(policy)) {
@@ -175,15 +193,18 @@ function checkAuthorizedRanges(ranges: unknown[], context: ClusterContext, probl
     }
 }
 
-function checkMaintenanceWindow(window: MaintenanceWindow | undefined, channel: UpgradeChannel | undefined, problems: ProblemList): void {
+function checkMaintenanceWindow(window: MaintenanceWindow | undefined, channel: UpgradeChannel | undefined, nodeOs: NodeOsUpgradeChannel | undefined, problems: ProblemList): void {
     if (window === undefined) return;
     const key = "maintenanceWindow";
     if (typeof window !== "object" || window === null || Array.isArray(window)) {
         problems.add(key, `expected an object such as { dayOfWeek: "Sunday", startTime: "02:00", durationHours: 4 }, got ${describeValue(window)}`);
         return;
     }
-    if (channel === undefined || channel === "none") {
-        problems.add(key, `only schedules automatic upgrades, and autoUpgradeChannel is ${channel ?? "none"}: pick a channel (e.g. "patch") or remove the window`);
+    if ((channel === undefined || channel === "none") && !schedulesNodeOs(nodeOs)) {
+        problems.add(
+            key,
+            `only schedules automatic upgrades, and autoUpgradeChannel is ${channel ?? "none"} and nodeOsUpgradeChannel ${nodeOs ?? "unset"}: pick a channel (e.g. autoUpgradeChannel "patch" or nodeOsUpgradeChannel "NodeImage") or remove the window`,
+        );
     }
     if (!DAYS.includes(window.dayOfWeek)) problems.add(`${key}.dayOfWeek`, `expected one of ${DAYS.join(", ")}, got ${describeValue(window.dayOfWeek)}`);
     if (typeof window.startTime !== "string" || !TIME.test(window.startTime)) problems.add(`${key}.startTime`, `expected a time "HH:MM" such as "02:00", got ${describeValue(window.startTime)}`);
@@ -194,6 +215,24 @@ function checkMaintenanceWindow(window: MaintenanceWindow | undefined, channel: 
     if (window.utcOffset !== undefined && (typeof window.utcOffset !== "string" || !UTC_OFFSET.test(window.utcOffset))) {
         problems.add(`${key}.utcOffset`, `expected an offset such as "+01:00" or "-05:00", got ${describeValue(window.utcOffset)}`);
     }
+}
+
+/** The pools' maxCount must fit the tier's node limit (1,000 on Free, 5,000 on Standard and Premium). */
+export function checkNodeLimit(pools: readonly { maxCount: number }[], tier: Tier | undefined, problems: ProblemList): void {
+    const chosen = tier !== undefined && TIERS.includes(tier) ? tier : "Free";
+    const nodes = pools.reduce((sum, p) => sum + p.maxCount, 0);
+    const limit = MAX_NODES_PER_CLUSTER[chosen];
+    if (nodes > limit) {
+        problems.add(
+            "nodePools",
+            `the pools' maxCount add up to ${nodes} nodes; a ${chosen}-tier AKS cluster supports at most ${limit}: lower maxCount${chosen === "Free" ? ', or set tier "Standard" (5,000)' : " or split the cluster"}`,
+        );
+    }
+}
+
+/** Node OS channels AKS schedules with the aksManagedNodeOSUpgradeSchedule maintenance configuration. */
+export function schedulesNodeOs(channel: NodeOsUpgradeChannel | undefined): boolean {
+    return channel === "NodeImage" || channel === "SecurityPatch";
 }
 
 /** Tags for every Azure resource: the configured ones plus the stack name. */

@@ -43,6 +43,11 @@ export interface ClusterNetwork {
     readonly outboundType?: OutboundType;
     /** With a NAT gateway: its public IP address, which the cluster adds to the API server's authorized ranges. */
     readonly egressPublicIpAddress?: pulumi.Input<string>;
+    /**
+     * The peerings to the hub: a private API server is reached through them from a runner in the hub, so the
+     * Kubernetes provider waits for them.
+     */
+    readonly peerings?: pulumi.Resource[];
 }
 
 // Pod subnets declare the delegation AKS adds anyway, or every later `pulumi up` would try to remove it.
@@ -72,6 +77,7 @@ export class Network extends pulumi.ComponentResource implements ClusterNetwork 
     /** With `hub`: this VNet's peering to the hub, and (with `hub.peerBack`) the hub's to this VNet. */
     public readonly spokeToHubPeering?: network.VirtualNetworkPeering;
     public readonly hubToSpokePeering?: network.VirtualNetworkPeering;
+    public readonly peerings: network.VirtualNetworkPeering[];
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aks-pod-subnet:index:Network", name, {}, opts);
@@ -195,6 +201,7 @@ export class Network extends pulumi.ComponentResource implements ClusterNetwork 
             );
         }
 
+        this.peerings = [this.hubToSpokePeering, this.spokeToHubPeering].filter((p): p is network.VirtualNetworkPeering => p !== undefined);
         this.vnetId = this.vnet.id;
         this.egressPublicIpAddress = this.egressPublicIp?.ipAddress.apply((ip) => ip ?? "");
         this.nodeSubnetId = this.nodeSubnet.id;

@@ -7,7 +7,6 @@ import {
     AGENT_MAX_CIDRS,
     AKS_REJECTED_RANGES,
     AZURE_VNET_REFUSED_RANGES,
-    MAX_NODES_PER_CLUSTER,
     MAX_POOLS_PER_CLUSTER,
     AZURE_RESERVED_PER_SUBNET,
     AZURE_SMALLEST_SUBNET_PREFIX,
@@ -116,14 +115,10 @@ function nothingInRejectedRanges({ input, podSubnets }: Layout, problems: Proble
     }
 }
 
-/** At most 100 pools per cluster, and 1,000 nodes on the Free tier the project's clusters use. */
+/** At most 100 pools per cluster (the node count per tier is the Cluster's check: the tier is a cluster setting). */
 function clusterLimits({ input }: Layout, problems: ProblemList): void {
     if (input.pools.length > MAX_POOLS_PER_CLUSTER) {
         problems.add("nodePools", `lists ${input.pools.length} pools; AKS allows at most ${MAX_POOLS_PER_CLUSTER} per cluster (MaxAgentPoolCountReached): merge pools`);
-    }
-    const nodes = input.pools.reduce((sum, p) => sum + p.maxCount, 0);
-    if (input.poolsComplete && nodes > MAX_NODES_PER_CLUSTER) {
-        problems.add("nodePools", `the pools' maxCount add up to ${nodes} nodes; a Free-tier AKS cluster supports at most ${MAX_NODES_PER_CLUSTER}: lower maxCount or split the cluster`);
     }
 }
 
