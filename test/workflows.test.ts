@@ -60,7 +60,41 @@ const KNOWN_INPUTS: Record<string, { version: string; inputs: string[] }> = {
         version: "v1",
         inputs: ["kubelogin-version", "skip-cache", "github-api-base-url"],
     },
+    "actions/checkout": {
+        version: "v4",
+        inputs: [
+            "repository", "ref", "token", "ssh-key", "ssh-known-hosts", "ssh-strict", "ssh-user", "persist-credentials", "path",
+            "clean", "filter", "sparse-checkout", "sparse-checkout-cone-mode", "fetch-depth", "fetch-tags", "show-progress", "lfs",
+            "submodules", "set-safe-directory", "github-server-url", "allow-unsafe-pr-checkout",
+        ],
+    },
+    "actions/setup-node": {
+        version: "v4",
+        inputs: [
+            "always-auth", "node-version", "node-version-file", "architecture", "check-latest", "registry-url", "scope", "token",
+            "cache", "cache-dependency-path", "mirror", "mirror-token",
+        ],
+    },
+    "actions/upload-artifact": {
+        version: "v4",
+        inputs: ["name", "path", "if-no-files-found", "retention-days", "compression-level", "overwrite", "include-hidden-files"],
+    },
+    "actions/download-artifact": {
+        version: "v4",
+        inputs: ["name", "artifact-ids", "path", "pattern", "merge-multiple", "github-token", "repository", "run-id"],
+    },
+    "actions/github-script": {
+        version: "v7",
+        inputs: ["script", "github-token", "debug", "user-agent", "previews", "result-encoding", "retries", "retry-exempt-status-codes", "base-url"],
+    },
 };
+
+/**
+ * Events whose runs hold the base repository's token (write access, secrets) even for a pull request from a fork.
+ * Checking out or running pull-request code there is a "pwn request": such workflows must not check out or run
+ * anything but their own steps.
+ */
+const PRIVILEGED_EVENTS = ["pull_request_target", "workflow_run"];
 
 /** A kubelogin release tag, as azure/use-kubelogin expects it: "latest", "*", an expression or nothing is not pinned. */
 const PINNED_KUBELOGIN = /^v\d+\.\d+\.\d+$/;
@@ -70,6 +104,7 @@ const LEVELS: Level[] = ["none", "read", "write"];
 
 const PREVIEW_PERMISSIONS: Record<string, Level> = { "id-token": "write", contents: "read", "pull-requests": "write" };
 const DEPLOY_PERMISSIONS: Record<string, Level> = { "id-token": "write", contents: "read" };
+const COMMENT_PERMISSIONS: Record<string, Level> = { actions: "read", "pull-requests": "write" };
 
 /** Long-lived Azure credentials have no place in an OIDC workflow, whatever they are called. */
 const SECRET_PATTERN = /client[-_]?secret|AZURE_CREDENTIALS|ARM_CLIENT_CERTIFICATE|AZURE_CLIENT_CERTIFICATE/i;
@@ -172,7 +207,14 @@ async function auditWorkflow(name: string, content: string, allowed: Record<stri
     const { errors, raw } = await parse(name, content);
     if (errors.length) return errors;
     const problems = checkPermissions("workflow", raw.permissions, allowed, true);
+    const events = typeof raw.on === "string" ? [raw.on] : Array.isArray(raw.on) ? raw.on.map(String) : Object.keys(isMap(raw.on) ? raw.on : {});
+    const privileged = events.filter((event) => PRIVILEGED_EVENTS.includes(event));
     for (const [id, job] of jobsOf(raw)) {
+        for (const [i, step] of stepsOf(job).entries()) {
+            if (!privileged.length) break;
+            if (actionOf(step)?.name === "actions/checkout") problems.push(`job ${id} step ${i + 1}: checks out code in a ${privileged.join("/")} workflow, which holds a write token for fork pull requests`);
+            if (typeof step.run === "string") problems.push(`job ${id} step ${i + 1}: runs a shell command in a ${privileged.join("/")} workflow (only its own actions may run there)`);
+        }
         problems.push(...checkPermissions(`job ${id}`, job.permissions, allowed, false));
         for (const [i, step] of stepsOf(job).entries()) {
             const action = actionOf(step);
@@ -362,6 +404,33 @@ jobs:
             await assertCaught(good.replace("azure/login@v2", "azure/login@v1"), "expected @v2");
         });
 
+        it("rejects checking out or running code in pull_request_target and workflow_run workflows", async () => {
+            const comment = `
+on:
+  workflow_run:
+    workflows: [Preview]
+    types: [completed]
+permissions:
+  id-token: write
+  contents: read
+jobs:
+  up:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/github-script@v7
+        with:
+          script: core.info("hello")
+`;
+            assert.deepEqual(await audit(comment), []);
+            const checkout = comment.replace("    steps:\n", "    steps:\n      - uses: actions/checkout@v4\n");
+            assert.ok((await audit(checkout)).some((p) => p.includes("checks out code in a workflow_run workflow")));
+            const target = checkout.replace(/on:\n(  .*\n)+/, "on: pull_request_target\n");
+            assert.ok((await audit(target)).some((p) => p.includes("checks out code in a pull_request_target workflow")));
+            const shell = comment.replace("    steps:\n", "    steps:\n      - run: npm ci\n");
+            assert.ok((await audit(shell)).some((p) => p.includes("runs a shell command in a workflow_run workflow")));
+            assert.ok((await audit(comment.replace("actions/github-script@v7", "actions/github-script@v6"))).some((p) => p.includes("expected @v7")));
+        });
+
         it("rejects kubelogin that is not pinned to a release, unknown inputs and other majors", async () => {
             await assertCaught(good.replace("kubelogin-version: v0.1.6", "kubelogin-version: latest"), "must pin a release (vX.Y.Z), is latest");
             await assertCaught(good.replace("kubelogin-version: v0.1.6", "kubelogin-version: '*'"), "must pin a release (vX.Y.Z), is *");
@@ -392,13 +461,14 @@ jobs:
             assert.deepEqual(events.pull_request?.branches, ["main"]);
         });
 
-        it("grants the token id-token: write, contents: read and pull-requests: write only", () => {
+        it("grants the token id-token: write, contents: read and pull-requests: write only; the review job contents: read alone", () => {
             assert.deepEqual(parsed.raw.permissions, { "id-token": "write", contents: "read", "pull-requests": "write" });
-            for (const [, each] of jobsOf(parsed.raw)) assert.equal(each.permissions, undefined);
+            const permissions = Object.fromEntries(jobsOf(parsed.raw).map(([id, each]) => [id, each.permissions]));
+            assert.deepEqual(permissions, { preview: undefined, review: { contents: "read" } });
         });
 
         it("has one job per stack: a matrix over dev and prod that lets both finish", () => {
-            assert.deepEqual(parsed.template!.jobs.map((each) => each.id.value), ["preview"]);
+            assert.deepEqual(parsed.template!.jobs.map((each) => each.id.value), ["preview", "review"]);
             const strategy = map(job.strategy, "strategy");
             const matrix = map(strategy.matrix, "matrix");
             assert.deepEqual(Object.keys(matrix), ["include"]);
@@ -435,6 +505,149 @@ jobs:
             assert.equal(String(inputs.diff), "true");
             assert.equal(String(inputs["suppress-outputs"]), "true");
             assert.equal(inputs["cloud-url"], BACKEND_FROM_VARIABLE);
+        });
+    });
+
+    describe("preview.yml, job review: the offline plan review of every pull request", () => {
+        let parsed: ParsedWorkflow;
+        let job: PlainMap;
+        let steps: PlainMap[];
+        const script = (step: PlainMap) => String(step.run ?? "");
+        const stepNamed = (name: string) => {
+            const step = steps.find((each) => each.name === name);
+            assert.ok(step, `no step "${name}"`);
+            return step;
+        };
+        before(async () => {
+            parsed = await parse("preview.yml", read("preview.yml"));
+            job = map(map(parsed.raw.jobs, "jobs").review, "job review");
+            steps = stepsOf(job);
+        });
+
+        it("runs for every stack on a GitHub-hosted runner, both stacks to the end, superseded runs cancelled", () => {
+            assert.equal(job["runs-on"], "ubuntu-latest");
+            const strategy = map(job.strategy, "strategy");
+            assert.deepEqual(map(strategy.matrix, "matrix").stack, ["dev", "prod"]);
+            assert.equal(strategy["fail-fast"], false);
+            const concurrency = map(job.concurrency, "concurrency");
+            // The parser writes "review-${{ matrix.stack }}-${{ github.ref }}" as a format() expression.
+            assert.equal(concurrency.group, "${{ format('review-{0}-{1}', matrix.stack, github.ref) }}");
+            assert.equal(concurrency["cancel-in-progress"], true);
+        });
+
+        it("needs no Azure, no Pulumi and no secrets, so it also runs for fork pull requests; its token only reads", () => {
+            assert.deepEqual(job.permissions, { contents: "read" });
+            for (const action of ["azure/login", "azure/use-kubelogin", "pulumi/actions"]) assert.deepEqual(uses(job, action), [], `${action} in the review job`);
+            for (const [at, text] of scalars(job)) assert.doesNotMatch(text, /\bsecrets\./, `${at} reads a secret`);
+            assert.equal(job.if, undefined, "runs for every pull request");
+        });
+
+        it("checks out the merge commit without keeping the token, and the base commit (its first parent) beside it", () => {
+            const checkout = only(uses(job, "actions/checkout"), "actions/checkout");
+            const inputs = map(checkout.with, "checkout with");
+            assert.equal(String(inputs["fetch-depth"]), "2");
+            assert.equal(String(inputs["persist-credentials"]), "false");
+            assert.equal(inputs.ref, undefined, "the pull request's merge commit, GitHub's default");
+            assert.equal(script(stepNamed("Check out the base commit")).trim(), 'git worktree add --detach "$RUNNER_TEMP/base" HEAD^1');
+            const node = map(only(uses(job, "actions/setup-node"), "setup-node").with, "setup-node with");
+            assert.equal(String(node["node-version"]), "20");
+        });
+
+        it("plans the base commit as JSON there (npm ci, npm run -s plan --json), tolerating a base without the stack", () => {
+            const base = stepNamed("Plan of the base commit");
+            assert.equal(base.id, "base");
+            assert.equal(base["continue-on-error"], true);
+            assert.equal(base["working-directory"], "${{ format('{0}/base', runner.temp) }}");
+            const lines = script(base).trim().split("\n");
+            assert.deepEqual(lines, ["npm ci", 'npm run -s plan -- --stack "$STACK" --json > "$GITHUB_WORKSPACE/base.json"']);
+            assert.equal(map(job.env, "job env").STACK, "${{ matrix.stack }}");
+        });
+
+        it("then installs the pull request's dependencies and writes the review with --diff base.json into review.md", () => {
+            const names = steps.map((each) => each.name);
+            const order = ["Check out", "Set up Node.js 20", "Check out the base commit", "Plan of the base commit", "Install dependencies", "Plan review of this pull request", "Upload the review"];
+            assert.deepEqual(names, order);
+            assert.equal(script(stepNamed("Install dependencies")).trim(), "npm ci");
+            const review = stepNamed("Plan review of this pull request");
+            // base.json lies in the workspace, where the review step runs: the review names it "base.json".
+            assert.match(script(review), /npm run -s plan -- --stack "\$STACK" --diff base\.json > "\$review"/);
+            assert.match(script(review), /review="\$RUNNER_TEMP\/review\/review\.md"/);
+            assert.equal(map(review.env, "review env").BASE_OUTCOME, "${{ steps.base.outcome }}");
+            // A failing plan (an invalid configuration in the pull request) becomes the review, and fails the job.
+            assert.match(script(review), /The plan of this pull request fails/);
+            assert.match(script(review), /exit "\$status"\s*$/);
+        });
+
+        it("silences npm wherever a plan's stdout is redirected (npm run prints a banner on stdout without -s)", () => {
+            for (const each of steps) {
+                for (const line of script(each).split("\n").filter((l) => /npm run\b.*>/.test(l))) assert.match(line, /npm run -s /, line);
+            }
+        });
+
+        it("uploads review.md as the artifact plan-review-<stack>, also when the plan fails", () => {
+            const upload = only(uses(job, "actions/upload-artifact"), "actions/upload-artifact");
+            assert.equal(upload.if, "always()");
+            const inputs = map(upload.with, "upload with");
+            assert.equal(inputs.name, "${{ format('plan-review-{0}', matrix.stack) }}");
+            assert.equal(inputs.path, "${{ format('{0}/review/review.md', runner.temp) }}");
+            assert.equal(inputs["if-no-files-found"], "ignore");
+        });
+    });
+
+    describe("plan-review-comment.yml: posts the reviews without ever running pull-request code", () => {
+        let parsed: ParsedWorkflow;
+        let job: PlainMap;
+        let github: string;
+        before(async () => {
+            parsed = await parse("plan-review-comment.yml", read("plan-review-comment.yml"));
+            assert.deepEqual(parsed.errors, []);
+            job = map(map(parsed.raw.jobs, "jobs").comment, "job comment");
+            github = String(map(only(uses(job, "actions/github-script"), "actions/github-script").with, "github-script with").script);
+        });
+
+        it("parses without errors and passes the audit", async () => {
+            assert.ok(parsed.template, "the parser produced no workflow template");
+            assert.deepEqual(await auditWorkflow("plan-review-comment.yml", read("plan-review-comment.yml"), COMMENT_PERMISSIONS), []);
+        });
+
+        it("runs when the Preview workflow completes (workflow_run), never on pull_request_target", async () => {
+            assert.deepEqual(Object.keys(map(parsed.raw.on, "on")), ["workflow_run"]);
+            const trigger = map(map(parsed.raw.on, "on").workflow_run, "workflow_run");
+            const preview = await parse("preview.yml", read("preview.yml"));
+            assert.deepEqual(trigger.workflows, [preview.raw.name]);
+            assert.deepEqual(trigger.types, ["completed"]);
+            assert.equal(job.if, "github.event.workflow_run.event == 'pull_request'");
+        });
+
+        it("grants the token actions: read and pull-requests: write only", () => {
+            assert.deepEqual(parsed.raw.permissions, { actions: "read", "pull-requests": "write" });
+            assert.equal(job.permissions, undefined);
+        });
+
+        it("has no checkout and no shell step: only the Preview run's artifacts and a script of its own", () => {
+            assert.deepEqual(stepsOf(job).map((step) => actionOf(step)?.name), ["actions/download-artifact", "actions/github-script"]);
+            for (const step of stepsOf(job)) assert.equal(step.run, undefined);
+        });
+
+        it("downloads every stack's review of that run", () => {
+            const inputs = map(only(uses(job, "actions/download-artifact"), "actions/download-artifact").with, "download with");
+            assert.equal(inputs["run-id"], "${{ github.event.workflow_run.id }}");
+            assert.equal(inputs["github-token"], "${{ github.token }}");
+            // The pattern matches the name preview.yml uploads under (plan-review-<stack>).
+            assert.equal(inputs.pattern, "plan-review-*");
+            assert.equal(inputs.path, "reviews");
+        });
+
+        it("finds the pull request from the run's head commit, never from the artifact, and edits one comment per stack", () => {
+            assert.match(github, /github\.rest\.pulls\.list/);
+            assert.match(github, /p\.head\.sha === run\.head_sha/);
+            assert.doesNotMatch(github, /issue_number: Number|parseInt|pr-number/i, "the PR number never comes from the artifact");
+            assert.match(github, /const marker = `<!-- aks-pod-subnet plan review: \$\{stack\} -->`/);
+            assert.match(github, /github\.rest\.issues\.updateComment/);
+            assert.match(github, /github\.rest\.issues\.createComment/);
+            assert.match(github, /c\.user\?\.login === "github-actions\[bot\]"/);
+            assert.match(github, /review\.length > 60000/, "kept below GitHub's comment size limit");
+            assert.doesNotMatch(github, /\beval\b|child_process|new Function|require\("vm"\)/, "the artifact is text, never run");
         });
     });
 

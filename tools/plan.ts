@@ -7,15 +7,17 @@
  *   npm run plan -- --stack dev --json          one JSON document: { resources, addressPlan, manifests }
  *   npm run plan -- --stack dev --out k8s/      the Kubernetes manifests as YAML, ready for kubectl apply -f
  *   npm run plan -- --stack prod --svg plan.svg the address map drawn to scale as SVG (with any of the above)
+ *   npm run -s plan -- --stack dev --diff base.json   the review of the change against an earlier --json plan (tools/diff.ts)
  */
 import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
 import { readConfigFile, stackFile } from "../program/stackFile";
 import { parseCommandLine, UsageError } from "./cli";
-import { renderAddressPlan, renderCreationOrder, renderResourceTree } from "./report";
+import { renderAccess, renderAddressPlan, renderCreationOrder, renderResourceTree } from "./report";
 import { plannedReplacements, renderReplacements } from "./replacements";
 import { renderAddressMap } from "./svg";
+import { BasePlanError, diffPlans, PlanDocument, readBasePlan, renderDiffJson, renderDiffMarkdown } from "./diff";
 import { PlannedResource, runProgram } from "./runProgram";
 
 const PROJECT_DIR = projectDir(__dirname);
@@ -33,9 +35,14 @@ interface CliOptions {
     json: boolean;
     out?: string;
     svg?: string;
+    /** A plan JSON to compare with: prints the review of the change instead of the plan. */
+    diff?: string;
+    /** With --diff: warn when a subnet's headroom falls below this percentage of its allocatable addresses. */
+    headroomWarning?: number;
 }
 
-const USAGE = "usage: npm run plan -- (--stack <name> | --config <file>) [--json] [--out <dir>] [--svg <file>]";
+const USAGE =
+    "usage: npm run plan -- (--stack <name> | --config <file>) [--json] [--out <dir>] [--svg <file>] [--diff <base.json> [--headroom-warning <percent>]]";
 
 
 export function parseArgs(argv: string[]): CliOptions {
@@ -45,9 +52,20 @@ export function parseArgs(argv: string[]): CliOptions {
         out: { type: "string" },
         svg: { type: "string" },
         json: { type: "boolean", default: false },
+        diff: { type: "string" },
+        "headroom-warning": { type: "string" },
     }, USAGE);
-    const options = values as unknown as CliOptions;
+    const { "headroom-warning": headroomWarning, ...rest } = values;
+    const options = rest as unknown as CliOptions;
     if (!options.stack === !options.config) throw new UsageError(`name exactly one of --stack or --config\n${USAGE}`);
+    if (headroomWarning !== undefined) {
+        const percent = Number(headroomWarning);
+        if (options.diff === undefined) throw new UsageError(`--headroom-warning needs --diff\n${USAGE}`);
+        if (headroomWarning === "" || !Number.isFinite(percent) || percent < 0 || percent > 100) {
+            throw new UsageError(`--headroom-warning takes a percentage from 0 to 100, got "${headroomWarning}"\n${USAGE}`);
+        }
+        options.headroomWarning = percent;
+    }
     return options;
 }
 
@@ -73,6 +91,17 @@ export async function main(argv: string[]): Promise<number> {
     if (!fs.existsSync(file)) {
         process.stderr.write(`no stack settings file ${file}\n${USAGE}\n`);
         return 66;
+    }
+    // --diff: the base plan is checked before the program runs; a bad one is one line on stderr (65 data, 66 file).
+    let base: PlanDocument | undefined;
+    if (options.diff !== undefined) {
+        try {
+            base = readBasePlan(options.diff, options.stack ? `--stack ${options.stack}` : `--config ${options.config}`);
+        } catch (error) {
+            if (!(error instanceof BasePlanError)) throw error;
+            process.stderr.write(`${error.message}\n`);
+            return error.exitCode;
+        }
     }
 
     let run;
@@ -100,6 +129,13 @@ export async function main(argv: string[]): Promise<number> {
         fs.writeFileSync(options.svg, renderAddressMap(plan, stack));
     }
 
+    if (base) {
+        const next = planDocument(resources, plan, manifests) as unknown as PlanDocument;
+        const diff = diffPlans(base, next, { stack, base: options.diff, headroomWarningPercent: options.headroomWarning });
+        process.stdout.write(options.json ? renderDiffJson(diff) : renderDiffMarkdown(diff));
+        return 0;
+    }
+
     if (options.json) {
         process.stdout.write(`${JSON.stringify(planDocument(resources, plan, manifests), null, 2)}\n`);
     } else {
@@ -115,6 +151,8 @@ export async function main(argv: string[]): Promise<number> {
             ...renderCreationOrder(resources),
             "",
             ...renderReplacements(resources),
+            "",
+            ...renderAccess(resources),
             "",
             "Address plan",
             ...renderAddressPlan(plan, chain, cluster?.inputs.networkProfile?.outboundType ?? "?"),
