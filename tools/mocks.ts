@@ -60,29 +60,26 @@ export class AzureMocks implements pulumi.runtime.Mocks {
 
 /** A kubeconfig shaped like the one AKS returns for the cluster user (token is obviously fake). */
 export function mockKubeconfig(clusterName: string): string {
-    const server = `https://${clusterName}-dns.hcp.westeurope.azmk8s.io:443`;
-    return [
-        "apiVersion: v1",
-        "kind: Config",
-        `clusters:\n- cluster:\n    certificate-authority-data: bW9jaw==\n    server: ${server}\n  name: ${clusterName}`,
-        `contexts:\n- context:\n    cluster: ${clusterName}\n    user: clusterUser_${clusterName}\n  name: ${clusterName}`,
-        `current-context: ${clusterName}`,
-        `users:\n- name: clusterUser_${clusterName}\n  user:\n    token: mock-token-not-a-secret`,
-        "",
-    ].join("\n");
+    return kubeconfigFor(clusterName, "    token: mock-token-not-a-secret");
 }
 
 /** The exec kubeconfig AKS returns for an Entra ID cluster: kubelogin with device code, as AKS writes it. */
 export function mockExecKubeconfig(clusterName: string): string {
-    const server = `https://${clusterName}-dns.hcp.westeurope.azmk8s.io:443`;
     const args = ["get-token", "--environment", "AzurePublicCloud", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630", "--client-id", "80faf920-1908-4b52-b5ef-a8e7bedfc67a", "--tenant-id", MOCK_TENANT, "--login", "devicecode"];
+    const exec = ["exec:", "  apiVersion: client.authentication.k8s.io/v1beta1", "  command: kubelogin", "  args:", ...args.map((a) => `    - ${a}`), "  env: null", "  interactiveMode: IfAvailable", "  provideClusterInfo: false"];
+    return kubeconfigFor(clusterName, exec.map((line) => `    ${line}`).join("\n"));
+}
+
+/** The kubeconfig document around one user's credentials (`user` is the YAML under `user:`, indented). */
+function kubeconfigFor(clusterName: string, user: string): string {
+    const server = `https://${clusterName}-dns.hcp.westeurope.azmk8s.io:443`;
     return [
         "apiVersion: v1",
         "kind: Config",
         `clusters:\n- cluster:\n    certificate-authority-data: bW9jaw==\n    server: ${server}\n  name: ${clusterName}`,
         `contexts:\n- context:\n    cluster: ${clusterName}\n    user: clusterUser_${clusterName}\n  name: ${clusterName}`,
         `current-context: ${clusterName}`,
-        `users:\n- name: clusterUser_${clusterName}\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: kubelogin\n      args:\n${args.map((a) => `        - ${a}`).join("\n")}\n      env: null\n      interactiveMode: IfAvailable\n      provideClusterInfo: false`,
+        `users:\n- name: clusterUser_${clusterName}\n  user:\n${user}`,
         "",
     ].join("\n");
 }
