@@ -2,66 +2,42 @@
  * The data-plane lab: proves with real TCP connections between Linux network namespaces that the NAT rules
  * ip-masq-agent-v2 writes from this stack's ConfigMap do what the design says.
  *
- *   npm run lab                       stack dev (Pulumi.dev.yaml)
- *   npm run lab -- --stack prod       any stack settings file next to Pulumi.yaml
+ *   npm run lab                              stack dev (Pulumi.dev.yaml)
+ *   npm run lab -- --stack prod              any stack settings file next to Pulumi.yaml
+ *   npm run lab -- --config my-stack.yaml    any stack settings file (relative to where npm was started: INIT_CWD)
  *
- * Flows (expected source as the destination sees it):
- *   1. pod → VNet host                              the pod IP (inside nonMasqueradeCIDRs: no NAT)
- *   2. pod → corporate host                         the node IP, and the reply comes back
- *   3. the same without the agent's rules           no reply: the corporate side has no route to the pod range
- *   4. pod → extraNonMasqueradeCidrs destination    the pod IP (skipped when the stack declares none)
+ * Flows (lab/flows.ts; expected source as the destination sees it), at most one per range and at most 16:
+ *   - pods of every pod subnet → the VNet host                 the pod IP (inside nonMasqueradeCIDRs: no NAT)
+ *   - → a host in every connected range                        the node IP, and the reply comes back
+ *   - → a host in every extraNonMasqueradeCidrs range          the pod IP
+ *   - → a host in every hub prefix (the hub routes back)       the pod IP if the prefix is inside nonMasqueradeCIDRs,
+ *                                                              else the node IP
+ *   - once, the agent's rules removed → the first connected host: no reply (on-prem has no route to the pods)
  *
- * Needs root, iproute2 and iptables (Debian: `apt-get install -y iptables iproute2`). Not root → skipped, exit 0.
+ * Needs root, iproute2 and iptables (Debian: `apt-get install -y iptables iproute2`): without them the lab fails
+ * with the reason, counting every flow as failed, unless `--skip-unprivileged` (then they count as skipped, exit 0).
  * Only namespaces it creates are touched; they are removed on success, failure, SIGINT/SIGTERM/SIGHUP and when the
  * watchdog fires. Ends with `lab: N passed, N failed[, N skipped]`; exits non-zero when any flow fails.
  */
 import * as fs from "fs";
 import * as path from "path";
-import { readConfigFile, stackFile } from "../program/stackFile";
+import { readConfigFile } from "../program/stackFile";
 import { runProgram } from "../tools/runProgram";
 import { CHECK_DATE_VARIABLE, KUBERNETES_CALENDAR } from "../components/aks/kubernetesVersions";
 import { LabAddresses, LabPlanInput, labAddresses } from "./addresses";
+import { FlowOutcome, FlowPlan, MAX_FLOWS, PlannedFlow, finalLine, planFlows } from "./flows";
 import { Lab, hasCommand, rootLinks, sweepStale } from "./netns";
+import { Fault, LabOptions, labCwd, parseLabArgs, privilegeProblem } from "./options";
 import { cleanupScript } from "../components/ipmasq/manifests";
-import { parseCommandLine, UsageError } from "../tools/cli";
+import { UsageError } from "../tools/cli";
 import { agentJumpCheckArgv, deployedAgent, effectiveAgentConfig, renderAgentRules } from "./rules";
 import { connect, startServer } from "./tcp";
 
 const PROJECT_DIR = path.join(__dirname, "..");
-const FLOWS = 4;
 const CONNECT_TIMEOUT_MS = 3000;
-const USAGE = `usage: npm run lab -- [--stack <name>] [--timeout <seconds>] [--verbose]
-  --stack    stack settings file Pulumi.<name>.yaml (default: dev)
-  --timeout  watchdog for the whole lab, seconds (default: 60)
-  --fault    for testing the lab itself: no-agent (never install the agent's rules), crash (throw after building),
-             hang (stall until the watchdog fires)`;
-
-type Fault = "none" | "no-agent" | "crash" | "hang";
-
-interface Options {
-    stack: string;
-    timeoutSeconds: number;
-    verbose: boolean;
-    fault: Fault;
-}
-
-function parseArgs(argv: string[]): Options {
-    const { values } = parseCommandLine(
-        argv,
-        {
-            stack: { type: "string", default: "dev" },
-            timeout: { type: "string", default: "60" },
-            fault: { type: "string", default: "none" },
-            verbose: { type: "boolean", short: "v", default: false },
-        },
-        USAGE,
-    );
-    const options: Options = { stack: values.stack as string, timeoutSeconds: Number(values.timeout), verbose: values.verbose === true, fault: values.fault as Fault };
-    if (!(options.timeoutSeconds > 0 && options.timeoutSeconds <= 600)) throw new UsageError(`--timeout takes 1–600 seconds\n${USAGE}`);
-    if (!["none", "no-agent", "crash", "hang"].includes(options.fault)) throw new UsageError(`unknown fault "${options.fault}"\n${USAGE}`);
-    if (!/^[A-Za-z0-9_.-]+$/.test(options.stack)) throw new UsageError(`"${options.stack}" is not a stack name\n${USAGE}`);
-    return options;
-}
+/** Flows running at once (each is a server and a client process). */
+const CONCURRENCY = 4;
+const REQUIRED_COMMANDS = ["ip", "iptables", "iptables-restore", "iptables-save", "sysctl"];
 
 interface FlowResult {
     n: number;
@@ -69,17 +45,10 @@ interface FlowResult {
     destination: string;
     expected: string;
     observed: string;
-    result: "PASS" | "FAIL" | "SKIP";
+    result: FlowOutcome;
 }
 
 const out = (line = "") => console.log(line);
-
-function finalLine(results: readonly FlowResult[], total = FLOWS): string {
-    const passed = results.filter((r) => r.result === "PASS").length;
-    const skipped = results.filter((r) => r.result === "SKIP").length;
-    const failed = total - passed - skipped;
-    return `lab: ${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ""}`;
-}
 
 function table(results: readonly FlowResult[]): string {
     const header = { n: "#", flow: "flow", destination: "destination", expected: "expected source", observed: "observed source", result: "result" };
@@ -88,6 +57,12 @@ function table(results: readonly FlowResult[]): string {
     const width = Object.fromEntries(keys.map((k) => [k, Math.max(...rows.map((row) => String(row[k]).length))]));
     const line = (row: Record<string, unknown>) => keys.map((k) => String(row[k]).padEnd(width[k])).join(" | ").trimEnd();
     return [line(header), keys.map((k) => "-".repeat(width[k])).join("-|-"), ...rows.slice(1).map(line)].join("\n");
+}
+
+/** A flow's row before it runs (or when it cannot). */
+function row(f: PlannedFlow, observed: string, result: FlowOutcome): FlowResult {
+    const expected = f.expect === "no-reply" ? `no reply (${f.expectedSource} unroutable)` : `${f.expectedSource} (${f.expect} IP)`;
+    return { n: f.n, flow: f.label, destination: f.host ? `${f.host}:${f.port}` : "-", expected, observed, result };
 }
 
 /** IpExt InNoRoutes of a namespace: packets it had to drop because no route led to their destination. */
@@ -99,18 +74,30 @@ async function inNoRoutes(lab: Lab, ns: string): Promise<number> {
     return index > 0 ? Number(values[index]) : NaN;
 }
 
-/** The lab topology (see addresses.ts); returns the namespace of each role. */
-async function build(lab: Lab, a: LabAddresses) {
+interface Namespaces {
+    node: string;
+    lan: string;
+    vnet: string;
+    gw: string;
+    /** By index of LabAddresses.pods (only the pods the flows use). */
+    pods: Map<number, string>;
+    /** By index of LabAddresses.destinations (only the hosts the flows use). */
+    hosts: Map<number, string>;
+}
+
+/** The lab topology (see addresses.ts), for the pods and hosts the flows use. */
+async function build(lab: Lab, a: LabAddresses, plan: FlowPlan): Promise<Namespaces> {
     const forward = { "net.ipv4.ip_forward": 1 };
-    const ns = {
-        pod: await lab.addNamespace("pod"),
+    const ns: Namespaces = {
         node: await lab.addNamespace("node", forward),
         lan: await lab.addNamespace("lan"),
         vnet: await lab.addNamespace("vnet"),
         gw: await lab.addNamespace("gw", forward),
-        corp: await lab.addNamespace("corp"),
-        extra: a.extra ? await lab.addNamespace("extra") : undefined,
+        pods: new Map(),
+        hosts: new Map(),
     };
+    for (const i of plan.pods) ns.pods.set(i, await lab.addNamespace(`pod${i}`));
+    for (const j of plan.destinations) ns.hosts.set(j, await lab.addNamespace(`${a.destinations[j].kind}${j}`));
     const prefix = a.nodeSubnetPrefix;
 
     // The node subnet: a bridge joining node, VNet host and gateway.
@@ -121,11 +108,14 @@ async function build(lab: Lab, a: LabAddresses) {
         await lab.ip(ns.lan, ["link", "set", port, "master", "br0"]);
     }
 
-    // Pod ⇄ node on a /30 slice of the pod subnet; the pod's default route is the node.
-    await lab.link(ns.pod, "eth0", ns.node, "pod0");
-    await lab.ip(ns.pod, ["addr", "add", `${a.pod}/30`, "dev", "eth0"]);
-    await lab.ip(ns.pod, ["route", "add", "default", "via", a.nodePodSide]);
-    await lab.ip(ns.node, ["addr", "add", `${a.nodePodSide}/30`, "dev", "pod0"]);
+    // Each pod ⇄ node on a /30 slice of its pod subnet; the pod's default route is the node.
+    for (const [i, podNs] of ns.pods) {
+        const pod = a.pods[i];
+        await lab.link(podNs, "eth0", ns.node, `pod${i}`);
+        await lab.ip(podNs, ["addr", "add", `${pod.address}/30`, "dev", "eth0"]);
+        await lab.ip(podNs, ["route", "add", "default", "via", pod.nodeSide]);
+        await lab.ip(ns.node, ["addr", "add", `${pod.nodeSide}/30`, "dev", `pod${i}`]);
+    }
 
     // Node: node-subnet address; everything outside the VNet leaves through the gateway.
     await lab.ip(ns.node, ["addr", "add", `${a.node}/${prefix}`, "dev", "lan0"]);
@@ -135,24 +125,26 @@ async function build(lab: Lab, a: LabAddresses) {
     await lab.ip(ns.vnet, ["addr", "add", `${a.vnetHost}/${prefix}`, "dev", "lan0"]);
     for (const subnet of a.podSubnets) await lab.ip(ns.vnet, ["route", "add", subnet, "via", a.node]);
 
-    // Gateway: knows the node subnet (connected); NO route to the pod range, no default route.
+    // Gateway (the VNet's router towards on-prem, the hub and the extra destinations): knows the node subnet
+    // (connected); in its main table NO route to the pod range and no default route. Table 100 routes the pod
+    // ranges to the node, and only traffic from hosts that route back to pod IPs (extra, hub) looks it up.
     await lab.ip(ns.gw, ["addr", "add", `${a.gateway}/${prefix}`, "dev", "lan0"]);
+    for (const subnet of a.podSubnets) await lab.ip(ns.gw, ["route", "add", subnet, "via", a.node, "dev", "lan0", "table", "100"]);
     const pointToPoint = (inside: string, dev: string, local: string, peer: string) =>
         lab.ip(inside, ["addr", "add", `${local}/32`, "peer", `${peer}/32`, "dev", dev]);
-    await lab.link(ns.gw, "corp0", ns.corp, "eth0");
-    await pointToPoint(ns.gw, "corp0", a.gateway, a.corporate.address);
-    await pointToPoint(ns.corp, "eth0", a.corporate.address, a.gateway);
-    await lab.ip(ns.corp, ["route", "add", "default", "via", a.gateway]);
-
-    if (ns.extra && a.extra) {
-        await lab.link(ns.gw, "extra0", ns.extra, "eth0");
-        await pointToPoint(ns.gw, "extra0", a.gateway, a.extra.address);
-        await pointToPoint(ns.extra, "eth0", a.extra.address, a.gateway);
-        await lab.ip(ns.extra, ["route", "add", "default", "via", a.gateway]);
-        // Only traffic coming back from the extra destination may route to the pod range: that destination "by
-        // definition routes back to pod IPs"; corporate traffic still cannot.
-        await lab.ip(ns.gw, ["rule", "add", "iif", "extra0", "lookup", "100", "pref", "100"]);
-        for (const subnet of a.podSubnets) await lab.ip(ns.gw, ["route", "add", subnet, "via", a.node, "dev", "lan0", "table", "100"]);
+    for (const [j, hostNs] of ns.hosts) {
+        const d = a.destinations[j];
+        const dev = `d${j}`;
+        await lab.link(ns.gw, dev, hostNs, "eth0");
+        await pointToPoint(ns.gw, dev, a.gateway, d.address!);
+        await pointToPoint(hostNs, "eth0", d.address!, a.gateway);
+        if (d.kind === "hub") {
+            // The hub learns the VNet's address space, pod ranges included, from the peering.
+            for (const range of a.vnetAddressSpace) await lab.ip(hostNs, ["route", "add", range, "via", a.gateway]);
+        } else {
+            await lab.ip(hostNs, ["route", "add", "default", "via", a.gateway]);
+        }
+        if (d.routesBack) await lab.ip(ns.gw, ["rule", "add", "iif", dev, "lookup", "100", "pref", String(100 + j)]);
     }
     return ns;
 }
@@ -170,8 +162,8 @@ async function probe(lab: Lab, from: string, to: string, host: string, port: num
     return { client, server: report };
 }
 
-/** A flow that must complete, arriving from `expected`. */
-function arrivedFrom(n: number, flow: string, destination: string, expected: string, expectedLabel: string, p: Probe, token: string): FlowResult {
+/** A flow that must complete, arriving from its expected source. */
+function arrivedFrom(f: PlannedFlow, p: Probe, token: string): FlowResult {
     const c = p.client;
     let observed: string;
     let pass = false;
@@ -181,21 +173,36 @@ function arrivedFrom(n: number, flow: string, destination: string, expected: str
     } else {
         const echoed = c.echo === token;
         const serverAgrees = p.server.event === "accepted" && p.server.peer === c.peer;
-        pass = c.peer === expected && echoed && serverAgrees;
+        pass = c.peer === f.expectedSource && echoed && serverAgrees;
         observed = `${c.peer} (reply ok, echo ${echoed ? "ok" : "WRONG"}${serverAgrees ? "" : ", server log disagrees"}, ${c.ms} ms)`;
     }
-    return { n, flow, destination, expected: `${expected} (${expectedLabel})`, observed, result: pass ? "PASS" : "FAIL" };
+    return row(f, observed, pass ? "PASS" : "FAIL");
 }
 
-async function flows(lab: Lab, ns: Awaited<ReturnType<typeof build>>, a: LabAddresses, rules: { install: string; chain: string }, fault: Fault): Promise<FlowResult[]> {
-    const results: FlowResult[] = [];
+/** Runs `task` over `items`, at most `limit` at once, results in item order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+    const results: R[] = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const i = next++;
+            results[i] = await task(items[i]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    return results;
+}
+
+async function runFlows(lab: Lab, ns: Namespaces, a: LabAddresses, plan: FlowPlan, rules: { install: string; chain: string }, fault: Fault, state: RunState): Promise<void> {
     const token = (n: number) => `lab-flow-${n}-${lab.id}`;
 
+    // The agent's rules, printed once: as the node's nat table holds them after the install.
     if (fault === "no-agent") out("FAULT INJECTED: the agent's rules are not installed");
     else await lab.exec(ns.node, "iptables-restore", ["--noflush"], rules.install);
     const installed = (await lab.exec(ns.node, "iptables-save", ["-t", "nat"])).split("\n").filter((line) => line.startsWith("-A"));
-    out(`node nat table (iptables-save -t nat, -A lines) in ${ns.node}:`);
+    out(`node nat table after \`iptables-restore --noflush\` of ip-masq-agent-v2's restore with its POSTROUTING jump (iptables-save -t nat, -A lines):`);
     for (const line of installed) out(`  ${line}`);
+    if (installed.length === 0) out("  (empty)");
     if (fault !== "no-agent") {
         // The agent's own EnsureRule check, argv for argv: it must find the lab's jump (else a real agent would add a second one).
         const check = agentJumpCheckArgv(rules.chain);
@@ -212,57 +219,48 @@ async function flows(lab: Lab, ns: Awaited<ReturnType<typeof build>>, a: LabAddr
         await new Promise(() => {});
     }
 
-    // Flows 1, 2 and 4 run with the agent's rules in place, concurrently (own ports, own destinations).
-    const extra = ns.extra && a.extra ? { ns: ns.extra, address: a.extra.address } : undefined;
-    const [p1, p2, p4] = await Promise.all([
-        probe(lab, ns.pod, ns.vnet, a.vnetHost, 7001, token(1)),
-        probe(lab, ns.pod, ns.corp, a.corporate.address, 7002, token(2)),
-        extra ? probe(lab, ns.pod, extra.ns, extra.address, 7004, token(4)) : undefined,
-    ]);
-    results.push(arrivedFrom(1, "pod → VNet host", `${a.vnetHost}:7001`, a.pod, "pod IP", p1, token(1)));
-    results.push(arrivedFrom(2, "pod → corporate host", `${a.corporate.address}:7002`, a.node, "node IP", p2, token(2)));
-    if (extra && p4) {
-        results.push(arrivedFrom(4, "pod → extra destination", `${extra.address}:7004`, a.pod, "pod IP", p4, token(4)));
-    } else {
-        out("note: flow 4 skipped: the stack declares no extraNonMasqueradeCidrs");
-        results.push({ n: 4, flow: "pod → extra destination", destination: "-", expected: "-", observed: "stack has no extraNonMasqueradeCidrs", result: "SKIP" });
-    }
+    // Every flow but the last runs with the agent's rules in place, a few at once (own ports, own destinations).
+    const withRules = plan.flows.filter((f) => f.kind !== "rules-removed");
+    await mapLimit(withRules, CONCURRENCY, async (f) => {
+        if (f.skip) {
+            state.results.push(row(f, `not run: ${f.skip}`, "SKIP"));
+            return;
+        }
+        const to = f.kind === "vnet" ? ns.vnet : ns.hosts.get(f.destination!)!;
+        const p = await probe(lab, ns.pods.get(f.pod)!, to, f.host!, f.port, token(f.n));
+        state.results.push(arrivedFrom(f, p, token(f.n)));
+    });
 
-    // Flow 3: the agent's rules removed by the project's own clean-up script (what the clean-up DaemonSet runs on
+    // Last: the agent's rules removed by the project's own clean-up script (what the clean-up DaemonSet runs on
     // every node after the agent is deleted): no SNAT any more, and the routing problem is back.
+    const f = plan.flows.find((flow) => flow.kind === "rules-removed")!;
+    const pod = a.pods[f.pod].address;
     if (fault !== "no-agent") await lab.exec(ns.node, "sh", ["-c", cleanupScript(rules.chain)]);
     const left = (await lab.exec(ns.node, "iptables-save", ["-t", "nat"])).split("\n").filter((line) => line.includes(rules.chain));
     const dropsBefore = await inNoRoutes(lab, ns.gw);
-    const p3 = await probe(lab, ns.pod, ns.corp, a.corporate.address, 7003, token(3));
+    const p = await probe(lab, ns.pods.get(f.pod)!, ns.hosts.get(f.destination!)!, f.host!, f.port, token(f.n));
     const drops = (await inNoRoutes(lab, ns.gw)) - dropsBefore;
-    const c3 = p3.client;
-    let observed3: string;
-    let pass3 = false;
+    const c = p.client;
+    let observed: string;
+    let pass = false;
     if (left.length > 0) {
-        observed3 = `agent rules still present (${left.length} lines)`;
-    } else if (c3.ok) {
-        observed3 = `${c3.peer} (connection completed: the reply found a way back)`;
+        observed = `agent rules still present (${left.length} lines)`;
+    } else if (c.ok) {
+        observed = `${c.peer} (connection completed: the reply found a way back)`;
     } else {
-        const why = drops > 0 ? `SYN-ACK to ${a.pod} has no route: gateway dropped ${drops}` : "no drop counted at the gateway";
-        observed3 = c3.error === "timeout" ? `timeout after ${CONNECT_TIMEOUT_MS / 1000} s (${why})` : `${c3.error} (${why})`;
-        pass3 = c3.error === "timeout" && !c3.connected && p3.server.event !== "accepted" && drops > 0;
+        const why = drops > 0 ? `SYN-ACK to ${pod} has no route: gateway dropped ${drops}` : "no drop counted at the gateway";
+        observed = c.error === "timeout" ? `timeout after ${CONNECT_TIMEOUT_MS / 1000} s (${why})` : `${c.error} (${why})`;
+        pass = c.error === "timeout" && !c.connected && p.server.event !== "accepted" && drops > 0;
     }
-    results.push({
-        n: 3,
-        flow: "pod → corporate host, rules cleaned up",
-        destination: `${a.corporate.address}:7003`,
-        expected: `no reply (${a.pod} unroutable)`,
-        observed: observed3,
-        result: pass3 ? "PASS" : "FAIL",
-    });
-    return results.sort((x, y) => x.n - y.n);
+    state.results.push(row(f, observed, pass ? "PASS" : "FAIL"));
+    state.results.sort((x, y) => x.n - y.n);
 }
 
 async function main(): Promise<number> {
     const started = Date.now();
-    let options: Options;
+    let options: LabOptions;
     try {
-        options = parseArgs(process.argv.slice(2));
+        options = parseLabArgs(process.argv.slice(2), PROJECT_DIR, labCwd());
     } catch (error) {
         if (error instanceof UsageError) {
             console.error(error.message);
@@ -270,10 +268,10 @@ async function main(): Promise<number> {
         }
         throw error;
     }
-    out(`data-plane lab, stack "${options.stack}"`);
+    out(`data-plane lab, stack "${options.stack}"${options.fromConfig ? ` (${options.file})` : ""}`);
 
     // From here on, whatever happens, the lab's namespaces go away: signals, an uncaught error, or the watchdog.
-    const state: RunState = { started, results: [], linksBefore: "" };
+    const state: RunState = { started, results: [], total: 1, linksBefore: "" };
     let aborting = false;
     const abort = (reason: string, code: number) => {
         if (aborting) return;
@@ -282,7 +280,7 @@ async function main(): Promise<number> {
         finishCleanup(state);
         if (state.results.length > 0) out(table(state.results));
         out(`lab: finished in ${elapsed(state)}`);
-        out(finalLine(state.results));
+        out(finalLine(state.results, state.total));
         process.exit(code);
     };
     const signals: [NodeJS.Signals, number][] = [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]];
@@ -308,6 +306,8 @@ interface RunState {
     started: number;
     lab?: Lab;
     results: FlowResult[];
+    /** The flows the final line counts: 1 until the plan is known (the lab itself), then the planned flows. */
+    total: number;
     /** Root-namespace link names before the lab, to show they are unchanged after. */
     linksBefore: string;
     /** The first signal received (a Ctrl-C also stops the lab's helpers, so the flows may end before the handler). */
@@ -328,33 +328,66 @@ function finishCleanup(state: RunState): boolean {
     return left.length === 0 && rootUnchanged;
 }
 
-async function runLab(options: Options, state: RunState): Promise<number> {
-    if (typeof process.getuid === "function" && process.getuid() !== 0) {
-        out("lab skipped: needs root (it creates network namespaces, veth pairs and iptables rules inside them); run it as root, as CI does");
-        out(`lab: 0 passed, 0 failed, ${FLOWS} skipped`);
-        return 0;
+/** /proc/self/status CapEff, when readable (Linux). */
+function effectiveCapabilities(): string | undefined {
+    try {
+        return /^CapEff:\s*([0-9a-f]+)$/m.exec(fs.readFileSync("/proc/self/status", "utf8"))?.[1];
+    } catch {
+        return undefined;
     }
-    const missing = ["ip", "iptables-restore", "iptables-save", "sysctl"].filter((command) => !hasCommand(command));
-    if (missing.length > 0) {
-        out(`lab failed: ${missing.join(", ")} not found. Install with: apt-get install -y iptables iproute2 procps (.ci/run installs them before \`npm run lab\`)`);
-        out(`lab: 0 passed, ${FLOWS} failed`);
-        return 1;
-    }
+}
 
+function describePlan(a: LabAddresses, plan: FlowPlan): void {
+    out("addresses (picked inside the stack's plan):");
+    out(`  node           ${a.node}  (node subnet ${a.nodeSubnet}), ip_forward=1, default via gateway`);
+    out(`  VNet host      ${a.vnetHost}  (node subnet; routes ${a.podSubnets.join(", ")} to the node)`);
+    out(`  gateway        ${a.gateway}  (node subnet; routes the pod ranges only for destinations that route back to them)`);
+    for (const i of plan.pods) {
+        const pod = a.pods[i];
+        out(`  pod            ${pod.address}  (pod subnet ${pod.name ? `${pod.name} ` : ""}${pod.subnet}; link ${pod.link}, default via node ${pod.nodeSide})`);
+    }
+    for (const j of plan.destinations) {
+        const d = a.destinations[j];
+        const role = `${d.kind} host`.padEnd(14);
+        const where =
+            d.kind === "connected"
+                ? `in connectedCidr ${d.range}, outside nonMasqueradeCIDRs; no route back to the pod range`
+                : d.kind === "extra"
+                  ? `in extraNonMasqueradeCidr ${d.range}; the gateway routes its replies to the pod range`
+                  : `in hub prefix ${d.range}, ${d.expect === "pod" ? "inside" : "outside"} nonMasqueradeCIDRs; routes back to the pod range: peering advertises ${a.vnetAddressSpace.join(", ")}`;
+        out(`  ${role} ${d.address}  (${where})`);
+    }
+    const kinds = (kind: string) => a.destinations.filter((d) => d.kind === kind).length;
+    if (kinds("extra") === 0) out("  (no extra destination: the stack declares no extraNonMasqueradeCidrs)");
+    if (kinds("hub") === 0) out("  (no hub host: the stack declares no hub)");
+    const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+    out(
+        `flows: ${plan.flows.length} (${count(a.pods.length, "pod subnet")}, ${count(kinds("connected"), "connected range")}, ${count(kinds("extra"), "extra range")}, ` +
+            `${count(kinds("hub"), "hub prefix", "hub prefixes")}, and the rules removed once)`,
+    );
+    if (plan.dropped.length > 0) {
+        out(`note: the stack declares ${plan.flows.length + plan.dropped.length} flows; the lab runs at most ${MAX_FLOWS} and leaves out: ${plan.dropped.join("; ")}`);
+    }
+}
+
+async function runLab(options: LabOptions, state: RunState): Promise<number> {
+    const fail = (reason: string) => {
+        out(`lab failed: ${reason}`);
+        out(finalLine(state.results, state.total));
+        return 1;
+    };
     // The objects the program deploys and its address plan, from the real program under Pulumi mocks. The lab proves
     // the data plane, not the version calendar: versions are checked for the calendar's own date, so an aged table
     // does not fail the lab (the plan and `pulumi up` check against today).
     process.env[CHECK_DATE_VARIABLE] ??= KUBERNETES_CALENDAR.asOf;
-    const file = stackFile(PROJECT_DIR, options.stack);
-    if (!fs.existsSync(file)) {
-        out(`lab failed: no stack settings file ${path.relative(PROJECT_DIR, file)}`);
-        out(`lab: 0 passed, ${FLOWS} failed`);
-        return 1;
+    if (!fs.existsSync(options.file)) {
+        return fail(`no stack settings file ${options.fromConfig ? options.file : path.relative(PROJECT_DIR, options.file)}`);
     }
     let addresses: LabAddresses;
+    let plan: FlowPlan;
     let rules: { install: string; chain: string };
     try {
-        const programRun = await runProgram({ stack: options.stack, config: readConfigFile(file) });
+        const programRun = await runProgram({ stack: options.stack, config: readConfigFile(options.file, PROJECT_DIR), stackTraces: false });
         const manifests = (type: string) => programRun.resources.filter((r) => r.type === type).map((r) => r.inputs);
         const daemonSets = manifests("kubernetes:apps/v1:DaemonSet");
         const configMaps = manifests("kubernetes:core/v1:ConfigMap");
@@ -364,25 +397,29 @@ async function runLab(options: Options, state: RunState): Promise<number> {
         const agent = deployedAgent(daemonSets[0], configMaps);
         const effective = effectiveAgentConfig(agent.files);
         addresses = labAddresses(programRun.outputs.addressPlan as LabPlanInput);
+        plan = planFlows(addresses);
         rules = { install: renderAgentRules(effective.config, agent.chain), chain: agent.chain };
 
         out(`agent: DaemonSet ${agent.daemonSetName}, chain ${agent.chain}, ConfigMap ${agent.configMapName} → ${effective.usedDefault ? "NO ip-masq* file: the agent's RFC 1918 default" : `/etc/config/${effective.files.join(", /etc/config/")}`}`);
         out(`  nonMasqueradeCIDRs ${effective.config.nonMasqueradeCIDRs.join(", ")}; masqLinkLocal ${effective.config.masqLinkLocal}`);
-        const a = addresses;
-        out("addresses (picked inside the stack's plan):");
-        out(`  pod          ${a.pod}  (pod subnet ${a.podSubnet}; link ${a.podLink}, default via node ${a.nodePodSide})`);
-        out(`  node         ${a.node}  (node subnet ${a.nodeSubnet}), ip_forward=1, default via gateway`);
-        out(`  VNet host    ${a.vnetHost}  (node subnet; routes ${a.podSubnets.join(", ")} to the node)`);
-        out(`  gateway      ${a.gateway}  (node subnet; no route to ${a.podSubnets.join(", ")})`);
-        out(`  corporate    ${a.corporate.address}  (in connectedCidr ${a.corporate.within}, outside nonMasqueradeCIDRs)`);
-        out(`  extra        ${a.extra ? `${a.extra.address}  (in extraNonMasqueradeCidr ${a.extra.within}; the gateway routes its replies to the pod range)` : "none: the stack declares no extraNonMasqueradeCidrs"}`);
-        out("iptables-restore --noflush input (nat): ip-masq-agent-v2's restore, with its POSTROUTING jump (which it adds by exec) byte for byte:");
-        for (const line of rules.install.trimEnd().split("\n")) out(`  ${line}`);
+        describePlan(addresses, plan);
         out();
     } catch (error) {
-        out(`lab failed: ${(error as Error).message}`);
-        out(`lab: 0 passed, ${FLOWS} failed`);
-        return 1;
+        return fail((error as Error).message);
+    }
+    state.total = plan.flows.length;
+
+    // Without root (or the tools) no flow can run: a failure with the reason, or, when asked, skipped.
+    const missing = REQUIRED_COMMANDS.filter((command) => !hasCommand(command));
+    const problem = privilegeProblem(process.getuid?.(), effectiveCapabilities(), missing);
+    if (problem) {
+        const skip = options.skipUnprivileged;
+        state.results = plan.flows.map((f) => row(f, `not run: ${problem.summary}`, skip ? "SKIP" : "FAIL"));
+        out(table(state.results));
+        out();
+        out(`lab ${skip ? "skipped (--skip-unprivileged)" : "failed"}: ${problem.detail}${skip ? "" : ". To count the flows as skipped instead, pass --skip-unprivileged"}`);
+        out(finalLine(state.results, state.total));
+        return skip ? 0 : 1;
     }
 
     sweepStale((line) => out(`note: ${line}`));
@@ -392,10 +429,10 @@ async function runLab(options: Options, state: RunState): Promise<number> {
 
     let error: unknown;
     try {
-        const ns = await build(lab, addresses);
-        const roles = Object.entries(ns).filter(([, name]) => name !== undefined).map(([role]) => role);
+        const ns = await build(lab, addresses, plan);
+        const roles = ["node", "lan", "vnet", "gw", ...plan.pods.map((i) => `pod${i}`), ...plan.destinations.map((j) => `${addresses.destinations[j].kind}${j}`)];
         out(`topology: ${roles.length} namespaces ${lab.name(`{${roles.join(",")}}`)}`);
-        state.results = await flows(lab, ns, addresses, rules, options.fault);
+        await runFlows(lab, ns, addresses, plan, rules, options.fault, state);
     } catch (e) {
         error = e;
     }
@@ -407,9 +444,9 @@ async function runLab(options: Options, state: RunState): Promise<number> {
     if (results.length > 0) out(table(results));
     out();
     out(`lab: finished in ${elapsed(state)}`);
-    out(finalLine(results));
+    out(finalLine(results, state.total));
     if (state.interrupted) return state.interrupted.code;
-    const failed = error !== undefined || results.length === 0 || results.some((r) => r.result === "FAIL");
+    const failed = error !== undefined || results.length < state.total || results.some((r) => r.result === "FAIL");
     return failed || !clean ? 1 : 0;
 }
 
@@ -417,7 +454,7 @@ main().then(
     (code) => process.exit(code),
     (error) => {
         console.error(error);
-        out(`lab: 0 passed, ${FLOWS} failed`);
+        out("lab: 0 passed, 1 failed");
         process.exit(1);
     },
 );

@@ -1,10 +1,16 @@
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { defaults } from "../components/defaults";
 import { ProblemList } from "../components/errors";
 import { agentManifests } from "../components/ipmasq/manifests";
 import { chainConflict, IPTABLES_STANDARD_TARGETS, IPTABLES_TARGET_EXTENSIONS, NAT_BUILT_IN_CHAINS, resolveAgentSettings } from "../components/ipmasq/settings";
 import { LabPlanError, inAny, labAddresses, LabPlanInput } from "../lab/addresses";
+import { finalLine, FIRST_PORT, FlowPlan, MAX_FLOWS, planFlows } from "../lab/flows";
+import { labCwd, parseLabArgs, privilegeProblem, stackNameOf } from "../lab/options";
+import { UsageError } from "../tools/cli";
 import { hasCommand, Lab } from "../lab/netns";
 import {
     agentJumpCheckArgv,
@@ -198,26 +204,30 @@ describe("lab: addresses picked inside the plan", () => {
     const dev: LabPlanInput = {
         vnetAddressSpace: ["10.42.8.0/27", "100.64.0.0/20"],
         nodeSubnet: { cidr: "10.42.8.0/27" },
-        podSubnets: [{ cidr: "100.64.0.0/20" }],
+        podSubnets: [{ cidr: "100.64.0.0/20", name: "pods" }],
         serviceCidr: "100.96.0.0/16",
         connectedCidrs: ["10.0.0.0/8", "192.168.0.0/16"],
         ipMasqAgent: { nonMasqueradeCIDRs: ["10.42.8.0/27", "10.250.0.0/24", "100.64.0.0/20", "100.96.0.0/16"], extraNonMasqueradeCidrs: ["10.250.0.0/24"] },
     };
+    const hosts = (a: ReturnType<typeof labAddresses>) => a.destinations.map((d) => ({ kind: d.kind, range: d.range, address: d.address, expect: d.expect, routesBack: d.routesBack }));
 
     it("places every host where the design says", () => {
         const a = labAddresses(dev);
         assert.deepEqual(
-            { pod: a.pod, nodePodSide: a.nodePodSide, node: a.node, vnetHost: a.vnetHost, gateway: a.gateway, corporate: a.corporate, extra: a.extra },
+            { pods: a.pods, node: a.node, vnetHost: a.vnetHost, gateway: a.gateway, corporate: a.corporate },
             {
-                pod: "100.64.0.6",
-                nodePodSide: "100.64.0.5",
+                pods: [{ index: 0, subnet: "100.64.0.0/20", name: "pods", link: "100.64.0.4/30", nodeSide: "100.64.0.5", address: "100.64.0.6" }],
                 node: "10.42.8.4",
                 vnetHost: "10.42.8.5",
                 gateway: "10.42.8.6",
                 corporate: { address: "10.0.0.1", within: "10.0.0.0/8" },
-                extra: { address: "10.250.0.1", within: "10.250.0.0/24" },
             },
         );
+        assert.deepEqual(hosts(a), [
+            { kind: "connected", range: "10.0.0.0/8", address: "10.0.0.1", expect: "node", routesBack: false },
+            { kind: "connected", range: "192.168.0.0/16", address: "192.168.0.1", expect: "node", routesBack: false },
+            { kind: "extra", range: "10.250.0.0/24", address: "10.250.0.1", expect: "pod", routesBack: true },
+        ]);
     });
 
     it("finds a corporate address around the never-masqueraded ranges", () => {
@@ -229,8 +239,262 @@ describe("lab: addresses picked inside the plan", () => {
     });
 
     it("has no extra host without extraNonMasqueradeCidrs, and refuses a plan with nothing to masquerade", () => {
-        assert.equal(labAddresses({ ...dev, ipMasqAgent: { nonMasqueradeCIDRs: dev.ipMasqAgent.nonMasqueradeCIDRs } }).extra, undefined);
+        const a = labAddresses({ ...dev, ipMasqAgent: { nonMasqueradeCIDRs: dev.ipMasqAgent.nonMasqueradeCIDRs } });
+        assert.deepEqual(a.destinations.map((d) => d.kind), ["connected", "connected"]);
         assert.throws(() => labAddresses({ ...dev, connectedCidrs: ["10.42.8.0/27"] }), LabPlanError);
+    });
+
+    it("puts one pod on every pod subnet, and refuses a pod subnet too small for the pod link", () => {
+        const nonMasqueradeCIDRs = [...dev.ipMasqAgent.nonMasqueradeCIDRs, "100.65.0.0/22"];
+        const a = labAddresses({ ...dev, podSubnets: [{ cidr: "100.64.0.0/20", name: "pods" }, { cidr: "100.65.0.0/22", name: "pods-batch" }], ipMasqAgent: { nonMasqueradeCIDRs } });
+        assert.deepEqual(a.pods.map((p) => [p.subnet, p.address, p.nodeSide]), [["100.64.0.0/20", "100.64.0.6", "100.64.0.5"], ["100.65.0.0/22", "100.65.0.6", "100.65.0.5"]]);
+        assert.throws(() => labAddresses({ ...dev, podSubnets: [{ cidr: "100.64.0.0/20" }, { cidr: "100.65.0.0/30" }] }), /100\.65\.0\.0\/30 is smaller than \/29/);
+    });
+
+    it("a hub outside nonMasqueradeCIDRs is reached as the node IP, a hub prefix listed as extra as the pod IP; both route back", () => {
+        // prod: the hub 10.40.0.0/16 inside the connected 10.0.0.0/8, NAT'd by default.
+        const prod = labAddresses({ ...dev, connectedCidrs: ["10.0.0.0/8"], hubAddressSpace: ["10.40.0.0/16"], ipMasqAgent: { nonMasqueradeCIDRs: ["10.42.8.0/27", "100.64.0.0/20", "100.96.0.0/16"] } });
+        assert.deepEqual(hosts(prod), [
+            { kind: "connected", range: "10.0.0.0/8", address: "10.0.0.1", expect: "node", routesBack: false },
+            { kind: "hub", range: "10.40.0.0/16", address: "10.40.0.1", expect: "node", routesBack: true },
+        ]);
+        // A hub prefix listed in extraNonMasqueradeCidrs keeps the pod IP; the extra host and the hub host differ.
+        const kept = labAddresses({
+            ...dev,
+            hubAddressSpace: ["10.40.0.0/16", "10.41.0.0/16"],
+            ipMasqAgent: { nonMasqueradeCIDRs: ["10.41.0.0/16", "10.42.8.0/27", "100.64.0.0/20", "100.96.0.0/16"], extraNonMasqueradeCidrs: ["10.41.0.0/16"] },
+        });
+        assert.deepEqual(hosts(kept).slice(2), [
+            { kind: "extra", range: "10.41.0.0/16", address: "10.41.0.1", expect: "pod", routesBack: true },
+            { kind: "hub", range: "10.40.0.0/16", address: "10.40.0.1", expect: "node", routesBack: true },
+            { kind: "hub", range: "10.41.0.0/16", address: "10.41.0.3", expect: "pod", routesBack: true },
+        ]);
+        // On-prem hosts stay out of the hub and the extra ranges: 10.0.0.1 is on-prem, not the hub.
+        assert.ok(!inAny(kept.corporate.address, ["10.40.0.0/16", "10.41.0.0/16"]));
+        // A hub prefix only partly never-masqueraded: a host of the masqueraded part, the node IP.
+        const partly = labAddresses({
+            ...dev,
+            hubAddressSpace: ["10.250.0.0/23"],
+        });
+        const hub = partly.destinations.find((d) => d.kind === "hub")!;
+        assert.deepEqual([hub.address, hub.expect], ["10.250.1.1", "node"]);
+    });
+
+    it("a connected range the hub covers gets no on-prem host: its flow is skipped with the reason", () => {
+        const a = labAddresses({ ...dev, hubAddressSpace: ["192.168.0.0/16"] });
+        const covered = a.destinations.find((d) => d.range === "192.168.0.0/16" && d.kind === "connected")!;
+        assert.equal(covered.address, undefined);
+        assert.match(covered.skipReason!, /outside nonMasqueradeCIDRs, the hub and the VNet/);
+        const flow = planFlows(a).flows.find((f) => f.kind === "connected" && f.skip);
+        assert.ok(flow, "the covered range still has a flow, skipped");
+        assert.equal(flow!.host, undefined);
+    });
+});
+
+describe("lab: the flows planned from the plan", () => {
+    const base: LabPlanInput = {
+        vnetAddressSpace: ["10.42.8.0/27", "100.64.0.0/20", "100.65.0.0/22"],
+        nodeSubnet: { cidr: "10.42.8.0/27" },
+        podSubnets: [{ cidr: "100.64.0.0/20", name: "pods" }, { cidr: "100.65.0.0/22", name: "pods-batch" }],
+        serviceCidr: "100.96.0.0/16",
+        connectedCidrs: ["10.0.0.0/8", "172.16.0.0/12"],
+        hubAddressSpace: ["10.40.0.0/16"],
+        ipMasqAgent: { nonMasqueradeCIDRs: ["10.42.8.0/27", "10.250.0.0/24", "100.64.0.0/20", "100.65.0.0/22", "100.96.0.0/16"], extraNonMasqueradeCidrs: ["10.250.0.0/24"] },
+    };
+    const summary = (plan: FlowPlan) => plan.flows.map((f) => `${f.n} ${f.kind} pod${f.pod} → ${f.host ?? "-"}:${f.port} expect ${f.expect} ${f.expectedSource}`);
+
+    it("every pod subnet to the VNet host, one flow per connected, extra and hub range from the pod subnets in turn, the rules removed once", () => {
+        const plan = planFlows(labAddresses(base));
+        assert.deepEqual(summary(plan), [
+            "1 vnet pod0 → 10.42.8.5:7001 expect pod 100.64.0.6",
+            "2 vnet pod1 → 10.42.8.5:7002 expect pod 100.65.0.6",
+            "3 connected pod0 → 10.0.0.1:7003 expect node 10.42.8.4",
+            "4 connected pod1 → 172.16.0.1:7004 expect node 10.42.8.4",
+            "5 extra pod0 → 10.250.0.1:7005 expect pod 100.64.0.6",
+            "6 hub pod1 → 10.40.0.1:7006 expect node 10.42.8.4",
+            "7 rules-removed pod0 → 10.0.0.1:7007 expect no-reply 100.64.0.6",
+        ]);
+        assert.deepEqual(plan.dropped, []);
+        assert.deepEqual(plan.pods, [0, 1]);
+        assert.deepEqual(plan.destinations, [0, 1, 2, 3]);
+        assert.equal(plan.flows[5].label, "pods-batch 100.65.0.0/22 → hub 10.40.0.0/16");
+    });
+
+    it("the hub's expected source follows nonMasqueradeCIDRs: listed as extra, the pod IP", () => {
+        const kept = planFlows(
+            labAddresses({ ...base, ipMasqAgent: { nonMasqueradeCIDRs: [...base.ipMasqAgent.nonMasqueradeCIDRs, "10.40.0.0/16"], extraNonMasqueradeCidrs: ["10.250.0.0/24", "10.40.0.0/16"] } }),
+        );
+        const hub = kept.flows.find((f) => f.kind === "hub")!;
+        assert.equal(hub.expect, "pod");
+        assert.equal(hub.expectedSource, labAddresses(base).pods[hub.pod].address);
+    });
+
+    it("the dev stack: 5 flows (1 pod subnet, 2 connected, 1 extra, no hub, the rules removed)", () => {
+        const dev = { ...base, podSubnets: [base.podSubnets[0]], hubAddressSpace: undefined, connectedCidrs: ["10.0.0.0/8", "192.168.0.0/16"] };
+        assert.deepEqual(planFlows(labAddresses(dev)).flows.map((f) => f.kind), ["vnet", "connected", "connected", "extra", "rules-removed"]);
+    });
+
+    it(`caps the flows at ${MAX_FLOWS}, keeping every kind and the rules-removed flow, and names what it leaves out`, () => {
+        const many = {
+            ...base,
+            connectedCidrs: Array.from({ length: 20 }, (_, i) => `172.${16 + i}.0.0/16`),
+            podSubnets: Array.from({ length: 5 }, (_, i) => ({ cidr: `100.${64 + i}.0.0/22` })),
+            ipMasqAgent: { ...base.ipMasqAgent, nonMasqueradeCIDRs: [...base.ipMasqAgent.nonMasqueradeCIDRs, "100.64.0.0/13"] },
+        };
+        const plan = planFlows(labAddresses(many));
+        assert.equal(plan.flows.length, MAX_FLOWS);
+        assert.equal(plan.flows[MAX_FLOWS - 1].kind, "rules-removed");
+        const kinds = plan.flows.map((f) => f.kind);
+        for (const kind of ["vnet", "connected", "extra", "hub"] as const) assert.ok(kinds.includes(kind), kind);
+        assert.equal(kinds.filter((k) => k === "vnet").length, 5, "every pod subnet keeps its flow");
+        // 5 VNet + 20 connected + 1 extra + 1 hub + 1 = 28 flows: 12 connected ranges left out.
+        assert.equal(plan.dropped.length, 12);
+        assert.ok(plan.dropped.every((label) => label.startsWith("connected 172.")), plan.dropped.join("; "));
+        assert.deepEqual(plan.flows.map((f) => f.port), Array.from({ length: MAX_FLOWS }, (_, i) => FIRST_PORT + i));
+        // Ports, namespaces and hosts stay bounded by the cap too.
+        assert.ok(plan.destinations.length < MAX_FLOWS);
+        assert.equal(new Set(plan.flows.filter((f) => f.host).map((f) => `${f.host}:${f.port}`)).size, MAX_FLOWS);
+    });
+
+    it("the final line counts a flow that never ran as failed", () => {
+        assert.equal(finalLine([{ result: "PASS" }, { result: "PASS" }], 2), "lab: 2 passed, 0 failed");
+        assert.equal(finalLine([{ result: "PASS" }, { result: "FAIL" }], 5), "lab: 1 passed, 4 failed");
+        assert.equal(finalLine([{ result: "SKIP" }, { result: "SKIP" }], 2), "lab: 0 passed, 0 failed, 2 skipped");
+        assert.equal(finalLine([], 1), "lab: 0 passed, 1 failed");
+    });
+});
+
+describe("lab: command line and privileges", () => {
+    const project = "/repo";
+
+    it("labs dev by default, a named stack next to Pulumi.yaml, or any settings file with --config, not both", () => {
+        assert.deepEqual(pick(parseLabArgs([], project, "/elsewhere")), { stack: "dev", file: "/repo/Pulumi.dev.yaml", fromConfig: false, skipUnprivileged: false });
+        assert.deepEqual(pick(parseLabArgs(["--stack", "prod"], project, "/elsewhere")), { stack: "prod", file: "/repo/Pulumi.prod.yaml", fromConfig: false, skipUnprivileged: false });
+        assert.deepEqual(pick(parseLabArgs(["--config", "stacks/Pulumi.team-a.yaml"], project, "/home/me")), {
+            stack: "team-a",
+            file: "/home/me/stacks/Pulumi.team-a.yaml",
+            fromConfig: true,
+            skipUnprivileged: false,
+        });
+        assert.equal(parseLabArgs(["--config", "/abs/my-stack.yml"], project, "/home/me").stack, "my-stack");
+        assert.throws(() => parseLabArgs(["--stack", "dev", "--config", "Pulumi.dev.yaml"], project, "/"), (e: Error) => e instanceof UsageError && /not both/.test(e.message));
+        assert.throws(() => parseLabArgs(["--config"], project, "/"), UsageError);
+        assert.throws(() => parseLabArgs(["--stack", "../etc"], project, "/"), UsageError);
+        assert.throws(() => parseLabArgs(["--timeout", "0"], project, "/"), UsageError);
+        assert.equal(stackNameOf("/x/Pulumi.prod.yaml"), "prod");
+    });
+
+    it("resolves a relative --config from npm's INIT_CWD (npm run runs scripts in the package root)", () => {
+        assert.equal(labCwd({ INIT_CWD: "/home/me/stacks" }, "/repo"), "/home/me/stacks");
+        assert.equal(labCwd({}, "/repo"), "/repo");
+        assert.equal(parseLabArgs(["--config", "Pulumi.x.yaml"], project, labCwd({ INIT_CWD: "/home/me" }, "/repo")).file, "/home/me/Pulumi.x.yaml");
+    });
+
+    it("--skip-unprivileged is a flag", () => {
+        assert.equal(parseLabArgs(["--skip-unprivileged"], project, "/").skipUnprivileged, true);
+        assert.throws(() => parseLabArgs(["--skip-unprivileged=yes"], project, "/"), UsageError);
+    });
+
+    it("needs root with CAP_SYS_ADMIN and CAP_NET_ADMIN, and the tools", () => {
+        assert.match(privilegeProblem(1000, "0000000000000000", [])!.detail, /needs root.*uid 1000/);
+        assert.equal(privilegeProblem(1000, undefined, [])!.summary, "not root");
+        assert.match(privilegeProblem(0, "00000000a80425fb", [])!.detail, /without CAP_SYS_ADMIN and CAP_NET_ADMIN/);
+        assert.match(privilegeProblem(0, "000001ffffffffff", ["iptables-save"])!.detail, /iptables-save not found.*apt-get install/);
+        assert.equal(privilegeProblem(0, "000001ffffffffff", []), undefined);
+        assert.equal(privilegeProblem(0, undefined, []), undefined);
+    });
+
+    function pick(o: ReturnType<typeof parseLabArgs>) {
+        return { stack: o.stack, file: o.file, fromConfig: o.fromConfig, skipUnprivileged: o.skipUnprivileged };
+    }
+});
+
+const ROOT = path.join(__dirname, "..");
+const TSX_CLI = require.resolve("tsx/cli");
+const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+
+/** `npm run lab -- <args>` as a child (tsx directly, as the npm script does), with its exit status and output. */
+function runLabProcess(args: string[], options: { uid?: number; env?: NodeJS.ProcessEnv } = {}): Promise<{ status: number | null; stdout: string }> {
+    return new Promise((resolve) => {
+        const child = spawn(process.execPath, [TSX_CLI, "lab/run.ts", ...args], {
+            cwd: ROOT,
+            env: { ...process.env, ...options.env },
+            uid: options.uid,
+            gid: options.uid,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        child.stdout.on("data", (data) => (stdout += data));
+        child.stderr.on("data", (data) => (stdout += data));
+        const timer = setTimeout(() => child.kill("SIGKILL"), 50_000);
+        child.on("close", (status) => {
+            clearTimeout(timer);
+            resolve({ status, stdout });
+        });
+    });
+}
+
+const lastLine = (text: string) => text.trimEnd().split("\n").pop() ?? "";
+
+describe("lab: without root", function () {
+    it("fails with the reason and counts every flow as failed; with --skip-unprivileged, as skipped (exit 0)", async function () {
+        // As root the lab runs as nobody here; otherwise it already runs without root. Dev plans 5 flows.
+        const uid = isRoot ? 65534 : undefined;
+        const env = { HOME: os.tmpdir(), INIT_CWD: "" };
+        const [failed, skipped] = await Promise.all([runLabProcess(["--stack", "dev"], { uid, env }), runLabProcess(["--stack", "dev", "--skip-unprivileged"], { uid, env })]);
+        assert.equal(failed.status, 1, failed.stdout);
+        assert.equal(lastLine(failed.stdout), "lab: 0 passed, 5 failed", failed.stdout);
+        assert.match(failed.stdout, /lab failed: needs root .*--skip-unprivileged/);
+        assert.equal(skipped.status, 0, skipped.stdout);
+        assert.equal(lastLine(skipped.stdout), "lab: 0 passed, 0 failed, 5 skipped", skipped.stdout);
+        assert.match(skipped.stdout, /lab skipped \(--skip-unprivileged\): needs root/);
+        assert.doesNotMatch(failed.stdout + skipped.stdout, /topology:|cleanup:/, "no namespace was built");
+    });
+});
+
+describe("lab: a custom stack file, run for real (root only)", function () {
+    let dir: string | undefined;
+    before(function () {
+        if (!isRoot || !["ip", "iptables-restore", "iptables-save", "sysctl"].every(hasCommand)) this.skip();
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "lab-config-"));
+    });
+    after(() => {
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("two pod subnets, two connected ranges, extra ranges and a hub (one prefix NAT'd, one kept): every flow passes", async () => {
+        fs.writeFileSync(
+            path.join(dir!, "Pulumi.labcheck.yaml"),
+            [
+                "config:",
+                "  azure-native:location: westeurope",
+                "  aks-pod-subnet:nodeSubnetCidr: 10.42.8.0/27",
+                "  aks-pod-subnet:podSubnetCidr: 100.64.0.0/20",
+                "  aks-pod-subnet:serviceCidr: 100.96.0.0/16",
+                "  aks-pod-subnet:connectedCidrs: [10.0.0.0/8, 172.16.0.0/12]",
+                "  aks-pod-subnet:extraNonMasqueradeCidrs: [10.250.0.0/24, 10.41.0.0/16]",
+                "  aks-pod-subnet:hub:",
+                "    vnetId: /subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub",
+                '    addressSpace: ["10.40.0.0/16", "10.41.0.0/16"]',
+                '  aks-pod-subnet:kubernetesVersion: "1.37"',
+                "  aks-pod-subnet:nodePools:",
+                "    - { name: system, mode: System, count: 2, maxPods: 50, vmSize: Standard_D4s_v5 }",
+                "    - { name: batch, mode: User, minCount: 1, maxCount: 3, maxPods: 50, podSubnetCidr: 100.65.0.0/22, vmSize: Standard_D4s_v5 }",
+                "",
+            ].join("\n"),
+        );
+        // A relative --config resolves against INIT_CWD (where `npm run` was started), not the package root.
+        const run = await runLabProcess(["--config", "Pulumi.labcheck.yaml"], { env: { INIT_CWD: dir } });
+        assert.equal(run.status, 0, run.stdout);
+        assert.equal(lastLine(run.stdout), "lab: 9 passed, 0 failed", run.stdout);
+        const rows = run.stdout.split("\n").filter((line) => /^\d+ \| /.test(line));
+        const flow = (pattern: RegExp) => rows.find((line) => pattern.test(line)) ?? assert.fail(`no row ${pattern}\n${run.stdout}`);
+        assert.match(flow(/pods-batch 100\.65\.0\.0\/22 → VNet host/), /100\.65\.0\.6 \(pod IP\).*PASS$/);
+        assert.match(flow(/→ hub 10\.40\.0\.0\/16/), /10\.42\.8\.4 \(node IP\) +\| 10\.42\.8\.4 \(reply ok.*PASS$/);
+        assert.match(flow(/→ hub 10\.41\.0\.0\/16/), /100\.6[45]\.0\.6 \(pod IP\) +\| 100\.6[45]\.0\.6 \(reply ok.*PASS$/);
+        assert.match(flow(/agent's rules removed/), /timeout after 3 s .*PASS$/);
+        assert.equal((run.stdout.match(/-A POD-SUBNET-MASQ .* -j MASQUERADE/g) ?? []).length, 1, "the rules are printed once");
+        assert.match(run.stdout, /cleanup: removed 12 namespaces .*none left; root namespace links unchanged/);
     });
 });
 
