@@ -134,9 +134,11 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
     const egress = {
         outboundType: text("outboundType") ?? defaults.outboundType,
         egressNextHopIp: text("egressNextHopIp"),
-        natGatewayIdleTimeoutMinutes: decodeInteger(get("natGatewayIdleTimeoutMinutes"), "natGatewayIdleTimeoutMinutes", problems),
+        // Pulumi.yaml declares 0: "unset", so that only a value the stack sets is checked against the outbound type.
+        natGatewayIdleTimeoutMinutes: unsetIfZero(decodeInteger(get("natGatewayIdleTimeoutMinutes"), "natGatewayIdleTimeoutMinutes", problems)),
     } as EgressSettings;
     checkEgress(egress, plan, problems);
+    if (egress.outboundType === "userAssignedNATGateway") egress.natGatewayIdleTimeoutMinutes ??= defaults.natGatewayIdleTimeoutMinutes;
 
     const cluster = {
         privateCluster,
@@ -305,6 +307,10 @@ function decodeInteger(raw: string | undefined, key: string, problems: ProblemLi
         return undefined;
     }
     return value;
+}
+
+function unsetIfZero(value: number | undefined): number | undefined {
+    return value === 0 ? undefined : value;
 }
 
 function nonEmptyObject(value: unknown): unknown {

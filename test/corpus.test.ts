@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { ConfigurationError } from "../components/errors";
 import { readConfigFile } from "../program/stackFile";
 import { AzureMocks } from "../tools/mocks";
 import { runProgram } from "../tools/runProgram";
@@ -16,7 +17,9 @@ import { runProgram } from "../tools/runProgram";
  *
  * Each one must be rejected by the stack program (in-process, under Pulumi mocks) before any resource but the stack
  * itself is registered, and by the offline plan CLI (a child process) with a non-zero exit; both report exactly the
- * expected keys, one line per problem, and no stack trace.
+ * expected keys, one line per problem, and no stack trace. A file the stack file reader refuses (an undeclared or
+ * misspelt key, a wrong type, no `config:` section) is rejected by the reader instead, before the program runs, with
+ * the program's own problems in the same list: one run shows every problem.
  */
 
 const ROOT = path.join(__dirname, "..");
@@ -137,7 +140,18 @@ describe("bad-input corpus", function () {
             it(`${fixture.name}: rejected before any resource, naming ${fixture.expect.join(", ")}`, async () => {
                 const mocks = new AzureMocks();
                 stray.length = 0;
-                const error = await runProgram({ stack: fixture.stack, config: readConfigFile(fixture.file, ROOT), mocks }).then(
+                // A file the reader refuses (an undeclared key, a wrong type, no config: section) never reaches the
+                // program: the reader's one error lists those problems and the program's own checks on the rest.
+                let config;
+                try {
+                    config = readConfigFile(fixture.file, ROOT);
+                } catch (error) {
+                    assert.ok(error instanceof ConfigurationError, `expected a ConfigurationError from the stack file reader, got ${(error as Error)?.stack ?? error}`);
+                    assertProblemReport(error.message, fixture);
+                    messages.set(fixture.name, error.message);
+                    return;
+                }
+                const error = await runProgram({ stack: fixture.stack, config, mocks }).then(
                     () => undefined,
                     (e: unknown) => e,
                 );

@@ -116,7 +116,7 @@ describe("production parity", () => {
         });
         it("rejects access settings that contradict each other", async () => {
             const problems = await problemsOf("prod", { authorizedIpRanges: ["203.0.113.0/24"], privateDnsZone: "my-zone", entraId: false, adminGroupObjectIds: ["not-a-guid"] });
-            assert.deepEqual(problems.map((p) => p.split(":")[0]), ["privateDnsZone", "authorizedIpRanges", "adminGroupObjectIds"]);
+            assert.deepEqual(problems.map((p) => p.split(":")[0]), ["privateDnsZone", "authorizedIpRanges", "adminGroupObjectIds[0]"]);
             assert.match((await problemsOf("dev", { privateDnsZone: "system" }))[0], /^privateDnsZone: is only used with privateCluster: true/);
             assert.match((await problemsOf("dev", { authorizedIpRanges: ["20.50.0.1/24"] }))[0], /^authorizedIpRanges\[0\]: .*not aligned/);
         });

@@ -3,7 +3,7 @@
  * the NAT summary.
  */
 import { NETWORK_CONTRIBUTOR_ROLE, PRIVATE_DNS_ZONE_CONTRIBUTOR_ROLE } from "../components/cluster/cluster";
-import { cidr, contains } from "../components/planner/cidr";
+import { cidr, contains, mergeToCidrs, subtractRanges } from "../components/planner/cidr";
 import { AddressPlan } from "../components/planner/types";
 import { creationWaves } from "./order";
 import { PlannedResource } from "./runProgram";
@@ -129,9 +129,71 @@ function table(header: string[], rows: (string | number)[][]): string[] {
     return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
 }
 
-export function renderAddressPlan(plan: AddressPlan, chain: string, outboundType: string): string[] {
+/**
+ * What NATs pod traffic in this plan, from the Kubernetes objects it deploys: the agent (`on`), nothing (`off`,
+ * `ipMasqAgent.enabled: false`), or nothing while the clean-up DaemonSet removes the agent's rules (`cleanup`). The
+ * text plan, the JSON (`nat`) and the address map all say this, in the same words.
+ */
+export interface NatSummary {
+    agent: "on" | "off" | "cleanup";
+    /** The agent's iptables chain (on), or the chain the clean-up DaemonSet removes (cleanup). */
+    chain?: string;
+    /** The clean-up DaemonSet's name (cleanup). */
+    cleanup?: string;
+    /** Destinations pods reach with their own IP (besides the internet, which the outbound type handles). */
+    podIPTowards: string[];
+    /** Connected networks (less the ranges that keep pod IPs) pods reach as the node IP; empty unless the agent is on. */
+    nodeIPTowards: string[];
+    /** The whole story in one paragraph, as the address map prints it. */
+    summary: string;
+}
+
+const LINK_LOCAL = "169.254.0.0/16";
+
+/** Reads the agent's state from the plan's Kubernetes objects (the agent's DaemonSet is the one with --masq-chain). */
+export function natSummary(plan: AddressPlan | undefined, manifests: Record<string, any>[]): NatSummary {
+    const daemonSets = manifests.filter((m) => m?.kind === "DaemonSet");
+    const containers = (m: any): any[] => m?.spec?.template?.spec?.containers ?? [];
+    const argsOf = (m: any): string[] => containers(m).flatMap((c) => (Array.isArray(c?.args) ? c.args : []));
+    const agent = daemonSets.find((m) => argsOf(m).some((a) => typeof a === "string" && a.startsWith("--masq-chain=")));
+    const cleanup = daemonSets.find((m) => m !== agent && String(m?.metadata?.name ?? "").endsWith("-cleanup"));
+    const nonMasq = plan?.ipMasqAgent?.nonMasqueradeCIDRs ?? [];
+    const connected = plan?.connectedCidrs ?? [];
+    if (agent) return agentOnSummary(plan, argsOf(agent).find((a) => a.startsWith("--masq-chain="))!.split("=")[1]);
+    const script = containers(cleanup).flatMap((c) => (Array.isArray(c?.command) ? c.command : [])).join("\n");
+    const chain = cleanup ? /chain='([^']+)'/.exec(script)?.[1] : undefined;
+    const podIPTowards = [...new Set([...nonMasq, ...connected])];
+    const reach = connected.length
+        ? `pods reach the connected networks (${connected.join(", ")}) with their pod IP, which those networks cannot route back to: no reply unless a firewall or appliance on the path NATs it`
+        : "pods reach every destination with their pod IP (no connected networks declared)";
+    const summary =
+        `No NAT by the nodes (ip-masq-agent-v2 is off): ${reach}.` +
+        (cleanup ? ` The clean-up DaemonSet ${cleanup.metadata.name} removes chain ${chain ?? "?"} and its POSTROUTING jump from every node.` : "");
+    return { agent: cleanup ? "cleanup" : "off", ...(cleanup ? { chain, cleanup: cleanup.metadata.name } : {}), podIPTowards, nodeIPTowards: [], summary };
+}
+
+/** The agent on every node, with its chain (undefined: not known here). */
+export function agentOnSummary(plan: AddressPlan | undefined, chain: string | undefined): NatSummary {
+    const nonMasq = plan?.ipMasqAgent?.nonMasqueradeCIDRs ?? [];
+    const connected = plan?.connectedCidrs ?? [];
+    return {
+        agent: "on",
+        ...(chain ? { chain } : {}),
+        podIPTowards: [...nonMasq, LINK_LOCAL],
+        nodeIPTowards: plan ? connectedParts(plan) : [],
+        summary:
+            `ip-masq-agent-v2 on every node: pods keep their IP towards ${nonMasq.join(", ")} and link-local (${LINK_LOCAL}); ` +
+            `they appear as the node IP towards ${connected.length ? "the connected networks (less those ranges) and " : ""}every other destination.`,
+    };
+}
+
+/**
+ * The address plan and its NAT. `nat` is the plan's agent state (natSummary); a chain name alone stands for the
+ * agent on with that chain.
+ */
+export function renderAddressPlan(plan: AddressPlan, nat: string | NatSummary, outboundType: string): string[] {
     const subnets = [plan.nodeSubnet, ...plan.podSubnets];
-    const nonMasq = plan.ipMasqAgent.nonMasqueradeCIDRs;
+    const state = typeof nat === "string" ? agentOnSummary(plan, nat) : nat;
     return [
         `VNet address space: ${plan.vnetAddressSpace.join(", ")}`,
         `Service range: ${plan.serviceCidr}   DNS service IP: ${plan.dnsServiceIP}`,
@@ -149,14 +211,58 @@ export function renderAddressPlan(plan: AddressPlan, chain: string, outboundType
         "",
         ...advertised(plan),
         "",
-        `Routable addresses: ${plan.routableAddresses.podSubnetMode} (the node subnet) — Azure CNI node-subnet mode would need ` +
-            `${plan.routableAddresses.nodeSubnetModeNeeded} (a /${plan.routableAddresses.nodeSubnetModePrefix}): ${plan.routableAddresses.savingPercent}% saved`,
+        routableLine(plan),
         "",
-        `NAT by ip-masq-agent-v2 on every node (chain ${chain})`,
-        `  pods keep their IP towards: ${nonMasq.join(", ")}, and link-local (169.254.0.0/16)`,
-        `  pods appear as the node IP towards the connected networks: ${plan.ipMasqAgent.masqueradedConnectedCidrs.length ? describeConnected(plan) : "(none declared)"}`,
-        `  and towards every other destination (the internet leaves via ${outboundType})`,
+        ...renderNat(plan, state, outboundType),
     ];
+}
+
+/**
+ * Routable addresses: the VNet's address space outside the pod subnets (what the corporate network must allot and
+ * route), next to what Azure CNI node-subnet mode would need.
+ */
+export function routableLine(plan: AddressPlan): string {
+    const r = plan.routableAddresses;
+    const ranges = routableRanges(plan);
+    const verdict =
+        r.podSubnetMode <= r.nodeSubnetModeNeeded
+            ? `Azure CNI node-subnet mode would need ${r.nodeSubnetModeNeeded} (a /${r.nodeSubnetModePrefix}): ${r.savingPercent}% saved`
+            : `this VNet uses ${(r.podSubnetMode - r.nodeSubnetModeNeeded).toLocaleString("en-US")} more than Azure CNI node-subnet mode would need ` +
+              `(${r.nodeSubnetModeNeeded}, a /${r.nodeSubnetModePrefix}): list only the subnets' ranges in vnetAddressSpace (or leave it unset) to save routable space`;
+    return `Routable addresses: ${r.podSubnetMode} (the VNet's address space outside the pod subnets: ${ranges.join(", ")}) — ${verdict}`;
+}
+
+/** The VNet's address space outside the pod subnets, as CIDRs: the ranges routableAddresses counts. */
+export function routableRanges(plan: AddressPlan): string[] {
+    const pods = plan.podSubnets.map((s) => cidr(s.cidr));
+    return plan.vnetAddressSpace.flatMap((prefix) => mergeToCidrs(subtractRanges([cidr(prefix)], pods)).map((c) => c.text));
+}
+
+function renderNat(plan: AddressPlan, nat: NatSummary, outboundType: string): string[] {
+    if (nat.agent === "on") {
+        return [
+            `NAT by ip-masq-agent-v2 on every node (chain ${nat.chain ?? "?"})`,
+            `  pods keep their IP towards: ${plan.ipMasqAgent.nonMasqueradeCIDRs.join(", ")}, and link-local (${LINK_LOCAL})`,
+            `  pods appear as the node IP towards the connected networks: ${nat.nodeIPTowards.length ? nat.nodeIPTowards.join("; ") : "(none declared)"}`,
+            `  and towards every other destination (the internet leaves via ${outboundType})`,
+        ];
+    }
+    const connected = plan.connectedCidrs;
+    const lines = [
+        `No NAT by the nodes: ip-masq-agent-v2 is off (ipMasqAgent.enabled: false)`,
+        connected.length
+            ? `  pods reach the connected networks (${connected.join(", ")}) with their pod IP, which those networks cannot route back to: no reply unless a firewall or appliance on the path NATs it`
+            : "  pods reach every destination with their pod IP (no connected networks declared)",
+        `  inside the VNet and towards ${plan.ipMasqAgent.extraNonMasqueradeCidrs.length ? `${plan.ipMasqAgent.extraNonMasqueradeCidrs.join(", ")} (extra)` : "every other destination"} pods keep their IP as well (the internet leaves via ${outboundType})`,
+    ];
+    if (nat.agent === "cleanup") {
+        lines.push(
+            `  the clean-up DaemonSet ${nat.cleanup} removes chain ${nat.chain ?? "?"} and its POSTROUTING jump from every node, then idles: check its logs, then set ipMasqAgent.cleanup: false`,
+        );
+    } else {
+        lines.push("  nodes where the agent ran keep its chain until they are reimaged: set ipMasqAgent.cleanup: true to remove it (docs/operations.md, \"Removing the agent\")");
+    }
+    return lines;
 }
 
 /**
@@ -180,14 +286,12 @@ function advertised(plan: AddressPlan): string[] {
 }
 
 /** Each connected network, with the parts that keep pod IPs carved out. */
-function describeConnected(plan: AddressPlan): string {
-    const carved = plan.ipMasqAgent.nonMasqueradeCIDRs;
-    return plan.connectedCidrs
-        .map((network) => {
-            const holes = carved.filter((c) => contains(cidr(network), cidr(c)));
-            return holes.length ? `${network} except ${holes.join(", ")}` : network;
-        })
-        .join("; ");
+function connectedParts(plan: AddressPlan): string[] {
+    const carved = plan.ipMasqAgent?.nonMasqueradeCIDRs ?? [];
+    return (plan.connectedCidrs ?? []).map((network) => {
+        const holes = carved.filter((c) => contains(cidr(network), cidr(c)));
+        return holes.length ? `${network} except ${holes.join(", ")}` : network;
+    });
 }
 
 /**

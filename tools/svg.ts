@@ -13,6 +13,7 @@
  */
 import { Cidr, cidr, contains, longToIp } from "../components/planner/cidr";
 import { AddressPlan, SubnetPlan } from "../components/planner/types";
+import { agentOnSummary, NatSummary, routableRanges } from "./report";
 
 type Kind = "vnet" | "nodes" | "virtual-nodes" | "pods" | "service" | "connected" | "extra";
 
@@ -27,6 +28,13 @@ const KINDS: Record<Kind, { fill: string; legend: string }> = {
     vnet: { fill: "#ffffff", legend: "VNet prefix" },
 };
 const VNET_STROKE = "#6b7280";
+/** The connected networks' legend when the agent is off: nothing on the nodes NATs. */
+const CONNECTED_WITHOUT_AGENT = "connected network: no NAT by the nodes, pods keep their IP";
+
+/** The agent as deployed by default (for callers that pass no NAT summary). */
+function agentOn(plan: AddressPlan): NatSummary {
+    return agentOnSummary(plan, undefined);
+}
 
 const WIDTH = 1000;
 const MARGIN = 20;
@@ -60,8 +68,11 @@ interface Lane {
     ranges: Range[];
 }
 
-/** The whole address map of a plan as a standalone SVG document, about 1000 px wide. */
-export function renderAddressMap(plan: AddressPlan, stack: string): string {
+/**
+ * The whole address map of a plan as a standalone SVG document, about 1000 px wide. `nat` is what NATs pod traffic
+ * (tools/report.ts natSummary); without it, the agent runs with its default chain.
+ */
+export function renderAddressMap(plan: AddressPlan, stack: string, nat: NatSummary = agentOn(plan)): string {
     const out: string[] = [];
     let y = MARGIN;
 
@@ -81,7 +92,7 @@ export function renderAddressMap(plan: AddressPlan, stack: string): string {
 
     // Legend: colours, then how the scales work.
     y += 14;
-    y = legend(out, y, subnetsOf(plan).some((s) => subnetKind(s) === "virtual-nodes"));
+    y = legend(out, y, subnetsOf(plan).some((s) => subnetKind(s) === "virtual-nodes"), nat);
     const explanation =
         "To scale: ranges that overlap or lie close together share a lane (an address region), drawn on a linear scale " +
         "from the region's first to its last address; each region has its own scale, given in its header. Ranges " +
@@ -101,11 +112,11 @@ export function renderAddressMap(plan: AddressPlan, stack: string): string {
     out.push(text(LOG_X, y, "size (log2) · use", { bold: true }));
     y += 6;
 
-    lanesOf(rangesOf(plan)).forEach((lane, index) => {
+    lanesOf(rangesOf(plan, nat)).forEach((lane, index) => {
         y = drawLane(out, lane, index + 1, y + 10);
     });
 
-    y = footer(out, plan, y + 22);
+    y = footer(out, plan, nat, y + 22);
     const height = Math.ceil(y + MARGIN);
 
     return [
@@ -122,7 +133,7 @@ export function renderAddressMap(plan: AddressPlan, stack: string): string {
 }
 
 /** Every range the map shows, with its labels. A VNet prefix identical to a subnet is told on the subnet's row. */
-function rangesOf(plan: AddressPlan): Range[] {
+function rangesOf(plan: AddressPlan, nat: NatSummary): Range[] {
     const ranges: Range[] = [];
     const vnet = plan.vnetAddressSpace.map(cidr);
     const nonMasq = plan.ipMasqAgent.nonMasqueradeCIDRs.map(cidr);
@@ -189,16 +200,23 @@ function rangesOf(plan: AddressPlan): Range[] {
         ],
     });
     for (const network of plan.connectedCidrs.map(cidr)) {
-        const holes = nonMasq.filter((c) => contains(network, c));
+        // Without the agent nothing is carved out: pods reach the whole network with their pod IP.
+        const holes = nat.agent === "on" ? nonMasq.filter((c) => contains(network, c)) : [];
         ranges.push({
             kind: "connected",
             block: network,
             title: `connected network  ${network.text}`,
             holes,
-            lines: [
-                { text: `/${network.prefix} = ${count(network.size)} addresses · pods appear as the node IP` },
-                ...(holes.length ? [{ text: `except towards ${holes.map(named).join(", ")}` }] : []),
-            ],
+            lines:
+                nat.agent === "on"
+                    ? [
+                          { text: `/${network.prefix} = ${count(network.size)} addresses · pods appear as the node IP` },
+                          ...(holes.length ? [{ text: `except towards ${holes.map(named).join(", ")}` }] : []),
+                      ]
+                    : [
+                          { text: `/${network.prefix} = ${count(network.size)} addresses · no NAT by the nodes: pods arrive with their pod IP` },
+                          { text: "no reply unless a firewall or appliance on the path NATs it" },
+                      ],
         });
     }
     for (const extra of plan.ipMasqAgent.extraNonMasqueradeCidrs.map(cidr)) {
@@ -264,12 +282,12 @@ function extent(lane: { first: number; last: number }): number {
     return lane.last - lane.first + 1;
 }
 
-function legend(out: string[], top: number, virtualNodes: boolean): number {
+function legend(out: string[], top: number, virtualNodes: boolean, nat: NatSummary): number {
     let x = LABEL_X;
     let y = top;
     const kinds: Kind[] = ["nodes", ...(virtualNodes ? ["virtual-nodes" as const] : []), "pods", "service", "connected", "extra", "vnet"];
     for (const kind of kinds) {
-        const label = KINDS[kind].legend;
+        const label = kind === "connected" && nat.agent !== "on" ? CONNECTED_WITHOUT_AGENT : KINDS[kind].legend;
         const width = 18 + textWidth(label, 11) + 18;
         if (x + width > WIDTH - MARGIN) {
             x = LABEL_X;
@@ -388,17 +406,23 @@ function meter(subnet: SubnetPlan, baseline: number): string {
 }
 
 /** The routable-address saving, with both counts on one linear scale, and where pods are NAT'd. */
-function footer(out: string[], plan: AddressPlan, top: number): number {
+function footer(out: string[], plan: AddressPlan, nat: NatSummary, top: number): number {
     const r = plan.routableAddresses;
     let y = top;
-    out.push(text(LABEL_X, y, `Routable addresses: ${r.savingPercent}% saved`, { size: 13, bold: true }));
-    const routable = subnetsOf(plan)
-        .filter((s) => subnetKind(s) !== "pods")
-        .map((s) => `the ${ROLE_NAMES[subnetKind(s)]} ${s.cidr}`)
-        .join(" and ");
+    const saves = r.podSubnetMode <= r.nodeSubnetModeNeeded;
+    const more = `: this VNet routes ${count(r.podSubnetMode - r.nodeSubnetModeNeeded)} more than node-subnet mode would need`;
+    out.push(text(LABEL_X, y, `Routable addresses: ${r.savingPercent}% saved${saves ? "" : more}`, { size: 13, bold: true }));
+    // Routable space is the VNet's address space outside the pod subnets: what the corporate network must allot and
+    // route. By default that is exactly the node subnet (and the virtual nodes' subnet); a larger VNet counts whole.
+    const subnets = subnetsOf(plan).filter((s) => subnetKind(s) !== "pods");
+    const inSubnets = subnets.reduce((sum, s) => sum + s.size, 0);
+    const named = subnets.map((s) => `the ${ROLE_NAMES[subnetKind(s)]} ${s.cidr}`).join(" and ");
+    const routable =
+        r.podSubnetMode <= inSubnets ? named : `the VNet's address space outside the pod subnets, ${routableRanges(plan).join(", ")}, which holds ${named}`;
     const sentence =
         `This design routes ${count(r.podSubnetMode)} addresses (${routable}); Azure CNI node-subnet mode ` +
-        `would need ${count(r.nodeSubnetModeNeeded)} (a /${r.nodeSubnetModePrefix}) for the same pools at peak.`;
+        `would need ${count(r.nodeSubnetModeNeeded)} (a /${r.nodeSubnetModePrefix}) for the same pools at peak` +
+        (saves ? "." : ": list only the subnets' ranges in vnetAddressSpace (or leave it unset) to save routable space.");
     for (const line of wrap(sentence, WIDTH - 2 * MARGIN, 11)) {
         y += LINE + 2;
         out.push(text(LABEL_X, y, line, { fill: MUTED }));
@@ -421,11 +445,8 @@ function footer(out: string[], plan: AddressPlan, top: number): number {
     out.push(text(LABEL_X + labelWidth, y + 8, "routable addresses, linear scale", { size: 10, fill: MUTED }));
     y += 10;
 
-    const nat =
-        `ip-masq-agent-v2 on every node: pods keep their IP towards ${plan.ipMasqAgent.nonMasqueradeCIDRs.join(", ")} and link-local ` +
-        `(169.254.0.0/16); they appear as the node IP towards ${plan.connectedCidrs.length ? "the connected networks (less those ranges) and " : ""}every other destination.`;
     y += 8;
-    for (const line of wrap(nat, WIDTH - 2 * MARGIN, 11)) {
+    for (const line of wrap(nat.summary, WIDTH - 2 * MARGIN, 11)) {
         y += LINE;
         out.push(text(LABEL_X, y, line, { fill: MUTED }));
     }

@@ -131,8 +131,16 @@ export function checkClusterSettings(s: ClusterSettings, problems: ProblemList, 
 
     const groups = s.adminGroupObjectIds;
     if (groups !== undefined) {
-        if (!Array.isArray(groups) || groups.some((g) => typeof g !== "string" || !GUID.test(g))) {
+        const bad = Array.isArray(groups) ? groups.flatMap((g, i) => (typeof g === "string" && GUID.test(g) ? [] : [i])) : [];
+        if (!Array.isArray(groups)) {
             problems.add("adminGroupObjectIds", `expected a list of Entra group object IDs (GUIDs), got ${describeValue(groups)}`);
+        } else if (bad.length) {
+            for (const i of bad) {
+                problems.add(
+                    `adminGroupObjectIds[${i}]`,
+                    `${typeof groups[i] === "string" ? JSON.stringify(groups[i]) : describeValue(groups[i])} is not an Entra group object ID (a GUID such as "00000000-0000-0000-0000-000000000000"): use the group's Object ID from "az ad group show --group <name> --query id"`,
+                );
+            }
         } else if (groups.length > 0 && s.entraId !== true) {
             problems.add("adminGroupObjectIds", "are only used with entraId: true: enable Entra ID or remove them");
         }

@@ -17,7 +17,7 @@ export interface EgressSettings {
     outboundType?: OutboundType;
     /** With `userDefinedRouting`: private IP of the firewall or appliance that 0.0.0.0/0 is routed to. */
     egressNextHopIp?: string;
-    /** Idle timeout of the NAT gateway (`userAssignedNATGateway` only; ignored otherwise), 4–120 minutes. Default: 4. */
+    /** Idle timeout of the NAT gateway, 4–120 minutes; `userAssignedNATGateway` only (refused with the others). Default: 4. */
     natGatewayIdleTimeoutMinutes?: number;
 }
 
@@ -66,7 +66,9 @@ export function checkEgress(settings: EgressSettings, plan: AddressPlan | undefi
         }
     }
     const timeout = settings.natGatewayIdleTimeoutMinutes;
-    if (timeout !== undefined && (typeof timeout !== "number" || !Number.isInteger(timeout) || timeout < 4 || timeout > 120)) {
+    if (timeout !== undefined && type !== "userAssignedNATGateway") {
+        problems.add("natGatewayIdleTimeoutMinutes", `is only used with outboundType userAssignedNATGateway (outboundType is ${type}): remove it`);
+    } else if (timeout !== undefined && (typeof timeout !== "number" || !Number.isInteger(timeout) || timeout < 4 || timeout > 120)) {
         problems.add("natGatewayIdleTimeoutMinutes", `expected whole minutes from 4 to 120, got ${describeValue(timeout)}`);
     }
 }

@@ -87,7 +87,12 @@ function buildPlan(layout: Layout): AddressPlan {
     const peakNodes = pools.reduce((sum, p) => sum + p.peakNodes, 0);
     // Node-subnet mode gives every node maxPods + 1 routable addresses (the node's own plus one per pod).
     const nodeSubnetModeNeeded = pools.reduce((sum, p) => sum + p.peakNodes * (p.maxPods + 1), 0) + AZURE_RESERVED_PER_SUBNET;
-    const routable = layout.routable.reduce((sum, s) => sum + s.cidr.size, 0);
+    // Routable space is what the corporate network must allot and route: the VNet's address space outside the pod
+    // subnets (by default exactly the node subnet and the virtual nodes' subnet; all of a larger vnetAddressSpace).
+    const routable = subtractRanges(
+        vnet.map((v) => v.cidr),
+        podSubnets.map((g) => g.subnet.cidr),
+    ).reduce((sum, range) => sum + (range.last - range.first + 1), 0);
     const virtualNodes = input.virtualNodeSubnet;
 
     // What the agent leaves alone: its list, and link-local, which it always returns (masqLinkLocal: false).

@@ -160,13 +160,17 @@ export interface AddressPlan {
         extraNonMasqueradeCidrs: string[];
     };
     routableAddresses: {
-        /** Routable addresses this design consumes: the node subnet (and the virtual nodes' subnet). */
+        /**
+         * Routable addresses this design consumes: the VNet's address space outside the pod subnets, which the
+         * corporate network must allot and route. With the default VNet (exactly the subnets' ranges) that is the node
+         * subnet and the virtual nodes' subnet; a larger `vnetAddressSpace` counts whole.
+         */
         podSubnetMode: number;
         /** Addresses Azure CNI node-subnet mode would need for the same pools: peak nodes × (maxPods + 1) + 5. */
         nodeSubnetModeNeeded: number;
         /** The smallest prefix that holds them. */
         nodeSubnetModePrefix: number;
-        /** 1 − podSubnetMode / nodeSubnetModeNeeded, in percent (one decimal). */
+        /** 1 − podSubnetMode / nodeSubnetModeNeeded, in percent (one decimal); negative when a large vnetAddressSpace routes more. */
         savingPercent: number;
     };
 }
