@@ -28,7 +28,7 @@
  *        quotes, so these comments are stored without them.
  * The lab writes the jump in the same restore (a fresh namespace has no jump yet, so "ensure" is "append"), quoted
  * for iptables-restore so that the kernel stores exactly the argv the agent passes: the agent's own `-C` finds it
- * (test/lab-rules.test.ts checks this, and the whole table, against a replay of the agent's commands).
+ * (test/slow/lab-rules.test.ts checks this, and the whole table, against a replay of the agent's commands).
  */
 import { parse } from "yaml";
 import { parseCidr } from "../components/planner/cidr";

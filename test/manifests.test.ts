@@ -281,7 +281,7 @@ describe("Kubernetes manifests", () => {
 
 /*
  * The agent's chain (--masq-chain): names iptables refuses and chains others own are refused before anything is
- * deployed. test/lab-rules.test.ts checks the target list against the real iptables (as root).
+ * deployed. test/slow/lab-rules.test.ts checks the target list against the real iptables (as root).
  */
 describe("the agent's chain (ipMasqAgent.chain)", () => {
     function chainProblems(chain: unknown): string[] {

@@ -273,23 +273,42 @@ function indexOf(job: PlainMap, match: (step: PlainMap) => boolean, what: string
 }
 
 const runs = (command: string) => (step: PlainMap) => typeof step.run === "string" && step.run.trim() === command;
+/** A step that runs the test suite, in any spelling npm accepts (`npm test`, `npm t`, `npm run test`, `npm run-script test`). */
+const runsTests = (step: PlainMap) => typeof step.run === "string" && /\bnpm\s+(?:(?:run|run-script)\s+(?:-\S+\s+)*)?(?:test|t|tst)\b/.test(step.run);
 const usesAction = (action: string) => (step: PlainMap) => actionOf(step)?.name === action;
 
 /**
- * The build steps both workflows share, in order: checkout, Node 20 with npm cache, npm ci, [npm test], kubelogin,
- * login, Pulumi. kubelogin comes before the login, so that nothing runs between the login (whose GitHub OIDC token
- * lives only minutes) and Pulumi.
+ * A value of a matrix job for one stack. The parser writes "a-${{ matrix.stack }}-b" as
+ * "${{ format('a-{0}-b', matrix.stack) }}"; any other expression is refused.
  */
-function assertPipeline(job: PlainMap, withTests: boolean): void {
+function forStack(value: Plain | undefined, stack: string): string {
+    const text = String(value);
+    const format = /^\$\{\{ format\('((?:[^']|'')*)'((?:, matrix\.stack)*)\) \}\}$/s.exec(text);
+    if (!format) {
+        assert.doesNotMatch(text, /\$\{\{/, `unexpected expression in ${text}`);
+        return text;
+    }
+    const count = format[2].split(",").length - 1;
+    return format[1].replaceAll("''", "'").replace(/\{(\d+)\}/g, (whole, index) => {
+        assert.ok(Number(index) < count, `${whole} has no argument in ${text}`);
+        return stack;
+    });
+}
+
+/**
+ * The build steps both workflows share, in order: checkout, Node 20 with npm cache, npm ci, kubelogin, login,
+ * Pulumi. kubelogin comes before the login, so that nothing runs between the login (whose GitHub OIDC token lives
+ * only minutes) and Pulumi. No tests: the workflow's `test` job ran them once, before this job.
+ */
+function assertPipeline(job: PlainMap): void {
     const checkout = indexOf(job, usesAction("actions/checkout"), "checkout");
     const setupNode = indexOf(job, usesAction("actions/setup-node"), "setup-node");
     const install = indexOf(job, runs("npm ci"), "npm ci");
     const kubelogin = indexOf(job, usesAction("azure/use-kubelogin"), "azure/use-kubelogin");
     const login = indexOf(job, usesAction("azure/login"), "azure/login");
     const pulumi = indexOf(job, usesAction("pulumi/actions"), "pulumi/actions");
-    const order = [checkout, setupNode, install];
-    if (withTests) order.push(indexOf(job, runs("npm test"), "npm test"));
-    order.push(kubelogin, login, pulumi);
+    const order = [checkout, setupNode, install, kubelogin, login, pulumi];
+    assert.deepEqual(stepsOf(job).filter(runsTests), [], "the tests run in the test job, not here");
     assert.deepEqual([...order].sort((a, b) => a - b), order, `steps out of order: ${order}`);
 
     const node = map(only(uses(job, "actions/setup-node"), "setup-node").with, "setup-node with");
@@ -322,6 +341,62 @@ const PRIVATE_RUNNER = "${{ vars.PRIVATE_RUNNER || 'ubuntu-latest' }}";
 
 function pulumiInputs(job: PlainMap): PlainMap {
     return map(only(uses(job, "pulumi/actions"), "pulumi/actions").with, "pulumi/actions with");
+}
+
+/** Each job's `needs`, as GitHub's parser resolved them. */
+function needsOf(parsed: ParsedWorkflow): Map<string, string[]> {
+    return new Map(parsed.template!.jobs.map((each) => [each.id.value, (each.needs ?? []).map((need) => need.value)]));
+}
+
+/** The jobs `id` waits for, directly or through the jobs it needs. */
+function upstreamOf(needs: Map<string, string[]>, id: string, seen = new Set<string>()): Set<string> {
+    for (const need of needs.get(id) ?? []) {
+        if (!seen.has(need)) {
+            seen.add(need);
+            upstreamOf(needs, need, seen);
+        }
+    }
+    return seen;
+}
+
+/**
+ * A job that runs pull-request code and nothing else: a read-only token (so no OIDC token), no secret and no
+ * variable, no Azure or Pulumi action, no environment and no condition. Such a job runs alike for a pull request from
+ * a fork, whose run gets a read-only token and no secrets.
+ */
+function assertNeedsNothingPrivileged(id: string, job: PlainMap): void {
+    assert.deepEqual(job.permissions, { contents: "read" }, `job ${id}: the token only reads`);
+    for (const action of ["azure/login", "azure/use-kubelogin", "pulumi/actions"]) assert.deepEqual(uses(job, action), [], `${action} in job ${id}`);
+    for (const [at, text] of scalars(job)) {
+        assert.doesNotMatch(text, /\bsecrets\.|\bvars\.|id-token|ACTIONS_ID_TOKEN/, `job ${id}${at} needs a secret, a variable or an OIDC token`);
+        assert.doesNotMatch(text, /head\.repo|\bfork\b/, `job ${id}${at} tells fork pull requests apart`);
+    }
+    assert.equal(job.environment, undefined, `job ${id} runs in an environment`);
+    for (const step of uses(job, "actions/checkout")) assert.equal(String(map(step.with, `job ${id} checkout with`)["persist-credentials"]), "false", `job ${id} keeps the token`);
+}
+
+/**
+ * The tests run once per workflow run: exactly one job, `test`, runs them (check out, Node 20, npm ci, npm test, the
+ * slow suites, the type check), with a read-only token and nothing else; every other job waits for it, directly or through a job
+ * that does.
+ */
+function assertTestsOnce(parsed: ParsedWorkflow): PlainMap {
+    const testing = jobsOf(parsed.raw).filter(([, each]) => stepsOf(each).some(runsTests)).map(([id]) => id);
+    assert.deepEqual(testing, ["test"], "exactly one job runs npm test");
+    const job = map(map(parsed.raw.jobs, "jobs").test, "job test");
+    const steps = stepsOf(job).map((step) => actionOf(step)?.name ?? String(step.run).trim());
+    assert.deepEqual(steps, ["actions/checkout", "actions/setup-node", "npm ci", "npm test", "npm run test:slow", "npm run -s typecheck"]);
+    const node = map(only(uses(job, "actions/setup-node"), "setup-node").with, "setup-node with");
+    assert.equal(String(node["node-version"]), "20");
+    assert.equal(node.cache, "npm");
+    assertNeedsNothingPrivileged("test", job);
+
+    const needs = needsOf(parsed);
+    assert.deepEqual(needs.get("test"), [], "the test job waits for nothing");
+    for (const id of needs.keys()) {
+        if (id !== "test") assert.ok(upstreamOf(needs, id).has("test"), `job ${id} does not wait for the test job`);
+    }
+    return job;
 }
 
 describe("GitHub workflows", () => {
@@ -461,14 +536,28 @@ jobs:
             assert.deepEqual(events.pull_request?.branches, ["main"]);
         });
 
-        it("grants the token id-token: write, contents: read and pull-requests: write only; the review job contents: read alone", () => {
+        it("grants the token id-token: write, contents: read and pull-requests: write only; the test and review jobs contents: read alone", () => {
             assert.deepEqual(parsed.raw.permissions, { "id-token": "write", contents: "read", "pull-requests": "write" });
             const permissions = Object.fromEntries(jobsOf(parsed.raw).map(([id, each]) => [id, each.permissions]));
-            assert.deepEqual(permissions, { preview: undefined, review: { contents: "read" } });
+            assert.deepEqual(permissions, { test: { contents: "read" }, preview: undefined, review: { contents: "read" } });
+        });
+
+        it("runs the tests and the type check once, in the job test, which the preview and review jobs need", () => {
+            const test = assertTestsOnce(parsed);
+            assert.equal(test["runs-on"], "ubuntu-latest");
+            assert.equal(test.if, undefined, "runs for every pull request");
+            const concurrency = map(test.concurrency, "test concurrency");
+            assert.match(String(concurrency.group), /github\.ref/);
+            assert.equal(concurrency["cancel-in-progress"], true);
+            const needs = needsOf(parsed);
+            assert.deepEqual(needs.get("preview"), ["test"]);
+            // Not the preview: a fork's preview cannot log in to Azure, and its review and plan must not wait for it.
+            assert.deepEqual(needs.get("review"), ["test"]);
+            assert.ok(JSON.parse(readFileSync(path.join(__dirname, "..", "package.json"), "utf8")).scripts?.typecheck, "package.json has no typecheck script");
         });
 
         it("has one job per stack: a matrix over dev and prod that lets both finish", () => {
-            assert.deepEqual(parsed.template!.jobs.map((each) => each.id.value), ["preview", "review"]);
+            assert.deepEqual(parsed.template!.jobs.map((each) => each.id.value), ["test", "preview", "review"]);
             const strategy = map(job.strategy, "strategy");
             const matrix = map(strategy.matrix, "matrix");
             assert.deepEqual(Object.keys(matrix), ["include"]);
@@ -492,8 +581,8 @@ jobs:
             assert.equal(concurrency["cancel-in-progress"], true);
         });
 
-        it("checks out, installs with npm ci, tests, installs kubelogin, logs in with OIDC, then previews", () => {
-            assertPipeline(job, true);
+        it("checks out, installs with npm ci, installs kubelogin, logs in with OIDC, then previews (no tests: job test ran them)", () => {
+            assertPipeline(job);
         });
 
         it("previews the matrix stack with a diff, as one PR comment edited on each push, outputs suppressed", () => {
@@ -565,7 +654,10 @@ jobs:
 
         it("then installs the pull request's dependencies and writes the review with --diff base.json into review.md", () => {
             const names = steps.map((each) => each.name);
-            const order = ["Check out", "Set up Node.js 20", "Check out the base commit", "Plan of the base commit", "Install dependencies", "Plan review of this pull request", "Upload the review"];
+            const order = [
+                "Check out", "Set up Node.js 20", "Check out the base commit", "Plan of the base commit", "Install dependencies",
+                "Plan review of this pull request", "Upload the review", "Offline plan of this pull request", "Upload the plan",
+            ];
             assert.deepEqual(names, order);
             assert.equal(script(stepNamed("Install dependencies")).trim(), "npm ci");
             const review = stepNamed("Plan review of this pull request");
@@ -585,12 +677,84 @@ jobs:
         });
 
         it("uploads review.md as the artifact plan-review-<stack>, also when the plan fails", () => {
-            const upload = only(uses(job, "actions/upload-artifact"), "actions/upload-artifact");
+            const upload = stepNamed("Upload the review");
+            assert.equal(actionOf(upload)?.name, "actions/upload-artifact");
             assert.equal(upload.if, "always()");
             const inputs = map(upload.with, "upload with");
             assert.equal(inputs.name, "${{ format('plan-review-{0}', matrix.stack) }}");
             assert.equal(inputs.path, "${{ format('{0}/review/review.md', runner.temp) }}");
             assert.equal(inputs["if-no-files-found"], "ignore");
+        });
+
+        it("plans the pull request as text with the address map (--svg), and as JSON, once the dependencies are installed", () => {
+            const plan = stepNamed("Offline plan of this pull request");
+            assert.equal(plan.id, "plan");
+            assert.equal(stepNamed("Install dependencies").id, "install");
+            // Also after a failed review step (which a failing plan fails), never after a failed install or a cancel.
+            assert.equal(plan.if, "${{ !cancelled() && steps.install.outcome == 'success' }}");
+            assert.equal(plan["working-directory"], undefined, "the pull request's checkout, not the base");
+            assert.deepEqual(script(plan).trim().split("\n"), [
+                "mkdir -p plan-out",
+                'npm run -s plan -- --stack "$STACK" --svg "plan-out/plan-$STACK.svg" > "plan-out/plan-$STACK.txt"',
+                'npm run -s plan -- --stack "$STACK" --json > "plan-out/plan-$STACK.json"',
+            ]);
+            assert.ok(readFileSync(path.join(__dirname, "..", ".gitignore"), "utf8").split("\n").includes("/plan-out/"), "plan-out/ is not git-ignored");
+        });
+
+        it("uploads, per stack, the artifact plan-<stack> holding exactly the text plan, the JSON plan and the SVG it wrote", () => {
+            const plan = stepNamed("Offline plan of this pull request");
+            const upload = stepNamed("Upload the plan");
+            assert.equal(actionOf(upload)?.name, "actions/upload-artifact");
+            assert.equal(actionOf(upload)?.ref, KNOWN_INPUTS["actions/upload-artifact"].version, "pinned like every other action");
+            assert.equal(upload.if, "${{ !cancelled() && steps.plan.outcome == 'success' }}", "only a whole plan is uploaded");
+            const inputs = map(upload.with, "upload with");
+            assert.equal(inputs["if-no-files-found"], "error");
+            assert.equal(inputs["github-token"], undefined);
+            const stacks = map(map(job.strategy, "strategy").matrix, "matrix").stack as string[];
+            assert.deepEqual(stacks, ["dev", "prod"]);
+            for (const stack of stacks) {
+                const name = forStack(inputs.name, stack);
+                assert.equal(name, `plan-${stack}`);
+                // The comment workflow posts every plan-review-* artifact as a review: the plan must not look like one.
+                assert.doesNotMatch(name, /^plan-review-/);
+                const uploaded = forStack(inputs.path, stack).split("\n").map((line) => line.trim()).filter(Boolean).sort();
+                const wanted = ["json", "svg", "txt"].map((ext) => `plan-out/plan-${stack}.${ext}`);
+                assert.deepEqual(uploaded, wanted);
+                const written = [...script(plan).matchAll(/(?:--svg|>) "([^"]+)"/g)].map((match) => match[1].replaceAll("$STACK", stack)).sort();
+                assert.deepEqual(written, wanted, "the plan step writes what is uploaded");
+            }
+        });
+
+        it("plans only in this job, one per stack per run (no other job of Preview or the comment workflow runs the plan)", async () => {
+            const all = [...jobsOf(parsed.raw), ...jobsOf((await parse("plan-review-comment.yml", read("plan-review-comment.yml"))).raw)];
+            const planning = all.filter(([, each]) => stepsOf(each).some((step) => /\bnpm run (-s )?plan\b/.test(String(step.run ?? "")))).map(([id]) => id);
+            assert.deepEqual(planning, ["review"]);
+        });
+
+        it("the checks above catch tests run twice, a job that skips them and a secret in the fork jobs", async () => {
+            const content = read("preview.yml");
+            const mutated = async (from: string, to: string) => {
+                assert.ok(content.includes(from), `preview.yml no longer has ${JSON.stringify(from)}`);
+                const each = await parse("preview.yml", content.replace(from, to));
+                assert.deepEqual(each.errors, []);
+                return each;
+            };
+            const install = "      - name: Install dependencies\n        run: npm ci\n\n      # Entra";
+            const twice = await mutated(install, install.replace("run: npm ci\n", "run: npm ci\n\n      - run: npm run test\n"));
+            assert.throws(() => assertTestsOnce(twice), /exactly one job runs npm test/);
+            const skips = await mutated("    needs: test\n    runs-on: ubuntu-latest\n", "    runs-on: ubuntu-latest\n");
+            assert.throws(() => assertTestsOnce(skips), /job review does not wait for the test job/);
+            const secret = await mutated("      STACK: ${{ matrix.stack }}\n", "      STACK: ${{ matrix.stack }}\n      TOKEN: ${{ secrets.PULUMI_ACCESS_TOKEN }}\n");
+            assert.throws(() => assertNeedsNothingPrivileged("review", map(map(secret.raw.jobs, "jobs").review, "review")), /needs a secret/);
+            const oidc = await mutated("    permissions:\n      contents: read\n    strategy:", "    permissions:\n      contents: read\n      id-token: write\n    strategy:");
+            assert.throws(() => assertNeedsNothingPrivileged("review", map(map(oidc.raw.jobs, "jobs").review, "review")), /the token only reads/);
+        });
+
+        it("gives fork pull requests the plan and the review: no step of the test or review job needs a secret or an OIDC token", () => {
+            for (const id of ["test", "review"]) assertNeedsNothingPrivileged(id, map(map(parsed.raw.jobs, "jobs")[id], `job ${id}`));
+            for (const step of steps) {
+                if (step.if !== undefined) assert.doesNotMatch(String(step.if), /head|fork|secrets|vars/, `step ${step.name}: ${step.if}`);
+            }
         });
     });
 
@@ -671,15 +835,22 @@ jobs:
             assert.deepEqual(events.push?.branches, ["main"]);
         });
 
-        it("grants the token id-token: write and contents: read only", () => {
+        it("grants the token id-token: write and contents: read only; the test job contents: read alone", () => {
             assert.deepEqual(parsed.raw.permissions, { "id-token": "write", contents: "read" });
-            for (const [, each] of jobsOf(parsed.raw)) assert.equal(each.permissions, undefined);
+            const permissions = Object.fromEntries(jobsOf(parsed.raw).map(([id, each]) => [id, each.permissions]));
+            assert.deepEqual(permissions, { test: { contents: "read" }, dev: undefined, prod: undefined });
         });
 
-        it("deploys dev, then prod after dev, prod in the production environment", () => {
+        it("runs the tests and the type check once, in the job test, before dev (and so before prod), from main only", () => {
+            const test = assertTestsOnce(parsed);
+            assert.equal(test["runs-on"], "ubuntu-latest");
+            assert.equal(test.if, map(jobs.dev, "dev").if);
+        });
+
+        it("tests, then deploys dev, then prod after dev, prod in the production environment", () => {
             const byId = new Map(parsed.template!.jobs.map((each) => [each.id.value, each]));
-            assert.deepEqual([...byId.keys()], ["dev", "prod"]);
-            assert.deepEqual(byId.get("dev")!.needs ?? [], []);
+            assert.deepEqual([...byId.keys()], ["test", "dev", "prod"]);
+            assert.deepEqual(byId.get("dev")!.needs?.map((need) => need.value), ["test"]);
             assert.deepEqual(byId.get("prod")!.needs?.map((need) => need.value), ["dev"]);
             assert.equal(map(jobs.prod, "prod").environment, "production");
             assert.equal(map(jobs.dev, "dev").environment, undefined);
@@ -708,7 +879,7 @@ jobs:
                 });
 
                 it("installs, installs kubelogin, logs in with OIDC, then runs pulumi up on its stack with outputs suppressed", () => {
-                    assertPipeline(job, stack === "dev");
+                    assertPipeline(job);
                     const inputs = pulumiInputs(job);
                     assert.equal(inputs.command, "up");
                     assert.match(String(inputs["stack-name"]), new RegExp(`\\b${stack}\\b`));

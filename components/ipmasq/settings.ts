@@ -63,7 +63,7 @@ export const IPTABLES_STANDARD_TARGETS: readonly string[] = ["ACCEPT", "DROP", "
  * v0.6.3, whose iptables comes from that package): the upper-case names of /usr/lib/x86_64-linux-gnu/xtables/libxt_*.so and libipt_*.so (lower-case ones
  * are matches). libxt_NAT.so is left out: it only holds SNAT, DNAT, MASQUERADE and REDIRECT (symlinked under those
  * names), and `-N NAT` is accepted. IPv6-only targets (libip6t_: DNPT, HL, SNPT) are accepted by iptables and would
- * matter only with --enable-ipv6, which this project never passes. test/lab-rules.test.ts creates every name of this
+ * matter only with --enable-ipv6, which this project never passes. test/slow/lab-rules.test.ts creates every name of this
  * list with the real iptables (nft and legacy) in a throwaway network namespace and requires each to be refused.
  */
 export const IPTABLES_TARGET_EXTENSIONS: readonly string[] = [

@@ -17,9 +17,9 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Netmask } from "netmask";
 import { parse } from "yaml";
-import { AzureMocks, RecordedResource } from "../tools/mocks";
+import { AzureMocks, RecordedResource } from "../../tools/mocks";
 
-const REPO = path.resolve(__dirname, "..");
+const REPO = path.resolve(__dirname, "..", "..");
 const EXAMPLE = path.join(REPO, "examples", "consumer");
 const PACKAGE = "aks-pod-subnet";
 const CONSUMER_PROJECT = "aks-platform-example";

@@ -4,10 +4,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigurationError } from "../components/errors";
-import { readConfigFile } from "../program/stackFile";
-import { AzureMocks } from "../tools/mocks";
-import { runProgram } from "../tools/runProgram";
+import { ConfigurationError } from "../../components/errors";
+import { readConfigFile } from "../../program/stackFile";
+import { AzureMocks } from "../../tools/mocks";
+import { runProgram } from "../../tools/runProgram";
 
 /*
  * The bad-input corpus: every file in test/fixtures/bad/ is a complete stack settings file (the valid dev stack with
@@ -22,8 +22,8 @@ import { runProgram } from "../tools/runProgram";
  * the program's own problems in the same list: one run shows every problem.
  */
 
-const ROOT = path.join(__dirname, "..");
-const FIXTURES = path.join(__dirname, "fixtures", "bad");
+const ROOT = path.join(__dirname, "..", "..");
+const FIXTURES = path.join(__dirname, "..", "fixtures", "bad");
 const PLAN_CLI = path.join(ROOT, "dist", "tools", "plan.js");
 const EXPECT = /^# expect: (.+)$/;
 const STACK_ROOT = "pulumi:pulumi:Stack";

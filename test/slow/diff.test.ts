@@ -4,10 +4,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
-import { BasePlanError, checkPlanDocument, diffPlans, parseBasePlan, PlanDiff, PlanDocument, readBasePlan, renderDiffJson, renderDiffMarkdown } from "../tools/diff";
-import { manifestsOf, planDocument } from "../tools/plan";
-import { runProgram } from "../tools/runProgram";
-import { toRawConfig } from "./helpers/stackConfigs";
+import { BasePlanError, checkPlanDocument, diffPlans, parseBasePlan, PlanDiff, PlanDocument, readBasePlan, renderDiffJson, renderDiffMarkdown } from "../../tools/diff";
+import { manifestsOf, planDocument } from "../../tools/plan";
+import { runProgram } from "../../tools/runProgram";
+import { toRawConfig } from "../helpers/stackConfigs";
 
 /*
  * The review of a change (`npm run plan -- --diff base.json`): pairs of stacks that differ by one realistic change,
@@ -15,7 +15,7 @@ import { toRawConfig } from "./helpers/stackConfigs";
  * a reviewer relies on; the same pair always the same bytes; a bad base file one line on stderr and a sysexits code.
  */
 
-const ROOT = path.join(__dirname, "..");
+const ROOT = path.join(__dirname, "..", "..");
 const PLAN_CLI = path.join(ROOT, "dist", "tools", "plan.js");
 const BASE = "base.json";
 

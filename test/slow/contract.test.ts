@@ -2,12 +2,12 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import fc from "fast-check";
-import { readConfigFile } from "../program/stackFile";
-import { checkAgainstMapper, checkResource, checkResources, contractOf, isArmResource, putOperationOf, ResourceLike, Violation } from "../tools/contract/armContract";
-import { Mapper, sdkModels } from "../tools/contract/sdk";
-import { RESOURCE_CONTRACTS, UNKNOWN } from "../tools/contract/shapes";
-import { PlannedResource, runProgram } from "../tools/runProgram";
-import { GeneratedStack, KITCHEN_SINK, toRawConfig, validStackArb } from "./helpers/stackConfigs";
+import { readConfigFile } from "../../program/stackFile";
+import { checkAgainstMapper, checkResource, checkResources, contractOf, isArmResource, putOperationOf, ResourceLike, Violation } from "../../tools/contract/armContract";
+import { Mapper, sdkModels } from "../../tools/contract/sdk";
+import { RESOURCE_CONTRACTS, UNKNOWN } from "../../tools/contract/shapes";
+import { PlannedResource, runProgram } from "../../tools/runProgram";
+import { GeneratedStack, KITCHEN_SINK, toRawConfig, validStackArb } from "../helpers/stackConfigs";
 
 /*
  * Every Azure resource the program creates is checked against the ARM contract of its API version, as Azure's own
@@ -16,7 +16,7 @@ import { GeneratedStack, KITCHEN_SINK, toRawConfig, validStackArb } from "./help
  * stacks, a stack with every feature on, and random valid stacks; broken copies show each kind of fault is caught.
  */
 
-const ROOT = path.join(__dirname, "..");
+const ROOT = path.join(__dirname, "..", "..");
 const T = {
     cluster: "azure-native:containerservice:ManagedCluster",
     pool: "azure-native:containerservice:AgentPool",

@@ -4,12 +4,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
-import { ConfigurationError, ProblemList } from "../components/errors";
-import { checkClusterSettings, ClusterSettings } from "../components/cluster/settings";
-import { checkPoolSettings } from "../components/cluster/args";
-import { readStackConfig } from "../program/config";
-import { PROJECT, readConfigFile } from "../program/stackFile";
-import { renderAddressPlan } from "../tools/report";
+import { ConfigurationError, ProblemList } from "../../components/errors";
+import { checkClusterSettings, ClusterSettings } from "../../components/cluster/settings";
+import { checkPoolSettings } from "../../components/cluster/args";
+import { readStackConfig } from "../../program/config";
+import { PROJECT, readConfigFile } from "../../program/stackFile";
+import { renderAddressPlan } from "../../tools/report";
 
 /*
  * Issue 12: the project tried as a new user would. Each point is reproduced here first, as the user met it:
@@ -17,7 +17,7 @@ import { renderAddressPlan } from "../tools/report";
  * plan writes, settings that were silently ignored, and messages that did not name the element at fault.
  */
 
-const ROOT = path.join(__dirname, "..");
+const ROOT = path.join(__dirname, "..", "..");
 const PLAN_CLI = path.join(ROOT, "dist", "tools", "plan.js");
 const DEV = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
 

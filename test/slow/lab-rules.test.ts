@@ -3,15 +3,15 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { defaults } from "../components/defaults";
-import { ProblemList } from "../components/errors";
-import { agentManifests } from "../components/ipmasq/manifests";
-import { chainConflict, IPTABLES_STANDARD_TARGETS, IPTABLES_TARGET_EXTENSIONS, NAT_BUILT_IN_CHAINS, resolveAgentSettings } from "../components/ipmasq/settings";
-import { LabPlanError, inAny, labAddresses, LabPlanInput } from "../lab/addresses";
-import { finalLine, FIRST_PORT, FlowPlan, MAX_FLOWS, planFlows } from "../lab/flows";
-import { labCwd, parseLabArgs, privilegeProblem, stackNameOf } from "../lab/options";
-import { UsageError } from "../tools/cli";
-import { hasCommand, Lab } from "../lab/netns";
+import { defaults } from "../../components/defaults";
+import { ProblemList } from "../../components/errors";
+import { agentManifests } from "../../components/ipmasq/manifests";
+import { chainConflict, IPTABLES_STANDARD_TARGETS, IPTABLES_TARGET_EXTENSIONS, NAT_BUILT_IN_CHAINS, resolveAgentSettings } from "../../components/ipmasq/settings";
+import { LabPlanError, inAny, labAddresses, LabPlanInput } from "../../lab/addresses";
+import { finalLine, FIRST_PORT, FlowPlan, MAX_FLOWS, planFlows } from "../../lab/flows";
+import { labCwd, parseLabArgs, privilegeProblem, stackNameOf } from "../../lab/options";
+import { UsageError } from "../../tools/cli";
+import { hasCommand, Lab } from "../../lab/netns";
 import {
     agentJumpCheckArgv,
     AgentConfigError,
@@ -26,7 +26,7 @@ import {
     renderAgentChain,
     renderAgentRules,
     restoreWord,
-} from "../lab/rules";
+} from "../../lab/rules";
 
 function config(overrides: Partial<MasqConfig> = {}): MasqConfig {
     return { nonMasqueradeCIDRs: ["10.42.8.0/27", "100.64.0.0/20"], masqLinkLocal: false, masqLinkLocalIPv6: false, ...overrides };
@@ -409,7 +409,7 @@ describe("lab: command line and privileges", () => {
     }
 });
 
-const ROOT = path.join(__dirname, "..");
+const ROOT = path.join(__dirname, "..", "..");
 const TSX_CLI = require.resolve("tsx/cli");
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 

@@ -8,18 +8,18 @@ import {
     creatableVersions,
     KUBERNETES_CALENDAR,
     versionCheckDate,
-} from "../components/aks/kubernetesVersions";
-import { AGENT_POOL_REPLACEMENTS } from "../components/aks/replacements";
-import { checkClusterArgs } from "../components/cluster/cluster";
-import { inlinePoolChanges } from "../components/cluster/inlinePool";
-import { ProblemList } from "../components/errors";
-import { encodeConfigValue, readConfigFile } from "../program/stackFile";
+} from "../../components/aks/kubernetesVersions";
+import { AGENT_POOL_REPLACEMENTS } from "../../components/aks/replacements";
+import { checkClusterArgs } from "../../components/cluster/cluster";
+import { inlinePoolChanges } from "../../components/cluster/inlinePool";
+import { ProblemList } from "../../components/errors";
+import { encodeConfigValue, readConfigFile } from "../../program/stackFile";
 import { parse } from "yaml";
-import { withKubeloginMode } from "../components/cluster/kubernetesAccess";
-import { AzureMocks, mockExecKubeconfig, stableGuid } from "../tools/mocks";
-import { waitsFor } from "../tools/order";
-import { renderAccess, renderAddressPlan } from "../tools/report";
-import { PlannedResource, runProgram } from "../tools/runProgram";
+import { withKubeloginMode } from "../../components/cluster/kubernetesAccess";
+import { AzureMocks, mockExecKubeconfig, stableGuid } from "../../tools/mocks";
+import { waitsFor } from "../../tools/order";
+import { renderAccess, renderAddressPlan } from "../../tools/report";
+import { PlannedResource, runProgram } from "../../tools/runProgram";
 
 /*
  * What real Azure does that the rest of the suite does not show: the AKS version calendar, requests azure-native
@@ -27,7 +27,7 @@ import { PlannedResource, runProgram } from "../tools/runProgram";
  * inline System pool). Sources: docs/azure-rules.md.
  */
 
-const ROOT = path.join(__dirname, "..");
+const ROOT = path.join(__dirname, "..", "..");
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
 const POOL = "azure-native:containerservice:AgentPool";
 const day = (text: string) => new Date(`${text}T12:00:00Z`);
