@@ -1,6 +1,6 @@
 /**
  * How many addresses pools need and subnets give, by the rules Azure CNI Pod Subnet applies
- * (see the README's "Address planning" section for the sources).
+ * (docs/design.md, "Capacity rules", and docs/azure-rules.md name the sources).
  */
 import { AZURE_RESERVED_PER_SUBNET, POD_IP_BATCH } from "../defaults";
 import { PodIPAllocationMode } from "./types";
