@@ -14,7 +14,9 @@
 import * as fs from "fs";
 import { parse as parseYaml } from "yaml";
 import { AddressRange, mergeToCidrs, parseCidr, subtractRanges, unionRanges } from "../components/planner/cidr";
+import { PoolPlan, SubnetPlan } from "../components/planner/types";
 import { creationWaves, OrderNode } from "./order";
+import { PlannedReplacement } from "./replacements";
 
 // ---------------------------------------------------------------------------------------------------------------
 // The plan document (the input)
@@ -30,41 +32,13 @@ export interface PlanResource {
 }
 
 /** An entry of the plan's `replacements` list (tools/replacements.ts). */
-export interface PlanReplacement {
-    resource: string;
-    property: string;
-    key: string;
-    value?: unknown;
-    effect: "replaces" | "refused";
-}
+export type PlanReplacement = PlannedReplacement;
 
-/** The subnet figures the diff reads. */
-export interface PlanSubnet {
-    name: string;
-    role: string;
-    cidr: string;
-    allocatable: number;
-    needed: number;
-    headroom: number;
-    pools: string[];
-}
+/** The subnet figures the diff reads (a base plan from JSON may name a role this version does not know). */
+export type PlanSubnet = Pick<SubnetPlan, "name" | "cidr" | "allocatable" | "needed" | "headroom" | "pools"> & { role: string };
 
-/** The pool figures the diff reads. */
-export interface PlanPool {
-    name: string;
-    mode: string;
-    count: number;
-    autoscaling: boolean;
-    minCount: number;
-    maxCount: number;
-    maxPods: number;
-    maxSurge: string;
-    peakNodes: number;
-    podIPAllocationMode: string;
-    podSubnetName: string;
-    podIPsPerNode: number;
-    podIPsNeeded: number;
-}
+/** The pool figures the diff reads (mode and allocation as strings: a base plan may come from another version). */
+export type PlanPool = Omit<PoolPlan, "mode" | "podIPAllocationMode" | "surgeNodes" | "podSubnetCidr"> & { mode: string; podIPAllocationMode: string };
 
 /** The address plan fields the diff reads (the plan holds more; those are compared only as stack outputs). */
 export interface PlanAddressPlan {
