@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { checkClusterArgs } from "../components/cluster/cluster";
 import * as pulumi from "@pulumi/pulumi";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { parse } from "yaml";
@@ -403,5 +404,18 @@ describe("components used directly", () => {
                 (error: unknown) => error instanceof pulumi.ResourceError && /Invalid ip-masq-agent \(1 problem\)/.test(error.message),
             );
         });
+    });
+});
+
+describe("a ClusterNetwork whose plan and pools disagree", () => {
+    it("is a configuration error naming the pool, not a TypeError", async () => {
+        const plan = planAddresses({
+            nodeSubnetCidr: "10.42.8.0/27",
+            podSubnetCidr: "100.64.0.0/20",
+            serviceCidr: "100.96.0.0/16",
+            nodePools: [{ name: "system", mode: "System", count: 2, maxPods: 50, maxSurge: "1" }, { name: "apps", count: 2, maxPods: 50, maxSurge: "1" }],
+        });
+        const network = { plan, nodePools: [{ name: "system", mode: "System" as const, count: 2 }], nodeSubnetId: "n", podSubnetIds: { pods: "p" } };
+        assert.throws(() => checkClusterArgs({ resourceGroupName: "rg", network }), /network\.nodePools: has no spec for pool "apps"/);
     });
 });

@@ -386,6 +386,11 @@ export function checkClusterArgs(args: ClusterArgs, componentName = "cluster", w
     for (const spec of nodePools) {
         if (!planned.has(spec.name)) problems.add("nodePools", `pool "${spec.name}" is not in the network's address plan: plan every pool the cluster runs`);
     }
+    // The cluster builds each planned pool from its spec: a planned pool without one has no VM settings to build from.
+    const specified = new Set(nodePools.map((p) => p.name));
+    for (const pool of plan.pools) {
+        if (!specified.has(pool.name)) problems.add("network.nodePools", `has no spec for pool "${pool.name}" of the network's address plan: pass the same nodePools the plan was made from`);
+    }
     // A pool whose pod subnet has no ID would silently fall back to node-subnet CNI (pod IPs from the node subnet).
     const podSubnetNames = plan.podSubnets.map((s) => s.name);
     for (const subnet of plan.podSubnets) {
