@@ -1,25 +1,12 @@
 import { strict as assert } from "assert";
-import * as path from "path";
-import { readConfigFile } from "../program/stackFile";
 import { PlannedResource, ProgramRun, runProgram } from "../tools/runProgram";
+import { problemsOf, stackConfig } from "./helpers/stackOverrides";
 
 /*
  * What platform teams expect from an AKS module (egress options, access, upgrades, policy, tags, protection,
  * virtual nodes), asserted on the inputs the real program registers under the mocks.
  */
 
-const ROOT = path.join(__dirname, "..");
-const P = "aks-pod-subnet:";
-
-function stackConfig(stack: string, overrides: Record<string, unknown> = {}): Record<string, string> {
-    const config = readConfigFile(path.join(ROOT, `Pulumi.${stack}.yaml`), ROOT);
-    for (const [key, value] of Object.entries(overrides)) {
-        const full = key.includes(":") ? key : P + key;
-        if (value === undefined) delete config[full];
-        else config[full] = typeof value === "string" ? value : JSON.stringify(value);
-    }
-    return config;
-}
 
 const byType = (run: ProgramRun, type: string) => run.resources.filter((r) => r.type === `azure-native:${type}`);
 const one = (run: ProgramRun, type: string): PlannedResource => {
@@ -29,14 +16,6 @@ const one = (run: ProgramRun, type: string): PlannedResource => {
 };
 const subnet = (run: ProgramRun, name: string) => byType(run, "network:Subnet").find((s) => s.inputs.subnetName === name)!;
 
-async function problemsOf(stack: string, overrides: Record<string, unknown>): Promise<string[]> {
-    try {
-        await runProgram({ stack, config: stackConfig(stack, overrides) });
-    } catch (error) {
-        return (error as Error).message.split("\n").slice(1).map((line) => line.trim().replace(/^- /, ""));
-    }
-    assert.fail("expected the configuration to be rejected");
-}
 
 describe("production parity", () => {
     let prod: ProgramRun;

@@ -16,6 +16,7 @@ import { ProblemList } from "../../components/errors";
 import { encodeConfigValue, readConfigFile } from "../../program/stackFile";
 import { parse } from "yaml";
 import { withKubeloginMode } from "../../components/cluster/kubernetesAccess";
+import { keysOf, problemsOf, stackConfig } from "../helpers/stackOverrides";
 import { AzureMocks, mockExecKubeconfig, stableGuid } from "../../tools/mocks";
 import { waitsFor } from "../../tools/order";
 import { renderAccess, renderAddressPlan } from "../../tools/report";
@@ -192,28 +193,6 @@ describe("Azure fidelity", () => {
 });
 
 
-/** The stack file with overrides (values as YAML would give them; undefined removes a key). */
-function stackConfig(stack: string, overrides: Record<string, unknown> = {}): Record<string, string> {
-    const config = readConfigFile(path.join(ROOT, `Pulumi.${stack}.yaml`));
-    for (const [key, value] of Object.entries(overrides)) {
-        const full = key.includes(":") ? key : `aks-pod-subnet:${key}`;
-        if (value === undefined) delete config[full];
-        else config[full] = typeof value === "string" ? value : encodeConfigValue(value);
-    }
-    return config;
-}
-
-/** The problems a stack reports, as `key: message` lines; fails when it plans. */
-async function problemsOf(stack: string, overrides: Record<string, unknown>, stackName = stack): Promise<string[]> {
-    try {
-        await runProgram({ stack: stackName, config: stackConfig(stack, overrides) });
-    } catch (error) {
-        return (error as Error).message.split("\n").slice(1).map((line) => line.trim().replace(/^- /, ""));
-    }
-    return assert.fail("expected the configuration to be rejected");
-}
-
-const keysOf = (problems: string[]) => problems.map((p) => p.slice(0, p.indexOf(": ")));
 const devPools = () => JSON.parse(stackConfig("dev")["aks-pod-subnet:nodePools"]);
 const withPool = (index: number, change: Record<string, unknown>) => devPools().map((p: any, i: number) => (i === index ? { ...p, ...change } : p));
 
