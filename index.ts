@@ -3,7 +3,7 @@
  * resource exists, then builds resource group → Network → Cluster → IpMasqAgent.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigurationError } from "./components/errors";
+import { ConfigurationError } from "./src/errors";
 import { readStackConfig, StackSettings } from "./program/config";
 import { createStack } from "./program/stack";
 

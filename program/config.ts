@@ -2,18 +2,18 @@
  * The stack program's configuration: every key it reads, decoded from the strings the Pulumi engine hands over,
  * checked together with the address plan, and raised as one error listing every problem.
  */
-import { checkKubernetesVersion, parseKubernetesVersion, versionCheckDate } from "../components/aks/kubernetesVersions";
-import { checkLocation } from "../components/aks/regions";
-import { dnsPrefixProblem, nodeResourceGroupName, reservedNameProblem } from "../components/aks/names";
-import { defaults } from "../components/defaults";
-import { ConfigProblem, ProblemList } from "../components/errors";
-import { IpMasqAgentSettings, ResolvedAgentSettings, resolveAgentSettings } from "../components/ipmasq/settings";
-import { AddressPlan, AddressPlanInput, planInto } from "../components/planner";
-import { describeValue } from "../components/planner/cidr";
-import { checkPoolSettings, NodePoolSpec } from "../components/cluster/args";
-import { checkClusterSettings, checkNodeLimit, checkTags, ClusterSettings } from "../components/cluster/settings";
-import { checkEgress, EgressSettings } from "../components/network/egress";
-import { checkHub } from "../components/network/hub";
+import { checkKubernetesVersion, parseKubernetesVersion, versionCheckDate } from "../src/aks/kubernetesVersions";
+import { checkLocation } from "../src/aks/regions";
+import { dnsPrefixProblem, nodeResourceGroupName, reservedNameProblem } from "../src/aks/names";
+import { defaults } from "../src/defaults";
+import { ConfigProblem, ProblemList } from "../src/errors";
+import { IpMasqAgentSettings, ResolvedAgentSettings, resolveAgentSettings } from "../src/ipmasq/settings";
+import { AddressPlan, AddressPlanInput, planInto } from "../src/planner";
+import { describeValue } from "../src/planner/cidr";
+import { checkPoolSettings, NodePoolSpec } from "../src/cluster/args";
+import { checkClusterSettings, checkNodeLimit, checkTags, ClusterSettings } from "../src/cluster/settings";
+import { checkEgress, EgressSettings } from "../src/network/egress";
+import { checkHub } from "../src/network/hub";
 
 /** Every key of the project namespace the program reads, in documentation order. */
 export const CONFIG_KEYS = [

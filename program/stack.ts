@@ -1,9 +1,9 @@
 /** The stack: resource group → Network → Cluster → IpMasqAgent, from checked stack settings. */
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
-import { Cluster } from "../components/cluster/cluster";
-import { IpMasqAgent } from "../components/ipmasq/ipMasqAgent";
-import { Network } from "../components/network/network";
+import { Cluster } from "../src/cluster/cluster";
+import { IpMasqAgent } from "../src/ipmasq/ipMasqAgent";
+import { Network } from "../src/network/network";
 import { StackSettings } from "./config";
 
 export function createStack(settings: StackSettings) {

@@ -6,8 +6,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { ConfigurationError, ProblemList } from "../components/errors";
-import { describeValue } from "../components/planner/cidr";
+import { ConfigurationError, ProblemList } from "../src/errors";
+import { describeValue } from "../src/planner/cidr";
 
 export const PROJECT = "aks-pod-subnet";
 

@@ -1,10 +1,10 @@
 import { strict as assert } from "assert";
 import * as path from "path";
-import { ConfigurationError, ProblemList } from "../components/errors";
-import { cleanupDaemonSetManifest, cleanupScript } from "../components/ipmasq/manifests";
-import { resolveAgentSettings } from "../components/ipmasq/settings";
+import { ConfigurationError, ProblemList } from "../src/errors";
+import { cleanupDaemonSetManifest, cleanupScript } from "../src/ipmasq/manifests";
+import { resolveAgentSettings } from "../src/ipmasq/settings";
 import { readConfigFile } from "../program/stackFile";
-import { runProgram } from "../tools/runProgram";
+import { runProgram } from "../src/plan/runProgram";
 
 const ROOT = path.join(__dirname, "..");
 

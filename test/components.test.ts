@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { checkClusterArgs } from "../components/cluster/cluster";
+import { checkClusterArgs } from "../src/cluster/cluster";
 import * as pulumi from "@pulumi/pulumi";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { parse } from "yaml";
@@ -12,9 +12,9 @@ import {
     NETWORK_CONTRIBUTOR_ROLE,
     NodePoolSpec,
     planAddresses,
-} from "../components";
-import { AzureMocks, MOCK_SUBSCRIPTION, mockKubeconfig } from "../tools/mocks";
-import { PlannedResource, runProgram } from "../tools/runProgram";
+} from "../src";
+import { AzureMocks, MOCK_SUBSCRIPTION, mockKubeconfig } from "../src/plan/mocks";
+import { PlannedResource, runProgram } from "../src/plan/runProgram";
 
 /*
  * The components used directly, the way a platform team composes them in its own program (not through index.ts),
@@ -32,7 +32,7 @@ interface Mocked<T> {
     value: T;
 }
 
-/** Runs `program` as a Pulumi stack under the mocks (see tools/runProgram.ts); it may await Outputs inside. */
+/** Runs `program` as a Pulumi stack under the mocks (see src/plan/runProgram.ts); it may await Outputs inside. */
 async function runMocked<T>(program: () => T | Promise<T>, preview = false): Promise<Mocked<Awaited<T>>> {
     let value: Awaited<T> | undefined;
     const run = await runProgram({

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { defaults } from "../components/defaults";
+import { defaults } from "../src/defaults";
 import { CONFIG_KEYS } from "../program/config";
 import { readProjectConfigDeclarations } from "../program/stackFile";
 
@@ -36,7 +36,7 @@ describe("docs stay true", () => {
         assert.deepEqual(required, ["nodePools", "nodeSubnetCidr", "podSubnetCidr", "serviceCidr"]);
     });
 
-    it("Pulumi.yaml's defaults agree with components/defaults.ts", () => {
+    it("Pulumi.yaml's defaults agree with src/defaults.ts", () => {
         assert.equal(declared.outboundType.default, defaults.outboundType);
         assert.deepEqual(declared.ipMasqAgent.default, {});
         assert.ok(readme.includes(defaults.ipMasqAgent.image) && readme.includes(defaults.ipMasqAgent.chain), "README names the agent defaults");

@@ -4,8 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { DaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { parse } from "yaml";
-import { agentManifests, AgentManifests } from "../components";
-import { ProblemList } from "../components/errors";
+import { agentManifests, AgentManifests } from "../src";
+import { ProblemList } from "../src/errors";
 import {
     chainConflict,
     IPTABLES_STANDARD_TARGETS,
@@ -13,11 +13,11 @@ import {
     NAT_BUILT_IN_CHAINS,
     OWNED_CHAINS,
     resolveAgentSettings,
-} from "../components/ipmasq/settings";
+} from "../src/ipmasq/settings";
 import { readStackConfig } from "../program/config";
 import { PROJECT, RawConfig, readConfigFile } from "../program/stackFile";
-import { manifestsOf } from "../tools/plan";
-import { PROGRAM, ProgramRun, runProgram } from "../tools/runProgram";
+import { manifestsOf } from "../src/plan/plan";
+import { PROGRAM, ProgramRun, runProgram } from "../src/plan/runProgram";
 
 /*
  * Every Kubernetes object this project renders is checked against the Kubernetes OpenAPI schemas (the validators

@@ -1,11 +1,11 @@
 import { strict as assert } from "assert";
 import * as path from "path";
 import { readConfigFile } from "../program/stackFile";
-import { stableGuid } from "../tools/mocks";
-import { creationWaves, OrderNode, unorderedPairs, waitsFor } from "../tools/order";
-import { manifestsOf, planDocument } from "../tools/plan";
-import { renderCreationOrder } from "../tools/report";
-import { PlannedResource, ProgramRun, runProgram } from "../tools/runProgram";
+import { stableGuid } from "../src/plan/mocks";
+import { creationWaves, OrderNode, unorderedPairs, waitsFor } from "../src/plan/order";
+import { manifestsOf, planDocument } from "../src/plan/plan";
+import { renderCreationOrder } from "../src/plan/report";
+import { PlannedResource, ProgramRun, runProgram } from "../src/plan/runProgram";
 
 /*
  * Creation order as data: the dependencies runProgram records for every resource, and the orderings Azure imposes —

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { PlannedResource, ProgramRun, runProgram } from "../tools/runProgram";
+import { PlannedResource, ProgramRun, runProgram } from "../src/plan/runProgram";
 import { problemsOf, stackConfig } from "./helpers/stackOverrides";
 
 /*

@@ -4,10 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { readStackConfig, StackSettings } from "../program/config";
 import { PROJECT, RawConfig, readConfigFile } from "../program/stackFile";
-import { withKubeloginMode } from "../components/cluster/kubernetesAccess";
-import { MOCK_SUBSCRIPTION, mockExecKubeconfig, mockKubeconfig, stableGuid } from "../tools/mocks";
-import { manifestsOf } from "../tools/plan";
-import { PlannedResource, PROGRAM, ProgramRun, runProgram } from "../tools/runProgram";
+import { withKubeloginMode } from "../src/cluster/kubernetesAccess";
+import { MOCK_SUBSCRIPTION, mockExecKubeconfig, mockKubeconfig, stableGuid } from "../src/plan/mocks";
+import { manifestsOf } from "../src/plan/plan";
+import { PlannedResource, PROGRAM, ProgramRun, runProgram } from "../src/plan/runProgram";
 
 /*
  * The real stack program (index.ts) under Pulumi's mock runtime, for the dev and prod stacks. Every assertion names a

@@ -1,9 +1,9 @@
 import { strict as assert } from "assert";
 import * as path from "path";
 import { readConfigFile } from "../program/stackFile";
-import { planDocument } from "../tools/plan";
-import { plannedReplacements, renderReplacements } from "../tools/replacements";
-import { PlannedResource, runProgram } from "../tools/runProgram";
+import { planDocument } from "../src/plan/plan";
+import { plannedReplacements, renderReplacements } from "../src/plan/replacements";
+import { PlannedResource, runProgram } from "../src/plan/runProgram";
 
 /* The plan names the edits that replace a resource (or that the preview refuses), with their keys and values. */
 

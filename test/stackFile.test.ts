@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ConfigurationError } from "../components/errors";
+import { ConfigurationError } from "../src/errors";
 import { readConfigFile } from "../program/stackFile";
 
 const ROOT = path.join(__dirname, "..");

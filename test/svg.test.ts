@@ -4,14 +4,14 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AddressPlan, planAddresses, SubnetPlan } from "../components/planner";
+import { AddressPlan, planAddresses, SubnetPlan } from "../src/planner";
 import { readStackConfig } from "../program/config";
 import { PROJECT, readConfigFile, stackFile } from "../program/stackFile";
-import { parseArgs } from "../tools/plan";
-import { escapeXml, renderAddressMap, textWidth } from "../tools/svg";
+import { parseArgs } from "../src/plan/plan";
+import { escapeXml, renderAddressMap, textWidth } from "../src/plan/svg";
 
 /*
- * The address map (tools/svg.ts): a well-formed SVG document that names every range of the plan with its capacity,
+ * The address map (src/plan/svg.ts): a well-formed SVG document that names every range of the plan with its capacity,
  * keeps every label inside the canvas and clear of every other label, and escapes whatever text it is given.
  *
  * fast-xml-parser checks the document: XMLValidator for well-formedness (matched tags, unique attributes, no raw `<`
@@ -247,15 +247,15 @@ describe("address map (SVG)", () => {
         it("writes the prod address map through the CLI, end to end", () => {
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-svg-"));
             try {
-                execFileSync(process.execPath, ["scripts/transpile.mjs"], { cwd: ROOT, stdio: "pipe" });
+                execFileSync(process.execPath, ["tooling/transpile.mjs"], { cwd: ROOT, stdio: "pipe" });
                 const file = path.join(dir, "maps", "plan.svg");
-                const json = execFileSync(process.execPath, ["dist/tools/plan.js", "--stack", "prod", "--json", "--svg", file], { cwd: ROOT, encoding: "utf8" });
+                const json = execFileSync(process.execPath, ["dist/src/plan/plan.js", "--stack", "prod", "--json", "--svg", file], { cwd: ROOT, encoding: "utf8" });
                 const plan = JSON.parse(json).addressPlan as AddressPlan; // --json output stays pure JSON with --svg
                 const svg = fs.readFileSync(file, "utf8");
                 assert.equal(svg, renderAddressMap(plan, "prod"));
                 assertNamesEverything(svg, stackPlan("prod"), "prod");
 
-                const report = execFileSync(process.execPath, ["dist/tools/plan.js", "--stack", "dev", "--svg", path.join(dir, "dev.svg")], { cwd: ROOT, encoding: "utf8" });
+                const report = execFileSync(process.execPath, ["dist/src/plan/plan.js", "--stack", "dev", "--svg", path.join(dir, "dev.svg")], { cwd: ROOT, encoding: "utf8" });
                 assert.match(report, new RegExp(`Address map written to ${path.join(dir, "dev.svg").replace(/[.\\/]/g, "\\$&")}`));
                 assertNamesEverything(fs.readFileSync(path.join(dir, "dev.svg"), "utf8"), stackPlan("dev"), "dev");
             } finally {

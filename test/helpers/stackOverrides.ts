@@ -2,7 +2,7 @@
 import { strict as assert } from "assert";
 import * as path from "path";
 import { encodeConfigValue, PROJECT, readConfigFile } from "../../program/stackFile";
-import { runProgram } from "../../tools/runProgram";
+import { runProgram } from "../../src/plan/runProgram";
 
 const ROOT = path.join(__dirname, "..", "..");
 

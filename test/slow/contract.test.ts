@@ -3,16 +3,16 @@ import * as fs from "fs";
 import * as path from "path";
 import fc from "fast-check";
 import { readConfigFile } from "../../program/stackFile";
-import { checkAgainstMapper, checkResource, checkResources, contractOf, isArmResource, putOperationOf, ResourceLike, Violation } from "../../tools/contract/armContract";
-import { Mapper, sdkModels } from "../../tools/contract/sdk";
-import { RESOURCE_CONTRACTS, UNKNOWN } from "../../tools/contract/shapes";
-import { PlannedResource, runProgram } from "../../tools/runProgram";
+import { checkAgainstMapper, checkResource, checkResources, contractOf, isArmResource, putOperationOf, ResourceLike, Violation } from "../../tooling/contract/armContract";
+import { Mapper, sdkModels } from "../../tooling/contract/sdk";
+import { RESOURCE_CONTRACTS, UNKNOWN } from "../../tooling/contract/shapes";
+import { PlannedResource, runProgram } from "../../src/plan/runProgram";
 import { GeneratedStack, KITCHEN_SINK, toRawConfig, validStackArb } from "../helpers/stackConfigs";
 
 /*
  * Every Azure resource the program creates is checked against the ARM contract of its API version, as Azure's own
  * JavaScript SDK packages (autorest mappers, pinned in devDependencies) describe it: unknown properties, wrong
- * types, broken constraints, read-only and missing required properties fail (tools/contract/). For the shipped
+ * types, broken constraints, read-only and missing required properties fail (tooling/contract/). For the shipped
  * stacks, a stack with every feature on, and random valid stacks; broken copies show each kind of fault is caught.
  */
 
@@ -32,7 +32,7 @@ const show = (violations: readonly Violation[]) => violations.map((v) => `${v.re
 /** Every `new <module>.<Class>(` of @pulumi/azure-native in the program's sources: the types it can create. */
 function azureNativeTypesInSources(): Set<string> {
     const types = new Set<string>();
-    const files = ["index.ts", ...["components", "program"].flatMap((dir) => fs.readdirSync(path.join(ROOT, dir), { recursive: true, encoding: "utf8" }).map((f) => path.join(dir, f)))];
+    const files = ["index.ts", ...["src", "program"].flatMap((dir) => fs.readdirSync(path.join(ROOT, dir), { recursive: true, encoding: "utf8" }).map((f) => path.join(dir, f)))];
     for (const file of files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))) {
         const text = fs.readFileSync(path.join(ROOT, file), "utf8");
         const modules = new Map<string, string>();
@@ -93,7 +93,7 @@ describe("ARM contract of every Azure resource (Azure SDK for JavaScript mappers
             for (const type of [T.cluster, T.pool, T.role, T.subnet, T.rg]) assert.ok(inSources.has(type), `the source scan misses ${type}: ${[...inSources].join(", ")}`);
             const created = new Set(Object.values(runs).flatMap((resources) => resources.map((r) => r.type).filter(isArmResource)));
             const missing = [...new Set([...inSources, ...created])].filter((type) => !RESOURCE_CONTRACTS[type]);
-            assert.deepEqual(missing, [], `azure-native types without an ARM contract entry in tools/contract/shapes.ts: ${missing.join(", ")}`);
+            assert.deepEqual(missing, [], `azure-native types without an ARM contract entry in tooling/contract/shapes.ts: ${missing.join(", ")}`);
             // Every type the sources name is created by one of these stacks, and so checked below.
             assert.deepEqual([...inSources].filter((type) => !created.has(type)), [], "types no checked stack creates");
         });

@@ -4,10 +4,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigurationError } from "../../components/errors";
+import { ConfigurationError } from "../../src/errors";
 import { readConfigFile } from "../../program/stackFile";
-import { AzureMocks } from "../../tools/mocks";
-import { runProgram } from "../../tools/runProgram";
+import { AzureMocks } from "../../src/plan/mocks";
+import { runProgram } from "../../src/plan/runProgram";
 
 /*
  * The bad-input corpus: every file in test/fixtures/bad/ is a complete stack settings file (the valid dev stack with
@@ -24,7 +24,7 @@ import { runProgram } from "../../tools/runProgram";
 
 const ROOT = path.join(__dirname, "..", "..");
 const FIXTURES = path.join(__dirname, "..", "fixtures", "bad");
-const PLAN_CLI = path.join(ROOT, "dist", "tools", "plan.js");
+const PLAN_CLI = path.join(ROOT, "dist", "src", "plan", "plan.js");
 const EXPECT = /^# expect: (.+)$/;
 const STACK_ROOT = "pulumi:pulumi:Stack";
 
@@ -185,7 +185,7 @@ describe("bad-input corpus", function () {
 
         before(function () {
             this.timeout(120_000);
-            execFileSync(process.execPath, [path.join(ROOT, "scripts", "transpile.mjs")], { cwd: ROOT, stdio: "inherit" });
+            execFileSync(process.execPath, [path.join(ROOT, "tooling", "transpile.mjs")], { cwd: ROOT, stdio: "inherit" });
         });
 
         fixtures.forEach((fixture, index) => {

@@ -4,9 +4,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
-import { BasePlanError, checkPlanDocument, diffPlans, parseBasePlan, PlanDiff, PlanDocument, readBasePlan, renderDiffJson, renderDiffMarkdown } from "../../tools/diff";
-import { manifestsOf, planDocument } from "../../tools/plan";
-import { runProgram } from "../../tools/runProgram";
+import { BasePlanError, checkPlanDocument, diffPlans, parseBasePlan, PlanDiff, PlanDocument, readBasePlan, renderDiffJson, renderDiffMarkdown } from "../../src/plan/diff";
+import { manifestsOf, planDocument } from "../../src/plan/plan";
+import { runProgram } from "../../src/plan/runProgram";
 import { toRawConfig } from "../helpers/stackConfigs";
 
 /*
@@ -16,7 +16,7 @@ import { toRawConfig } from "../helpers/stackConfigs";
  */
 
 const ROOT = path.join(__dirname, "..", "..");
-const PLAN_CLI = path.join(ROOT, "dist", "tools", "plan.js");
+const PLAN_CLI = path.join(ROOT, "dist", "src", "plan", "plan.js");
 const BASE = "base.json";
 
 type Values = Record<string, any>;
@@ -283,7 +283,7 @@ describe("plan review (--diff)", () => {
             };
             assert.equal(fail(() => readBasePlan(path.join(tmp, "missing.json"), "--stack dev")).exitCode, 66);
             assert.equal(fail(() => readBasePlan(tmp, "--stack dev")).exitCode, 66);
-            const banner = fail(() => parseBasePlan("\n> aks-pod-subnet@0.1.0 plan\n> node dist/tools/plan.js\n\n{}", "base.json", "--stack dev"));
+            const banner = fail(() => parseBasePlan("\n> aks-pod-subnet@0.1.0 plan\n> node dist/src/plan/plan.js\n\n{}", "base.json", "--stack dev"));
             assert.equal(banner.exitCode, 65);
             assert.match(banner.message, /^--diff base\.json: starts with npm's banner .* run npm with -s\. Save the base commit's plan with: npm run -s plan -- --stack dev --json > base\.json$/);
             assert.match(fail(() => parseBasePlan("Offline plan of stack \"dev\"", "base.json", "--stack dev")).message, /holds the text plan, not the JSON one: add --json/);
@@ -293,7 +293,7 @@ describe("plan review (--diff)", () => {
         });
     });
 
-    describe("through the CLI (node dist/tools/plan.js)", () => {
+    describe("through the CLI (node dist/src/plan/plan.js)", () => {
         interface CliRun {
             code: number | null;
             stdout: string;
@@ -315,14 +315,14 @@ describe("plan review (--diff)", () => {
         const files: Record<string, string> = {};
         before(async function () {
             this.timeout(120_000);
-            execFileSync(process.execPath, [path.join(ROOT, "scripts", "transpile.mjs")], { cwd: ROOT, stdio: "inherit" });
+            execFileSync(process.execPath, [path.join(ROOT, "tooling", "transpile.mjs")], { cwd: ROOT, stdio: "inherit" });
             tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plan-diff-cli-"));
             const write = (name: string, text: string) => {
                 files[name] = path.join(tmp, name);
                 fs.writeFileSync(files[name], text);
             };
             write("text-plan.txt", 'Offline plan of stack "dev" (Pulumi.dev.yaml)\n');
-            write("banner.json", "\n> aks-pod-subnet@0.1.0 plan\n> node scripts/transpile.mjs && node dist/tools/plan.js --stack dev --json\n\n{}\n");
+            write("banner.json", "\n> aks-pod-subnet@0.1.0 plan\n> node tooling/transpile.mjs && node dist/src/plan/plan.js --stack dev --json\n\n{}\n");
             write("foreign.json", JSON.stringify({ name: "aks-pod-subnet", version: "0.1.0" }));
             write("array.json", "[]");
             files.missing = path.join(tmp, "missing.json");

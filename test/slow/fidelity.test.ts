@@ -8,19 +8,19 @@ import {
     creatableVersions,
     KUBERNETES_CALENDAR,
     versionCheckDate,
-} from "../../components/aks/kubernetesVersions";
-import { AGENT_POOL_REPLACEMENTS } from "../../components/aks/replacements";
-import { checkClusterArgs } from "../../components/cluster/cluster";
-import { inlinePoolChanges } from "../../components/cluster/inlinePool";
-import { ProblemList } from "../../components/errors";
+} from "../../src/aks/kubernetesVersions";
+import { AGENT_POOL_REPLACEMENTS } from "../../src/aks/replacements";
+import { checkClusterArgs } from "../../src/cluster/cluster";
+import { inlinePoolChanges } from "../../src/cluster/inlinePool";
+import { ProblemList } from "../../src/errors";
 import { encodeConfigValue, readConfigFile } from "../../program/stackFile";
 import { parse } from "yaml";
-import { withKubeloginMode } from "../../components/cluster/kubernetesAccess";
+import { withKubeloginMode } from "../../src/cluster/kubernetesAccess";
 import { keysOf, problemsOf, stackConfig } from "../helpers/stackOverrides";
-import { AzureMocks, mockExecKubeconfig, stableGuid } from "../../tools/mocks";
-import { waitsFor } from "../../tools/order";
-import { renderAccess, renderAddressPlan } from "../../tools/report";
-import { PlannedResource, runProgram } from "../../tools/runProgram";
+import { AzureMocks, mockExecKubeconfig, stableGuid } from "../../src/plan/mocks";
+import { waitsFor } from "../../src/plan/order";
+import { renderAccess, renderAddressPlan } from "../../src/plan/report";
+import { PlannedResource, runProgram } from "../../src/plan/runProgram";
 
 /*
  * What real Azure does that the rest of the suite does not show: the AKS version calendar, requests azure-native

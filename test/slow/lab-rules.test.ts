@@ -3,15 +3,15 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { defaults } from "../../components/defaults";
-import { ProblemList } from "../../components/errors";
-import { agentManifests } from "../../components/ipmasq/manifests";
-import { chainConflict, IPTABLES_STANDARD_TARGETS, IPTABLES_TARGET_EXTENSIONS, NAT_BUILT_IN_CHAINS, resolveAgentSettings } from "../../components/ipmasq/settings";
-import { LabPlanError, inAny, labAddresses, LabPlanInput } from "../../lab/addresses";
-import { finalLine, FIRST_PORT, FlowPlan, MAX_FLOWS, planFlows } from "../../lab/flows";
-import { labCwd, parseLabArgs, privilegeProblem, stackNameOf } from "../../lab/options";
-import { UsageError } from "../../tools/cli";
-import { hasCommand, Lab } from "../../lab/netns";
+import { defaults } from "../../src/defaults";
+import { ProblemList } from "../../src/errors";
+import { agentManifests } from "../../src/ipmasq/manifests";
+import { chainConflict, IPTABLES_STANDARD_TARGETS, IPTABLES_TARGET_EXTENSIONS, NAT_BUILT_IN_CHAINS, resolveAgentSettings } from "../../src/ipmasq/settings";
+import { LabPlanError, inAny, labAddresses, LabPlanInput } from "../../tooling/lab/addresses";
+import { finalLine, FIRST_PORT, FlowPlan, MAX_FLOWS, planFlows } from "../../tooling/lab/flows";
+import { labCwd, parseLabArgs, privilegeProblem, stackNameOf } from "../../tooling/lab/options";
+import { UsageError } from "../../src/plan/cli";
+import { hasCommand, Lab } from "../../tooling/lab/netns";
 import {
     agentJumpCheckArgv,
     AgentConfigError,
@@ -26,7 +26,7 @@ import {
     renderAgentChain,
     renderAgentRules,
     restoreWord,
-} from "../../lab/rules";
+} from "../../tooling/lab/rules";
 
 function config(overrides: Partial<MasqConfig> = {}): MasqConfig {
     return { nonMasqueradeCIDRs: ["10.42.8.0/27", "100.64.0.0/20"], masqLinkLocal: false, masqLinkLocalIPv6: false, ...overrides };
@@ -416,7 +416,7 @@ const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 /** `npm run lab -- <args>` as a child (tsx directly, as the npm script does), with its exit status and output. */
 function runLabProcess(args: string[], options: { uid?: number; env?: NodeJS.ProcessEnv } = {}): Promise<{ status: number | null; stdout: string }> {
     return new Promise((resolve) => {
-        const child = spawn(process.execPath, [TSX_CLI, "lab/run.ts", ...args], {
+        const child = spawn(process.execPath, [TSX_CLI, "tooling/lab/run.ts", ...args], {
             cwd: ROOT,
             env: { ...process.env, ...options.env },
             uid: options.uid,

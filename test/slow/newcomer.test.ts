@@ -4,12 +4,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
-import { ConfigurationError, ProblemList } from "../../components/errors";
-import { checkClusterSettings, ClusterSettings } from "../../components/cluster/settings";
-import { checkPoolSettings } from "../../components/cluster/args";
+import { ConfigurationError, ProblemList } from "../../src/errors";
+import { checkClusterSettings, ClusterSettings } from "../../src/cluster/settings";
+import { checkPoolSettings } from "../../src/cluster/args";
 import { readStackConfig } from "../../program/config";
 import { PROJECT, readConfigFile } from "../../program/stackFile";
-import { renderAddressPlan } from "../../tools/report";
+import { renderAddressPlan } from "../../src/plan/report";
 
 /*
  * Issue 12: the project tried as a new user would. Each point is reproduced here first, as the user met it:
@@ -18,7 +18,7 @@ import { renderAddressPlan } from "../../tools/report";
  */
 
 const ROOT = path.join(__dirname, "..", "..");
-const PLAN_CLI = path.join(ROOT, "dist", "tools", "plan.js");
+const PLAN_CLI = path.join(ROOT, "dist", "src", "plan", "plan.js");
 const DEV = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
 
 interface CliRun {
@@ -28,7 +28,7 @@ interface CliRun {
     ms: number;
 }
 
-/** Runs the plan CLI as `node dist/tools/plan.js`, or with `npm: dir` as `npm run plan` does from `dir`. */
+/** Runs the plan CLI as `node dist/src/plan/plan.js`, or with `npm: dir` as `npm run plan` does from `dir`. */
 function plan(args: string[], options: { cwd?: string; npm?: string; timeoutMs?: number } = {}): Promise<CliRun> {
     const env = { ...process.env };
     delete env.INIT_CWD;
@@ -90,7 +90,7 @@ describe("issue 12: a new user's first day", function () {
     let dir: string;
 
     before(function () {
-        execFileSync(process.execPath, [path.join(ROOT, "scripts", "transpile.mjs")], { cwd: ROOT, stdio: "ignore" });
+        execFileSync(process.execPath, [path.join(ROOT, "tooling", "transpile.mjs")], { cwd: ROOT, stdio: "ignore" });
     });
     beforeEach(() => (dir = tempDir()));
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));

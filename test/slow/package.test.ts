@@ -17,7 +17,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Netmask } from "netmask";
 import { parse } from "yaml";
-import { AzureMocks, RecordedResource } from "../../tools/mocks";
+import { AzureMocks, RecordedResource } from "../../src/plan/mocks";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const EXAMPLE = path.join(REPO, "examples", "consumer");
@@ -130,7 +130,7 @@ describe("the components as a package", function () {
         it("holds nothing but lib/, the README and package.json: no sources, tests, tools or examples", () => {
             const stray = entries.filter((e) => !/^package\/(lib\/.+\.(js|d\.ts|js\.map)|README\.md|package\.json)$/.test(e));
             assert.deepEqual(stray, []);
-            for (const dir of ["test", "tools", "program", "components", "examples", "bench", "lab", "scripts", "node_modules"]) {
+            for (const dir of ["test", "tooling", "program", "src", "examples", "node_modules"]) {
                 assert.ok(!entries.some((e) => e.startsWith(`package/${dir}/`)), `${dir}/ is packed`);
             }
             assert.ok(!entries.some((e) => /\.test\.|Pulumi\..*ya?ml$/.test(e)), "a test or a stack file is packed");

@@ -1,7 +1,7 @@
 /**
  * npm run bench: wall-clock timings of whole processes, as a user experiences them.
  *  - floor: a Node process that only loads the SDK modules the program loads (found in the transpiled sources);
- *  - plan: the offline plan of the dev stack (`node dist/tools/plan.js --stack dev`);
+ *  - plan: the offline plan of the dev stack (`node dist/src/plan/plan.js --stack dev`);
  *  - fleet-1 / fleet-25: the mock runtime planning 1 and 25 clusters from one program;
  *  - bare-350: as many plain resources as fleet-25 registers (350), without components or planner: the SDK's own
  *    cost, for reading fleet-25 against.
@@ -10,16 +10,16 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { readStackConfig } from "../program/config";
-import { readConfigFile } from "../program/stackFile";
-import { planAddresses } from "../components/planner";
+import { readStackConfig } from "../../program/config";
+import { readConfigFile } from "../../program/stackFile";
+import { planAddresses } from "../../src/planner";
 
-const DIST = path.join(__dirname, "..");
+const DIST = path.join(__dirname, "..", "..");
 const RUNS = Number(process.env.BENCH_RUNS ?? "7");
 
 /** Every `@pulumi/...` module the transpiled program, components and plan tool require. */
 function sdkModules(): string[] {
-    const files = ["index.js", "components", "program", "tools"].flatMap((entry) => jsFiles(path.join(DIST, entry)));
+    const files = ["index.js", "src", "program"].flatMap((entry) => jsFiles(path.join(DIST, entry)));
     const found = new Set<string>();
     for (const file of files) {
         for (const match of fs.readFileSync(file, "utf8").matchAll(/require\("(@pulumi\/[^"]+)"\)/g)) found.add(match[1]);
@@ -67,10 +67,10 @@ for (const stack of ["dev", "prod"]) console.log(`planner    ${planMicros(stack)
 const modules = sdkModules();
 console.log(`Node ${process.version} ${NODE_FLAGS.join(" ")}; floor loads ${modules.length} SDK modules: ${modules.join(", ")}\n`);
 const floor = time("floor", ["-e", modules.map((m) => `require(${JSON.stringify(m)});`).join("")]);
-const plan = time("plan", [path.join(DIST, "tools", "plan.js"), "--stack", "dev"]);
-const fleet1 = time("fleet-1", [path.join(DIST, "bench", "fleetRun.js")], { FLEET_SIZE: "1" });
-const fleet25 = time("fleet-25", [path.join(DIST, "bench", "fleetRun.js")], { FLEET_SIZE: "25" });
-const bare = time("bare-350", [path.join(DIST, "bench", "bareRun.js")], { BARE_COUNT: "350" }, Math.min(RUNS, 3));
+const plan = time("plan", [path.join(DIST, "src", "plan", "plan.js"), "--stack", "dev"]);
+const fleet1 = time("fleet-1", [path.join(DIST, "tooling", "bench", "fleetRun.js")], { FLEET_SIZE: "1" });
+const fleet25 = time("fleet-25", [path.join(DIST, "tooling", "bench", "fleetRun.js")], { FLEET_SIZE: "25" });
+const bare = time("bare-350", [path.join(DIST, "tooling", "bench", "bareRun.js")], { BARE_COUNT: "350" }, Math.min(RUNS, 3));
 
 const ratio = (a: number, b: number) => (a / b).toFixed(2);
 console.log(`\nplan / floor          = ${ratio(plan, floor)}  (goal ≤ 1.5)`);

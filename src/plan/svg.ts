@@ -11,8 +11,8 @@
  *
  *   renderAddressMap(plan, "prod")  →  "<?xml …?><svg …>…</svg>"
  */
-import { Cidr, cidr, contains, longToIp } from "../components/planner/cidr";
-import { AddressPlan, SubnetPlan } from "../components/planner/types";
+import { Cidr, cidr, contains, longToIp } from "../planner/cidr";
+import { AddressPlan, SubnetPlan } from "../planner/types";
 import { agentOnSummary, NatSummary, routableRanges } from "./report";
 
 type Kind = "vnet" | "nodes" | "virtual-nodes" | "pods" | "service" | "connected" | "extra";

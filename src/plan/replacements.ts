@@ -3,7 +3,7 @@
  * replaces the resource (components/aks/replacements.ts), with their config keys and current values, and the inline
  * System pool's fields whose edit is refused at preview. Shown by the offline plan, text and JSON.
  */
-import { AGENT_POOL_REPLACEMENTS, CLUSTER_REPLACEMENTS, INLINE_POOL_IMMUTABLE } from "../components/aks/replacements";
+import { AGENT_POOL_REPLACEMENTS, CLUSTER_REPLACEMENTS, INLINE_POOL_IMMUTABLE } from "../aks/replacements";
 import { PlannedResource } from "./runProgram";
 
 export interface PlannedReplacement {

@@ -6,7 +6,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { AzureMocks, RecordedInvoke, RecordedResource } from "./mocks";
-import { PROJECT, RawConfig } from "../program/stackFile";
+import { PROJECT, RawConfig } from "../../program/stackFile";
 
 export interface PlannedResource extends RecordedResource {
     /** Position in the order the program constructed resources (deterministic, unlike registration order). */
@@ -42,7 +42,7 @@ export interface ProgramRun {
 }
 
 // Extensionless: index.ts under the TypeScript loader (tests), dist/index.js when transpiled (plan, bench).
-export const PROGRAM = path.join(__dirname, "..", "index");
+export const PROGRAM = path.join(__dirname, "..", "..", "index");
 
 interface Options {
     stack: string;

@@ -16,14 +16,14 @@
 import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
-import { readConfigFile, stackFile } from "../program/stackFile";
+import { readConfigFile, stackFile } from "../../program/stackFile";
 import { parseCommandLine, UsageError } from "./cli";
 import { natSummary, renderAccess, renderAddressPlan, renderCreationOrder, renderResourceTree } from "./report";
 import { plannedReplacements, renderReplacements } from "./replacements";
 import { renderAddressMap } from "./svg";
 import { BasePlanError, diffPlans, PlanDocument, readBasePlan, renderDiffJson, renderDiffMarkdown } from "./diff";
 import { PlannedResource, runProgram } from "./runProgram";
-import { AddressPlan } from "../components/planner/types";
+import { AddressPlan } from "../planner/types";
 
 const PROJECT_DIR = projectDir(__dirname);
 

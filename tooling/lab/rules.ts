@@ -31,7 +31,7 @@
  * (test/slow/lab-rules.test.ts checks this, and the whole table, against a replay of the agent's commands).
  */
 import { parse } from "yaml";
-import { parseCidr } from "../components/planner/cidr";
+import { parseCidr } from "../../src/planner/cidr";
 
 export const DEFAULT_CHAIN = "IP-MASQ-AGENT";
 export const LINK_LOCAL_CIDR = "169.254.0.0/16";

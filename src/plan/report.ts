@@ -2,9 +2,9 @@
  * Text rendering of an offline plan: the resource tree, the creation order, the address plan, the capacity table and
  * the NAT summary.
  */
-import { NETWORK_CONTRIBUTOR_ROLE, PRIVATE_DNS_ZONE_CONTRIBUTOR_ROLE } from "../components/cluster/cluster";
-import { cidr, contains, mergeToCidrs, subtractRanges } from "../components/planner/cidr";
-import { AddressPlan } from "../components/planner/types";
+import { NETWORK_CONTRIBUTOR_ROLE, PRIVATE_DNS_ZONE_CONTRIBUTOR_ROLE } from "../cluster/cluster";
+import { cidr, contains, mergeToCidrs, subtractRanges } from "../planner/cidr";
+import { AddressPlan } from "../planner/types";
 import { creationWaves } from "./order";
 import { PlannedResource } from "./runProgram";
 

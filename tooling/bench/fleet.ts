@@ -2,7 +2,7 @@
  * A fleet program for the benchmark: FLEET_SIZE clusters, each with its own VNet (Network + Cluster + IpMasqAgent),
  * all sharing one private pod range and one service range — the way a platform team would stamp out clusters.
  */
-import { Cluster, IpMasqAgent, Network } from "../components";
+import { Cluster, IpMasqAgent, Network } from "../../src";
 
 const size = Number(process.env.FLEET_SIZE ?? "25");
 const clusters: Record<string, unknown> = {};

@@ -3,7 +3,7 @@
  * components, no planner, no dependencies) registered under the same mock runtime.
  */
 import * as network from "@pulumi/azure-native/network";
-import { runProgram } from "../tools/runProgram";
+import { runProgram } from "../../src/plan/runProgram";
 
 const count = Number(process.env.BARE_COUNT ?? "350");
 runProgram({

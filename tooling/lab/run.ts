@@ -21,19 +21,19 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { readConfigFile } from "../program/stackFile";
-import { runProgram } from "../tools/runProgram";
-import { CHECK_DATE_VARIABLE, KUBERNETES_CALENDAR } from "../components/aks/kubernetesVersions";
+import { readConfigFile } from "../../program/stackFile";
+import { runProgram } from "../../src/plan/runProgram";
+import { CHECK_DATE_VARIABLE, KUBERNETES_CALENDAR } from "../../src/aks/kubernetesVersions";
 import { LabAddresses, LabPlanInput, labAddresses } from "./addresses";
 import { FlowOutcome, FlowPlan, MAX_FLOWS, PlannedFlow, finalLine, planFlows } from "./flows";
 import { Lab, hasCommand, rootLinks, sweepStale } from "./netns";
 import { Fault, LabOptions, labCwd, parseLabArgs, privilegeProblem } from "./options";
-import { cleanupScript } from "../components/ipmasq/manifests";
-import { UsageError } from "../tools/cli";
+import { cleanupScript } from "../../src/ipmasq/manifests";
+import { UsageError } from "../../src/plan/cli";
 import { agentJumpCheckArgv, deployedAgent, effectiveAgentConfig, renderAgentRules } from "./rules";
 import { connect, startServer } from "./tcp";
 
-const PROJECT_DIR = path.join(__dirname, "..");
+const PROJECT_DIR = path.join(__dirname, "..", "..");
 const CONNECT_TIMEOUT_MS = 3000;
 /** Flows running at once (each is a server and a client process). */
 const CONCURRENCY = 4;

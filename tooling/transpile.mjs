@@ -1,11 +1,11 @@
-// Transpiles the program, the components and the tools to dist/ with esbuild (about 50 ms), so that the offline
+// Transpiles the program, the library (src/) and the lab and bench tooling to dist/ with esbuild (about 50 ms), so that the offline
 // plan and the benchmark run plain JavaScript: loading @pulumi/* through a TypeScript loader hook is ~3× slower.
 // Type checking is `npm run typecheck`; `npm run build` emits the library package with declarations.
 import { build } from "esbuild";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 
-const roots = ["index.ts", "components", "program", "tools", "lab", "bench"];
+const roots = ["index.ts", "src", "program", "tooling/lab", "tooling/bench"];
 const entryPoints = roots.flatMap((root) => sources(root));
 
 function sources(path) {

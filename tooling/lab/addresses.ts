@@ -15,7 +15,7 @@
  * destinations (by definition) and the hub (VNet peering advertises the VNet's whole address space, pod ranges
  * included). Connected networks (on-prem) do not: their replies to a pod IP are dropped at the gateway.
  */
-import { AddressRange, cidr, containsAddress, longToIp, subtractRanges } from "../components/planner/cidr";
+import { AddressRange, cidr, containsAddress, longToIp, subtractRanges } from "../../src/planner/cidr";
 
 /** The fields of the program's `addressPlan` output the lab reads. */
 export interface LabPlanInput {

@@ -3,8 +3,8 @@
  * network namespaces at all.
  */
 import * as path from "path";
-import { stackFile } from "../program/stackFile";
-import { parseCommandLine, UsageError } from "../tools/cli";
+import { stackFile } from "../../program/stackFile";
+import { parseCommandLine, UsageError } from "../../src/plan/cli";
 
 export const USAGE = `usage: npm run lab -- [--stack <name> | --config <file>] [--timeout <seconds>] [--skip-unprivileged] [--verbose]
   --stack              stack settings file Pulumi.<name>.yaml next to Pulumi.yaml (default: dev)

@@ -13,8 +13,8 @@
  */
 import * as fs from "fs";
 import { parse as parseYaml } from "yaml";
-import { AddressRange, mergeToCidrs, parseCidr, subtractRanges, unionRanges } from "../components/planner/cidr";
-import { PoolPlan, SubnetPlan } from "../components/planner/types";
+import { AddressRange, mergeToCidrs, parseCidr, subtractRanges, unionRanges } from "../planner/cidr";
+import { PoolPlan, SubnetPlan } from "../planner/types";
 import { creationWaves, OrderNode } from "./order";
 import { PlannedReplacement } from "./replacements";
 
