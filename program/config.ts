@@ -104,7 +104,8 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
         nodeSubnetCidr: text("nodeSubnetCidr"),
         podSubnetCidr: text("podSubnetCidr"),
         // An empty list (Pulumi.yaml's declared default) means "unset": exactly the subnets.
-        vnetAddressSpace: Array.isArray(vnetAddressSpace) && vnetAddressSpace.length === 0 ? undefined : vnetAddressSpace,
+        vnetAddressSpace:
+            Array.isArray(vnetAddressSpace) && vnetAddressSpace.length === 0 ? undefined : vnetAddressSpace,
         serviceCidr: text("serviceCidr"),
         dnsServiceIP: text("dnsServiceIP"),
         connectedCidrs: list("connectedCidrs"),
@@ -123,22 +124,34 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
     const allowUnknown = decodeBoolean(get("allowUnknownAzureValues"), "allowUnknownAzureValues", problems) === true;
     // The planner reports a malformed version; the calendar judges a well-formed one.
     if (parseKubernetesVersion(addressPlanInput.kubernetesVersion)) {
-        checkKubernetesVersion(addressPlanInput.kubernetesVersion, "kubernetesVersion", versionCheckDate(), problems, allowUnknown);
+        checkKubernetesVersion(
+            addressPlanInput.kubernetesVersion,
+            "kubernetesVersion",
+            versionCheckDate(),
+            problems,
+            allowUnknown,
+        );
     }
 
     checkPoolSettings(nodePools, problems, allowUnknown);
     checkHub(addressPlanInput.hub, problems);
-    if (Array.isArray(nodePools)) nodePools.forEach((pool, index) => checkFields(pool, POOL_FIELDS, `nodePools[${index}]`, "a node pool", problems));
+    if (Array.isArray(nodePools))
+        nodePools.forEach((pool, index) =>
+            checkFields(pool, POOL_FIELDS, `nodePools[${index}]`, "a node pool", problems),
+        );
 
     const bool = (key: string) => decodeBoolean(get(key), key, problems);
     const egress = {
         outboundType: text("outboundType") ?? defaults.outboundType,
         egressNextHopIp: text("egressNextHopIp"),
         // Pulumi.yaml declares 0: "unset", so that only a value the stack sets is checked against the outbound type.
-        natGatewayIdleTimeoutMinutes: unsetIfZero(decodeInteger(get("natGatewayIdleTimeoutMinutes"), "natGatewayIdleTimeoutMinutes", problems)),
+        natGatewayIdleTimeoutMinutes: unsetIfZero(
+            decodeInteger(get("natGatewayIdleTimeoutMinutes"), "natGatewayIdleTimeoutMinutes", problems),
+        ),
     } as EgressSettings;
     checkEgress(egress, plan, problems);
-    if (egress.outboundType === "userAssignedNATGateway") egress.natGatewayIdleTimeoutMinutes ??= defaults.natGatewayIdleTimeoutMinutes;
+    if (egress.outboundType === "userAssignedNATGateway")
+        egress.natGatewayIdleTimeoutMinutes ??= defaults.natGatewayIdleTimeoutMinutes;
 
     const cluster = {
         privateCluster,
@@ -155,10 +168,16 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
         protect: bool("protect"),
     } as ClusterSettings;
     // Empty lists and objects are Pulumi.yaml's declared defaults: "not set".
-    if (Array.isArray(cluster.authorizedIpRanges) && cluster.authorizedIpRanges.length === 0) delete cluster.authorizedIpRanges;
-    if (Array.isArray(cluster.adminGroupObjectIds) && cluster.adminGroupObjectIds.length === 0) delete cluster.adminGroupObjectIds;
-    if (cluster.maintenanceWindow && Object.keys(cluster.maintenanceWindow).length === 0) delete cluster.maintenanceWindow;
-    checkClusterSettings(cluster, problems, { location: text("azure-native:location"), virtualNodes: addressPlanInput.virtualNodeSubnetCidr !== undefined });
+    if (Array.isArray(cluster.authorizedIpRanges) && cluster.authorizedIpRanges.length === 0)
+        delete cluster.authorizedIpRanges;
+    if (Array.isArray(cluster.adminGroupObjectIds) && cluster.adminGroupObjectIds.length === 0)
+        delete cluster.adminGroupObjectIds;
+    if (cluster.maintenanceWindow && Object.keys(cluster.maintenanceWindow).length === 0)
+        delete cluster.maintenanceWindow;
+    checkClusterSettings(cluster, problems, {
+        location: text("azure-native:location"),
+        virtualNodes: addressPlanInput.virtualNodeSubnetCidr !== undefined,
+    });
     if (plan) checkNodeLimit(plan.pools, cluster.tier, problems);
 
     const configuredTags = decodeJson(get("tags"), "tags", problems, "object");
@@ -174,7 +193,10 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
             `"cilium" cannot run ip-masq-agent-v2: its eBPF host routing bypasses the host iptables rules the agent writes, so pods would reach connected networks with pod IPs; use "azure" (the default)`,
         );
     } else if (networkDataplane !== "azure") {
-        problems.add("networkDataplane", `expected "azure" (the default; "cilium" cannot run ip-masq-agent-v2), got ${describeValue(get("networkDataplane"))}`);
+        problems.add(
+            "networkDataplane",
+            `expected "azure" (the default; "cilium" cannot run ip-masq-agent-v2), got ${describeValue(get("networkDataplane"))}`,
+        );
     }
     const networkPluginMode = text("networkPluginMode");
     if (networkPluginMode === "overlay") {
@@ -183,17 +205,30 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
             `"overlay" gives pods an overlay range and ignores pod subnets, but this stack places pods in podSubnetCidr (Azure CNI Pod Subnet): leave networkPluginMode unset`,
         );
     } else if (networkPluginMode !== undefined) {
-        problems.add("networkPluginMode", `must stay unset (its only value, "overlay", ignores pod subnets), got ${describeValue(get("networkPluginMode"))}`);
+        problems.add(
+            "networkPluginMode",
+            `must stay unset (its only value, "overlay", ignores pod subnets), got ${describeValue(get("networkPluginMode"))}`,
+        );
     }
 
     const location = text("azure-native:location");
     if (location === undefined) {
-        problems.add("azure-native:location", `is required: set the Azure region, e.g. "pulumi config set azure-native:location westeurope"`);
+        problems.add(
+            "azure-native:location",
+            `is required: set the Azure region, e.g. "pulumi config set azure-native:location westeurope"`,
+        );
     } else if (!LOCATION.test(location)) {
-        problems.add("azure-native:location", `"${location}" is not an Azure region name such as "westeurope" (lowercase, no spaces)`);
+        problems.add(
+            "azure-native:location",
+            `"${location}" is not an Azure region name such as "westeurope" (lowercase, no spaces)`,
+        );
     } else {
         const zonalPools = Array.isArray(nodePools)
-            ? nodePools.flatMap((pool, index) => (Array.isArray(pool?.availabilityZones) ? [{ key: `nodePools[${index}].availabilityZones`, zones: pool.availabilityZones }] : []))
+            ? nodePools.flatMap((pool, index) =>
+                  Array.isArray(pool?.availabilityZones)
+                      ? [{ key: `nodePools[${index}].availabilityZones`, zones: pool.availabilityZones }]
+                      : [],
+              )
             : [];
         checkLocation(location, zonalPools, "azure-native:location", problems, allowUnknown);
     }
@@ -212,21 +247,30 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
     // The cluster's name is its DNS prefix too, which Azure keeps to 54 letters, digits and hyphens.
     const dnsPrefix = dnsPrefixProblem(clusterName);
     if (badName) {
-        const fix = badName.length > MAX_NAME ? "use a shorter stack name" : "use only letters, digits, '-' and '_' in the stack name";
+        const fix =
+            badName.length > MAX_NAME
+                ? "use a shorter stack name"
+                : "use only letters, digits, '-' and '_' in the stack name";
         problems.add(
             "(stack name)",
             `stack "${stack}" gives the Azure name "${badName}" (${badName.length} characters): names are at most ${MAX_NAME} letters, digits, '-' or '_'; ${fix}`,
         );
     } else if (dnsPrefix) {
-        problems.add("(stack name)", `stack "${stack}": ${dnsPrefix}; use a stack name of at most 50 letters, digits and hyphens`);
+        problems.add(
+            "(stack name)",
+            `stack "${stack}": ${dnsPrefix}; use a stack name of at most 50 letters, digits and hyphens`,
+        );
     }
     const resourceGroup = resourceGroupName ?? `rg-aks-${stack}`;
     const nodeResourceGroup = location ? nodeResourceGroupName(resourceGroup, clusterName, location) : undefined;
-    for (const [key, name] of [["(stack name)", clusterName], ["(stack name)", vnetName], [resourceGroupName ? "resourceGroupName" : "(stack name)", resourceGroup]] as const) {
+    for (const [key, name] of [
+        ["(stack name)", clusterName],
+        ["(stack name)", vnetName],
+        [resourceGroupName ? "resourceGroupName" : "(stack name)", resourceGroup],
+    ] as const) {
         const reserved = reservedNameProblem(name);
         if (reserved) problems.add(key, reserved);
     }
-
 
     const agentSettings = decodeJson(get("ipMasqAgent"), "ipMasqAgent", problems, "object");
     checkFields(agentSettings, AGENT_FIELDS, "ipMasqAgent", "ipMasqAgent", problems);
@@ -283,12 +327,21 @@ const AGENT_FIELDS: Record<keyof IpMasqAgentSettings, true> = {
     cleanupImage: true,
 };
 
-function checkFields(value: unknown, known: Record<string, true>, key: string, what: string, problems: ProblemList): void {
+function checkFields(
+    value: unknown,
+    known: Record<string, true>,
+    key: string,
+    what: string,
+    problems: ProblemList,
+): void {
     if (typeof value !== "object" || value === null || Array.isArray(value)) return; // a wrong type is reported elsewhere
     for (const field of Object.keys(value)) {
         if (Object.hasOwn(known, field)) continue;
         const near = Object.keys(known).find((k) => k.toLowerCase() === field.toLowerCase());
-        problems.add(`${key}.${field}`, `is not a field of ${what}: ${near ? `did you mean ${near}?` : `use ${Object.keys(known).join(", ")}`}`);
+        problems.add(
+            `${key}.${field}`,
+            `is not a field of ${what}: ${near ? `did you mean ${near}?` : `use ${Object.keys(known).join(", ")}`}`,
+        );
     }
 }
 

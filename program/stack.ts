@@ -11,7 +11,12 @@ export function createStack(settings: StackSettings) {
     const { tags } = settings;
     const production = settings.cluster.protect === true;
     const resourceGroupName: pulumi.Input<string> =
-        settings.resourceGroupName ?? new resources.ResourceGroup("rg", { resourceGroupName: `rg-aks-${settings.stack}`, location, tags }, { protect: production }).name;
+        settings.resourceGroupName ??
+        new resources.ResourceGroup(
+            "rg",
+            { resourceGroupName: `rg-aks-${settings.stack}`, location, tags },
+            { protect: production },
+        ).name;
 
     const network = new Network("network", {
         ...settings.addressPlanInput,
@@ -64,15 +69,28 @@ export function createStack(settings: StackSettings) {
  * first run). It lets the preview compare with what is deployed where Azure cannot change a setting in place.
  */
 function lastDeployed(output: string): pulumi.Output<any> {
-    const self = new pulumi.StackReference("self", { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` });
+    const self = new pulumi.StackReference("self", {
+        name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
+    });
     return self.getOutput(output);
 }
 
 /** What `pulumi stack output capacity` shows: per subnet and per pool, what is needed and what is left. */
 export function capacitySummary({ plan }: StackSettings) {
     return {
-        subnets: [plan.nodeSubnet, ...plan.podSubnets].map((s) => ({ name: s.name, cidr: s.cidr, allocatable: s.allocatable, needed: s.needed, headroom: s.headroom })),
-        pools: plan.pools.map((p) => ({ name: p.name, peakNodes: p.peakNodes, podIPsNeeded: p.podIPsNeeded, podSubnet: p.podSubnetName })),
+        subnets: [plan.nodeSubnet, ...plan.podSubnets].map((s) => ({
+            name: s.name,
+            cidr: s.cidr,
+            allocatable: s.allocatable,
+            needed: s.needed,
+            headroom: s.headroom,
+        })),
+        pools: plan.pools.map((p) => ({
+            name: p.name,
+            peakNodes: p.peakNodes,
+            podIPsNeeded: p.podIPsNeeded,
+            podSubnet: p.podSubnetName,
+        })),
         routableAddresses: plan.routableAddresses,
     };
 }

@@ -14,7 +14,9 @@ export const PROJECT = "aks-pod-subnet";
 export type RawConfig = Record<string, string>;
 
 /** Declared project config keys (Pulumi.yaml `config:`), with their declaration. */
-export function readProjectConfigDeclarations(projectDir: string): Record<string, { type?: string; description?: string; default?: unknown }> {
+export function readProjectConfigDeclarations(
+    projectDir: string,
+): Record<string, { type?: string; description?: string; default?: unknown }> {
     const project = parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) ?? {};
     return project.config ?? {};
 }
@@ -46,7 +48,10 @@ export function readConfigFile(file: string, projectDir = path.dirname(file)): R
     const { rejected, suggested } = checkAgainstDeclarations(values!, declarations, problems);
     for (const [key, value] of Object.entries(values!)) {
         if (value !== null && typeof value === "object" && "secure" in (value as object)) {
-            problems.add(key, "is encrypted; the offline plan needs plain values (secrets shape no address): set it as plain text in a copy of the file");
+            problems.add(
+                key,
+                "is encrypted; the offline plan needs plain values (secrets shape no address): set it as plain text in a copy of the file",
+            );
             rejected.add(key);
         }
         if (rejected.has(key)) continue;
@@ -58,16 +63,24 @@ export function readConfigFile(file: string, projectDir = path.dirname(file)): R
 
 /** The stack name the plan derives from a settings file: `Pulumi.<stack>.yaml` → stack, else the file's base name. */
 function stackNameOf(file: string): string {
-    return path.basename(file).replace(/^Pulumi\./, "").replace(/\.ya?ml$/, "");
+    return path
+        .basename(file)
+        .replace(/^Pulumi\./, "")
+        .replace(/\.ya?ml$/, "");
 }
 
 /** The file's `config:` map, or a problem saying it is missing (settings at the top level are named). */
 function configSection(document: unknown, problems: ProblemList): Record<string, unknown> | undefined {
-    const top = typeof document === "object" && document !== null && !Array.isArray(document) ? (document as Record<string, unknown>) : {};
+    const top =
+        typeof document === "object" && document !== null && !Array.isArray(document)
+            ? (document as Record<string, unknown>)
+            : {};
     const section = top.config;
     if (section === undefined || section === null) {
         const stray = Object.keys(top).filter((key) => key.includes(":") || Object.hasOwn(ALL_KNOWN, key));
-        const found = stray.length ? ` (${stray.slice(0, 3).join(", ")}${stray.length > 3 ? ", …" : ""} stand at the top level)` : "";
+        const found = stray.length
+            ? ` (${stray.slice(0, 3).join(", ")}${stray.length > 3 ? ", …" : ""} stand at the top level)`
+            : "";
         problems.add(
             "config",
             `the stack settings file has no "config:" section${found}: put every setting under a line "config:", indented by two spaces, e.g. "config:" then "  azure-native:location: westeurope"`,
@@ -75,7 +88,10 @@ function configSection(document: unknown, problems: ProblemList): Record<string,
         return undefined;
     }
     if (typeof section !== "object" || Array.isArray(section)) {
-        problems.add("config", `expected a map of settings such as "azure-native:location: westeurope", got ${describeValue(section)}`);
+        problems.add(
+            "config",
+            `expected a map of settings such as "azure-native:location: westeurope", got ${describeValue(section)}`,
+        );
         return undefined;
     }
     return section as Record<string, unknown>;
@@ -86,11 +102,20 @@ function configSection(document: unknown, problems: ProblemList): Record<string,
  * checked by the program with their default, so their problems (and "is required" on a key a misspelt one stands
  * for) are left out: one line per fault.
  */
-function withProgramProblems(problems: ProblemList, config: RawConfig, stack: string, rejected: Set<string>, suggested: Set<string>): ConfigurationError {
+function withProgramProblems(
+    problems: ProblemList,
+    config: RawConfig,
+    stack: string,
+    rejected: Set<string>,
+    suggested: Set<string>,
+): ConfigurationError {
     // Required here, not at the top: the program's checks import the components, which the file reader alone does not need.
     const { readStackConfig } = require("./config") as typeof import("./config");
-    const own = new Set([...rejected].map((key) => (key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : key)));
-    const covered = (key: string) => [...own].some((k) => key === k || key.startsWith(`${k}.`) || key.startsWith(`${k}[`));
+    const own = new Set(
+        [...rejected].map((key) => (key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : key)),
+    );
+    const covered = (key: string) =>
+        [...own].some((k) => key === k || key.startsWith(`${k}.`) || key.startsWith(`${k}[`));
     const all = [...problems.problems];
     try {
         readStackConfig((key) => config[qualify(key)], stack);
@@ -146,13 +171,22 @@ function checkAgainstDeclarations(
             }
             const near = nearest(key, Object.keys(declarations));
             if (near) suggested.add(near);
-            problems.add(key, `is not a config key of this project${near ? `: did you mean ${near}?` : "; the keys are declared in Pulumi.yaml and listed in the README"}`);
+            problems.add(
+                key,
+                `is not a config key of this project${near ? `: did you mean ${near}?` : "; the keys are declared in Pulumi.yaml and listed in the README"}`,
+            );
             continue;
         }
         const type = declaration.type;
         if (type && SCALAR_TYPES[type] && value !== null && typeof value !== "object" && !SCALAR_TYPES[type](value)) {
-            const hint = type === "string" && typeof value === "number" ? ` — quote it: YAML reads ${key === "kubernetesVersion" ? "1.30 as the number 1.3" : "unquoted digits as a number"}` : "";
-            problems.add(key, `is declared as ${type === "integer" ? "an integer" : `a ${type}`}, got ${describeValue(value)}${hint}`);
+            const hint =
+                type === "string" && typeof value === "number"
+                    ? ` — quote it: YAML reads ${key === "kubernetesVersion" ? "1.30 as the number 1.3" : "unquoted digits as a number"}`
+                    : "";
+            problems.add(
+                key,
+                `is declared as ${type === "integer" ? "an integer" : `a ${type}`}, got ${describeValue(value)}${hint}`,
+            );
             rejected.add(qualified);
         }
     }
@@ -175,12 +209,15 @@ function nearest(key: string, known: string[]): string | undefined {
 
 /** Edit distance with transpositions (optimal string alignment): `locaton` → `location` is 1. */
 function distance(a: string, b: string): number {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+    const d = Array.from({ length: a.length + 1 }, (_, i) =>
+        Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+    );
     for (let i = 1; i <= a.length; i++) {
         for (let j = 1; j <= b.length; j++) {
             const cost = a[i - 1] === b[j - 1] ? 0 : 1;
             d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+                d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
         }
     }
     return d[a.length][b.length];

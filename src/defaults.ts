@@ -47,7 +47,12 @@ export const AKS_REJECTED_RANGES = ["169.254.0.0/16", "192.0.2.0/24", "172.30.0.
  * Ranges Azure refuses in a virtual network's address space (virtual-networks-faq.md): multicast, broadcast,
  * loopback, link-local (already in AKS_REJECTED_RANGES) and the platform's 168.63.129.16 (DNS, DHCP, health probes).
  */
-export const AZURE_VNET_REFUSED_RANGES = ["224.0.0.0/4", "255.255.255.255/32", "127.0.0.0/8", "168.63.129.16/32"] as const;
+export const AZURE_VNET_REFUSED_RANGES = [
+    "224.0.0.0/4",
+    "255.255.255.255/32",
+    "127.0.0.0/8",
+    "168.63.129.16/32",
+] as const;
 
 /** quotas-skus-regions.md: "Maximum node pools per cluster | 100". */
 export const MAX_POOLS_PER_CLUSTER = 100;

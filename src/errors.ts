@@ -13,7 +13,10 @@ export interface ConfigProblem {
 
 /** Raised when a configuration or an address plan is invalid; carries every problem found. */
 export class ConfigurationError extends Error {
-    constructor(public readonly problems: readonly ConfigProblem[], subject = "configuration") {
+    constructor(
+        public readonly problems: readonly ConfigProblem[],
+        subject = "configuration",
+    ) {
         super(formatProblems(problems, subject));
         this.name = "ConfigurationError";
     }

@@ -26,7 +26,10 @@ describe("removing the agent: the clean-up DaemonSet", () => {
             settingsProblems({ enabled: "no", cleanup: false }).map((p) => p.split(":")[0]),
             ["ipMasqAgent.enabled"],
         );
-        assert.match(settingsProblems({ enabled: false, cleanup: true, cleanupImage: "busybox:latest" })[0], /^ipMasqAgent\.cleanupImage: .*latest/);
+        assert.match(
+            settingsProblems({ enabled: false, cleanup: true, cleanupImage: "busybox:latest" })[0],
+            /^ipMasqAgent\.cleanupImage: .*latest/,
+        );
     });
 
     it("deletes only the jumps into this agent's own chain, then the chain", () => {
@@ -47,29 +50,48 @@ describe("removing the agent: the clean-up DaemonSet", () => {
         assert.match(pod.containers[0].command.at(-1), /exec sleep infinity$/);
         assert.equal(pod.containers[0].securityContext.privileged, true);
         assert.equal(pod.containers[0].image, "mcr.microsoft.com/azurelinux/busybox:1.36");
-        assert.deepEqual(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[1], {
-            key: "type",
-            operator: "NotIn",
-            values: ["virtual-kubelet"],
-        });
+        assert.deepEqual(
+            pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]
+                .matchExpressions[1],
+            {
+                key: "type",
+                operator: "NotIn",
+                values: ["virtual-kubelet"],
+            },
+        );
     });
 
     it("the stack with enabled: false and cleanup: true deploys only the clean-up DaemonSet", async () => {
-        const config = { ...readConfigFile(path.join(ROOT, "Pulumi.dev.yaml"), ROOT), "aks-pod-subnet:ipMasqAgent": JSON.stringify({ enabled: false, cleanup: true }) };
+        const config = {
+            ...readConfigFile(path.join(ROOT, "Pulumi.dev.yaml"), ROOT),
+            "aks-pod-subnet:ipMasqAgent": JSON.stringify({ enabled: false, cleanup: true }),
+        };
         const run = await runProgram({ stack: "dev", config });
         const kube = run.resources.filter((r) => r.type.startsWith("kubernetes:") && r.custom);
-        assert.deepEqual(kube.map((r) => [r.type, r.inputs.metadata.name]), [["kubernetes:apps/v1:DaemonSet", "pod-subnet-ip-masq-agent-cleanup"]]);
+        assert.deepEqual(
+            kube.map((r) => [r.type, r.inputs.metadata.name]),
+            [["kubernetes:apps/v1:DaemonSet", "pod-subnet-ip-masq-agent-cleanup"]],
+        );
         assert.match(kube[0].provider ?? "", /cluster-k8s/);
     });
 
     it("enabled: false alone deploys no Kubernetes object at all", async () => {
-        const config = { ...readConfigFile(path.join(ROOT, "Pulumi.dev.yaml"), ROOT), "aks-pod-subnet:ipMasqAgent": JSON.stringify({ enabled: false }) };
+        const config = {
+            ...readConfigFile(path.join(ROOT, "Pulumi.dev.yaml"), ROOT),
+            "aks-pod-subnet:ipMasqAgent": JSON.stringify({ enabled: false }),
+        };
         const run = await runProgram({ stack: "dev", config });
-        assert.deepEqual(run.resources.filter((r) => r.type.startsWith("kubernetes:") && r.custom), []);
+        assert.deepEqual(
+            run.resources.filter((r) => r.type.startsWith("kubernetes:") && r.custom),
+            [],
+        );
     });
 
     it("ConfigurationError is what a bad agent setting raises through the stack config", async () => {
-        const config = { ...readConfigFile(path.join(ROOT, "Pulumi.dev.yaml"), ROOT), "aks-pod-subnet:ipMasqAgent": JSON.stringify({ cleanup: true }) };
+        const config = {
+            ...readConfigFile(path.join(ROOT, "Pulumi.dev.yaml"), ROOT),
+            "aks-pod-subnet:ipMasqAgent": JSON.stringify({ cleanup: true }),
+        };
         await assert.rejects(runProgram({ stack: "dev", config }), (error: Error) => {
             assert.ok(!(error instanceof ConfigurationError), "the program turns it into a RunError");
             assert.match(error.message, /ipMasqAgent\.cleanup: /);

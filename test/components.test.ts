@@ -71,7 +71,9 @@ function problemLines(error: unknown): string[] {
 }
 
 function childrenOf(m: Mocked<unknown>, parent: string): PlannedResource[] {
-    return m.resources.filter((r) => r.parent === parent || (r.name.startsWith(`${parent}-`) && r.type !== "pulumi:pulumi:Stack"));
+    return m.resources.filter(
+        (r) => r.parent === parent || (r.name.startsWith(`${parent}-`) && r.type !== "pulumi:pulumi:Stack"),
+    );
 }
 
 const RG = "rg-platform";
@@ -80,7 +82,15 @@ const rgId = `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/${RG}`;
 const POOLS: NodePoolSpec[] = [
     { name: "sys", mode: "System", count: 3, maxPods: 30, maxSurge: "1", availabilityZones: ["1", "2", "3"] },
     { name: "web", mode: "User", minCount: 2, maxCount: 6, maxPods: 60, maxSurge: "1", vmSize: "Standard_D8s_v5" },
-    { name: "gpu", mode: "User", count: 1, maxPods: 30, maxSurge: "1", podSubnetCidr: "100.72.0.0/22", nodeTaints: ["sku=gpu:NoSchedule"] },
+    {
+        name: "gpu",
+        mode: "User",
+        count: 1,
+        maxPods: 30,
+        maxSurge: "1",
+        podSubnetCidr: "100.72.0.0/22",
+        nodeTaints: ["sku=gpu:NoSchedule"],
+    },
 ];
 
 const ADDRESSES: AddressPlanInput = {
@@ -94,11 +104,28 @@ const ADDRESSES: AddressPlanInput = {
 
 describe("components used directly", () => {
     describe("Network + Cluster + IpMasqAgent in a platform team's own program", () => {
-        let m: Mocked<{ kubeconfig: { value: string; secret: boolean }; clusterName: string; podSubnetIds: Record<string, string>; plan: Network["plan"] }>;
+        let m: Mocked<{
+            kubeconfig: { value: string; secret: boolean };
+            clusterName: string;
+            podSubnetIds: Record<string, string>;
+            plan: Network["plan"];
+        }>;
         before(async () => {
             m = await runMocked(async () => {
-                const net = new Network("core", { ...ADDRESSES, resourceGroupName: RG, location: "northeurope", vnetName: "vnet-core", nodePools: POOLS });
-                const cluster = new Cluster("k", { resourceGroupName: RG, location: "northeurope", network: net, clusterName: "aks-core", kubernetesVersion: "1.36" });
+                const net = new Network("core", {
+                    ...ADDRESSES,
+                    resourceGroupName: RG,
+                    location: "northeurope",
+                    vnetName: "vnet-core",
+                    nodePools: POOLS,
+                });
+                const cluster = new Cluster("k", {
+                    resourceGroupName: RG,
+                    location: "northeurope",
+                    network: net,
+                    clusterName: "aks-core",
+                    kubernetesVersion: "1.36",
+                });
                 new IpMasqAgent("nat", {
                     provider: cluster.provider,
                     nonMasqueradeCIDRs: net.plan.ipMasqAgent.nonMasqueradeCIDRs,
@@ -107,9 +134,16 @@ describe("components used directly", () => {
                     resyncInterval: 120,
                 });
                 const podSubnetIds = Object.fromEntries(
-                    await Promise.all(Object.entries(net.podSubnetIds).map(async ([k, v]) => [k, (await resolve(v)).value] as const)),
+                    await Promise.all(
+                        Object.entries(net.podSubnetIds).map(async ([k, v]) => [k, (await resolve(v)).value] as const),
+                    ),
                 );
-                return { kubeconfig: await resolve(cluster.kubeconfig), clusterName: (await resolve(cluster.clusterName)).value, podSubnetIds, plan: net.plan };
+                return {
+                    kubeconfig: await resolve(cluster.kubeconfig),
+                    clusterName: (await resolve(cluster.clusterName)).value,
+                    podSubnetIds,
+                    plan: net.plan,
+                };
             });
         });
 
@@ -118,7 +152,8 @@ describe("components used directly", () => {
             assert.ok(found, `${type} ${name} not registered; got ${m.resources.map((r) => r.name).join(", ")}`);
             return found;
         };
-        const subnetId = (name: string) => `${rgId}/providers/Microsoft.Network/virtualNetworks/vnet-core/subnets/${name}`;
+        const subnetId = (name: string) =>
+            `${rgId}/providers/Microsoft.Network/virtualNetworks/vnet-core/subnets/${name}`;
 
         it("registers each component's children as `${name}-<role>` under that component", () => {
             const shape = (parent: string) => m.resources.filter((r) => r.parent === parent).map((r) => r.name);
@@ -138,11 +173,17 @@ describe("components used directly", () => {
         });
 
         it("lays out the VNet from the plan: delegated pod subnets, an undelegated node subnet", () => {
-            assert.deepEqual(find("azure-native:network:VirtualNetwork", "core-vnet").inputs.addressSpace.addressPrefixes, ["10.60.0.0/27", "100.64.0.0/21", "100.72.0.0/22"]);
+            assert.deepEqual(
+                find("azure-native:network:VirtualNetwork", "core-vnet").inputs.addressSpace.addressPrefixes,
+                ["10.60.0.0/27", "100.64.0.0/21", "100.72.0.0/22"],
+            );
             assert.equal(find("azure-native:network:VirtualNetwork", "core-vnet").inputs.location, "northeurope");
             assert.equal(find("azure-native:network:Subnet", "core-nodes").inputs.delegations, undefined);
             for (const name of ["core-pods", "core-pods-gpu"]) {
-                assert.deepEqual(find("azure-native:network:Subnet", name).inputs.delegations.map((d: any) => d.serviceName), ["Microsoft.ContainerService/managedClusters"]);
+                assert.deepEqual(
+                    find("azure-native:network:Subnet", name).inputs.delegations.map((d: any) => d.serviceName),
+                    ["Microsoft.ContainerService/managedClusters"],
+                );
             }
             assert.deepEqual(m.value.podSubnetIds, { pods: subnetId("pods"), "pods-gpu": subnetId("pods-gpu") });
         });
@@ -151,38 +192,68 @@ describe("components used directly", () => {
             const mc = find("azure-native:containerservice:ManagedCluster", "k-aks");
             assert.equal(mc.inputs.resourceName, "aks-core");
             assert.equal(mc.inputs.dnsPrefix, "aks-core");
-            assert.deepEqual(mc.inputs.agentPoolProfiles.map((p: any) => [p.name, p.vnetSubnetID, p.podSubnetID, p.maxPods]), [["sys", subnetId("nodes"), subnetId("pods"), 30]]);
+            assert.deepEqual(
+                mc.inputs.agentPoolProfiles.map((p: any) => [p.name, p.vnetSubnetID, p.podSubnetID, p.maxPods]),
+                [["sys", subnetId("nodes"), subnetId("pods"), 30]],
+            );
             assert.deepEqual(mc.ignoreChanges, ["networkProfile.podCidr"]);
             assert.equal(mc.inputs.networkProfile.serviceCidr, "172.20.0.0/16");
             assert.equal(mc.inputs.networkProfile.dnsServiceIP, "172.20.0.10");
             const web = find("azure-native:containerservice:AgentPool", "k-pool-web");
             const gpu = find("azure-native:containerservice:AgentPool", "k-pool-gpu");
-            assert.deepEqual([web.inputs.resourceName, web.inputs.podSubnetID, web.ignoreChanges], ["aks-core", subnetId("pods"), ["count"]]);
-            assert.deepEqual([gpu.inputs.resourceName, gpu.inputs.podSubnetID, gpu.ignoreChanges], ["aks-core", subnetId("pods-gpu"), []]);
+            assert.deepEqual(
+                [web.inputs.resourceName, web.inputs.podSubnetID, web.ignoreChanges],
+                ["aks-core", subnetId("pods"), ["count"]],
+            );
+            assert.deepEqual(
+                [gpu.inputs.resourceName, gpu.inputs.podSubnetID, gpu.ignoreChanges],
+                ["aks-core", subnetId("pods-gpu"), []],
+            );
             assert.deepEqual(gpu.inputs.nodeTaints, ["sku=gpu:NoSchedule"]);
             assert.equal(web.inputs.vmSize, "Standard_D8s_v5");
         });
 
         it("grants Network Contributor on all three subnets before the cluster", () => {
             const roles = m.resources.filter((r) => r.type === "azure-native:authorization:RoleAssignment");
-            assert.deepEqual(roles.map((r) => r.inputs.scope), [subnetId("nodes"), subnetId("pods"), subnetId("pods-gpu")]);
-            for (const r of roles) assert.ok(r.inputs.roleDefinitionId.endsWith(`/roleDefinitions/${NETWORK_CONTRIBUTOR_ROLE}`));
-            assert.deepEqual(find("azure-native:containerservice:ManagedCluster", "k-aks").dependsOn, roles.map((r) => r.name));
+            assert.deepEqual(
+                roles.map((r) => r.inputs.scope),
+                [subnetId("nodes"), subnetId("pods"), subnetId("pods-gpu")],
+            );
+            for (const r of roles)
+                assert.ok(r.inputs.roleDefinitionId.endsWith(`/roleDefinitions/${NETWORK_CONTRIBUTOR_ROLE}`));
+            assert.deepEqual(
+                find("azure-native:containerservice:ManagedCluster", "k-aks").dependsOn,
+                roles.map((r) => r.name),
+            );
         });
 
         it("exposes a secret kubeconfig from the user credentials and deploys the agent through the cluster's provider", () => {
             assert.deepEqual(m.value.kubeconfig, { value: mockKubeconfig("aks-core"), secret: true });
             assert.equal(m.value.clusterName, "aks-core");
-            assert.deepEqual(m.invokes.map((i) => [i.token, i.inputs.resourceName]), [["azure-native:containerservice:listManagedClusterUserCredentials", "aks-core"]]);
+            assert.deepEqual(
+                m.invokes.map((i) => [i.token, i.inputs.resourceName]),
+                [["azure-native:containerservice:listManagedClusterUserCredentials", "aks-core"]],
+            );
             const cm = find("kubernetes:core/v1:ConfigMap", "nat-config");
             const ds = find("kubernetes:apps/v1:DaemonSet", "nat-daemonset");
             for (const obj of [cm, ds]) assert.ok(obj.provider?.includes("k-k8s"), obj.provider);
             assert.equal(cm.inputs.metadata.name, "platform-masq-config");
             assert.equal(ds.inputs.metadata.name, "platform-masq");
-            assert.deepEqual(parse(cm.inputs.data["ip-masq-agent"]).nonMasqueradeCIDRs, m.value.plan.ipMasqAgent.nonMasqueradeCIDRs);
-            assert.deepEqual(m.value.plan.ipMasqAgent.nonMasqueradeCIDRs, ["10.60.0.0/27", "100.64.0.0/21", "100.72.0.0/22", "172.20.0.0/16"]);
+            assert.deepEqual(
+                parse(cm.inputs.data["ip-masq-agent"]).nonMasqueradeCIDRs,
+                m.value.plan.ipMasqAgent.nonMasqueradeCIDRs,
+            );
+            assert.deepEqual(m.value.plan.ipMasqAgent.nonMasqueradeCIDRs, [
+                "10.60.0.0/27",
+                "100.64.0.0/21",
+                "100.72.0.0/22",
+                "172.20.0.0/16",
+            ]);
             const args = ds.inputs.spec.template.spec.containers[0].args;
-            assert.ok(args.includes("--masq-chain=PLATFORM-MASQ") && args.includes("--resync-interval=120"), args.join(" "));
+            assert.ok(
+                args.includes("--masq-chain=PLATFORM-MASQ") && args.includes("--resync-interval=120"),
+                args.join(" "),
+            );
             assert.deepEqual(ds.dependsOn, ["nat-config"]);
         });
     });
@@ -190,23 +261,39 @@ describe("components used directly", () => {
     describe("Cluster on a network it did not create (ClusterNetwork from plain IDs)", () => {
         it("uses the given subnet IDs and creates no network resources", async () => {
             const pools: NodePoolSpec[] = [{ name: "system", mode: "System", count: 2, maxPods: 40, maxSurge: "1" }];
-            const plan = planAddresses({ nodeSubnetCidr: "10.70.0.0/28", podSubnetCidr: "100.64.0.0/22", serviceCidr: "172.21.0.0/16", nodePools: pools });
+            const plan = planAddresses({
+                nodeSubnetCidr: "10.70.0.0/28",
+                podSubnetCidr: "100.64.0.0/22",
+                serviceCidr: "172.21.0.0/16",
+                nodePools: pools,
+            });
             const ids = {
                 nodes: "/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub/subnets/nodes",
                 pods: "/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub/subnets/pods",
             };
-            const network: ClusterNetwork = { plan, nodePools: pools, nodeSubnetId: ids.nodes, podSubnetIds: { pods: ids.pods } };
+            const network: ClusterNetwork = {
+                plan,
+                nodePools: pools,
+                nodeSubnetId: ids.nodes,
+                podSubnetIds: { pods: ids.pods },
+            };
             const m = await runMocked(() => {
                 new Cluster("byo", { resourceGroupName: "rg-apps", network, clusterName: "aks-byo" });
             });
             assert.ok(!m.resources.some((r) => r.type.startsWith("azure-native:network:")));
             const mc = m.resources.find((r) => r.type === "azure-native:containerservice:ManagedCluster")!;
-            assert.deepEqual([mc.inputs.agentPoolProfiles[0].vnetSubnetID, mc.inputs.agentPoolProfiles[0].podSubnetID], [ids.nodes, ids.pods]);
+            assert.deepEqual(
+                [mc.inputs.agentPoolProfiles[0].vnetSubnetID, mc.inputs.agentPoolProfiles[0].podSubnetID],
+                [ids.nodes, ids.pods],
+            );
             const roles = m.resources.filter((r) => r.type === "azure-native:authorization:RoleAssignment");
             // The role lives in the subnets' subscription, not the cluster's.
             assert.deepEqual(
                 roles.map((r) => [r.inputs.scope, r.inputs.roleDefinitionId]),
-                [ids.nodes, ids.pods].map((id) => [id, `/subscriptions/22222222-2222-2222-2222-222222222222/providers/Microsoft.Authorization/roleDefinitions/${NETWORK_CONTRIBUTOR_ROLE}`]),
+                [ids.nodes, ids.pods].map((id) => [
+                    id,
+                    `/subscriptions/22222222-2222-2222-2222-222222222222/providers/Microsoft.Authorization/roleDefinitions/${NETWORK_CONTRIBUTOR_ROLE}`,
+                ]),
             );
         });
     });
@@ -216,7 +303,10 @@ describe("components used directly", () => {
             const kubeconfig = mockKubeconfig("existing");
             const m = await runMocked(() => {
                 const provider = new KubernetesProvider("existing", { kubeconfig });
-                new IpMasqAgent("masq", { provider, nonMasqueradeCIDRs: ["10.1.0.0/17", "10.1.128.0/17", "100.64.0.0/16"] });
+                new IpMasqAgent("masq", {
+                    provider,
+                    nonMasqueradeCIDRs: ["10.1.0.0/17", "10.1.128.0/17", "100.64.0.0/16"],
+                });
             });
             assert.deepEqual(
                 m.resources.map((r) => [r.type, r.name, r.parent]),
@@ -233,8 +323,15 @@ describe("components used directly", () => {
             const ds = m.resources.find((r) => r.name === "masq-daemonset")!;
             for (const obj of [cm, ds]) assert.ok(obj.provider?.includes("::existing::"), obj.provider);
             // Adjacent halves are merged; defaults apply.
-            assert.deepEqual(parse(cm.inputs.data["ip-masq-agent"]), { nonMasqueradeCIDRs: ["10.1.0.0/16", "100.64.0.0/16"], masqLinkLocal: false, masqLinkLocalIPv6: false });
-            assert.equal(ds.inputs.spec.template.spec.containers[0].image, "mcr.microsoft.com/aks/ip-masq-agent-v2:v0.1.15");
+            assert.deepEqual(parse(cm.inputs.data["ip-masq-agent"]), {
+                nonMasqueradeCIDRs: ["10.1.0.0/16", "100.64.0.0/16"],
+                masqLinkLocal: false,
+                masqLinkLocalIPv6: false,
+            });
+            assert.equal(
+                ds.inputs.spec.template.spec.containers[0].image,
+                "mcr.microsoft.com/aks/ip-masq-agent-v2:v0.1.15",
+            );
             assert.ok(ds.inputs.spec.template.spec.containers[0].args.includes("--masq-chain=POD-SUBNET-MASQ"));
         });
     });
@@ -256,7 +353,12 @@ describe("components used directly", () => {
             });
             const lines = problemLines(error);
             assert.equal(lines.length, 2, (error as Error).message);
-            assert.ok(lines[0].startsWith("  - nodeSubnetCidr:") && lines[0].includes('"10.60.0.1/27"') && lines[0].includes("10.60.0.0/27"), lines[0]);
+            assert.ok(
+                lines[0].startsWith("  - nodeSubnetCidr:") &&
+                    lines[0].includes('"10.60.0.1/27"') &&
+                    lines[0].includes("10.60.0.0/27"),
+                lines[0],
+            );
             assert.ok(lines[1].startsWith("  - nodePools[0].name:") && lines[1].includes("Bad_Name"), lines[1]);
             assert.ok((error as Error).message.startsWith("Invalid network (2 problems):"), (error as Error).message);
             assert.deepEqual(childrenOf(m, "net"), []);
@@ -272,22 +374,54 @@ describe("components used directly", () => {
                             ...ADDRESSES,
                             resourceGroupName: RG,
                             vnetName: "-bad",
-                            nodePools: [{ name: "sys", mode: "System", count: 2, vmSize: "D4s", availabilityZones: ["4"], nodeTaints: ["gpu"] }],
+                            nodePools: [
+                                {
+                                    name: "sys",
+                                    mode: "System",
+                                    count: 2,
+                                    vmSize: "D4s",
+                                    availabilityZones: ["4"],
+                                    nodeTaints: ["gpu"],
+                                },
+                            ],
                         }),
                 );
             });
             const keys = problemLines(error).map((l) => l.slice(4, l.indexOf(":", 4)));
-            assert.deepEqual(keys.sort(), ["nodePools[0].availabilityZones", "nodePools[0].nodeTaints[0]", "nodePools[0].vmSize", "vnetName"]);
+            assert.deepEqual(keys.sort(), [
+                "nodePools[0].availabilityZones",
+                "nodePools[0].nodeTaints[0]",
+                "nodePools[0].vmSize",
+                "vnetName",
+            ]);
             assert.deepEqual(childrenOf(m, "net"), []);
         });
 
         it("Cluster: a bad clusterName and Kubernetes version → one ResourceError listing both, no identity, no role, no cluster", async () => {
             const pools: NodePoolSpec[] = [{ name: "system", mode: "System", count: 2, maxPods: 40, maxSurge: "1" }];
-            const plan = planAddresses({ nodeSubnetCidr: "10.70.0.0/28", podSubnetCidr: "100.64.0.0/22", serviceCidr: "172.21.0.0/16", nodePools: pools });
-            const network: ClusterNetwork = { plan, nodePools: pools, nodeSubnetId: "/subscriptions/x/nodes", podSubnetIds: { pods: "/subscriptions/x/pods" } };
+            const plan = planAddresses({
+                nodeSubnetCidr: "10.70.0.0/28",
+                podSubnetCidr: "100.64.0.0/22",
+                serviceCidr: "172.21.0.0/16",
+                nodePools: pools,
+            });
+            const network: ClusterNetwork = {
+                plan,
+                nodePools: pools,
+                nodeSubnetId: "/subscriptions/x/nodes",
+                podSubnetIds: { pods: "/subscriptions/x/pods" },
+            };
             let error: unknown;
             const m = await runMocked(() => {
-                error = constructionError(() => new Cluster("c", { resourceGroupName: RG, network, clusterName: "aks_core!", kubernetesVersion: "latest" }));
+                error = constructionError(
+                    () =>
+                        new Cluster("c", {
+                            resourceGroupName: RG,
+                            network,
+                            clusterName: "aks_core!",
+                            kubernetesVersion: "latest",
+                        }),
+                );
             });
             const lines = problemLines(error);
             assert.equal(lines.length, 2, (error as Error).message);
@@ -300,22 +434,50 @@ describe("components used directly", () => {
 
         it("Cluster: an outboundType other than the one the network was built for is rejected", async () => {
             const pools: NodePoolSpec[] = [{ name: "system", mode: "System", count: 2, maxPods: 40, maxSurge: "1" }];
-            const plan = planAddresses({ nodeSubnetCidr: "10.70.0.0/28", podSubnetCidr: "100.64.0.0/22", serviceCidr: "172.21.0.0/16", nodePools: pools });
-            const network: ClusterNetwork = { plan, nodePools: pools, nodeSubnetId: "n", podSubnetIds: { pods: "p" }, outboundType: "userAssignedNATGateway" };
+            const plan = planAddresses({
+                nodeSubnetCidr: "10.70.0.0/28",
+                podSubnetCidr: "100.64.0.0/22",
+                serviceCidr: "172.21.0.0/16",
+                nodePools: pools,
+            });
+            const network: ClusterNetwork = {
+                plan,
+                nodePools: pools,
+                nodeSubnetId: "n",
+                podSubnetIds: { pods: "p" },
+                outboundType: "userAssignedNATGateway",
+            };
             let error: unknown;
             const m = await runMocked(() => {
-                error = constructionError(() => new Cluster("c", { resourceGroupName: RG, network, outboundType: "loadBalancer" }));
+                error = constructionError(
+                    () => new Cluster("c", { resourceGroupName: RG, network, outboundType: "loadBalancer" }),
+                );
             });
             const lines = problemLines(error);
             assert.equal(lines.length, 1);
-            assert.ok(lines[0].startsWith("  - outboundType: is loadBalancer, but the network was built for userAssignedNATGateway"), lines[0]);
+            assert.ok(
+                lines[0].startsWith(
+                    "  - outboundType: is loadBalancer, but the network was built for userAssignedNATGateway",
+                ),
+                lines[0],
+            );
             assert.deepEqual(childrenOf(m, "c"), []);
         });
 
         it("Cluster: a pool the network's plan does not know is rejected", async () => {
             const pools: NodePoolSpec[] = [{ name: "system", mode: "System", count: 2, maxPods: 40, maxSurge: "1" }];
-            const plan = planAddresses({ nodeSubnetCidr: "10.70.0.0/28", podSubnetCidr: "100.64.0.0/22", serviceCidr: "172.21.0.0/16", nodePools: pools });
-            const network: ClusterNetwork = { plan, nodePools: [...pools, { name: "extra", count: 1 }], nodeSubnetId: "n", podSubnetIds: { pods: "p" } };
+            const plan = planAddresses({
+                nodeSubnetCidr: "10.70.0.0/28",
+                podSubnetCidr: "100.64.0.0/22",
+                serviceCidr: "172.21.0.0/16",
+                nodePools: pools,
+            });
+            const network: ClusterNetwork = {
+                plan,
+                nodePools: [...pools, { name: "extra", count: 1 }],
+                nodeSubnetId: "n",
+                podSubnetIds: { pods: "p" },
+            };
             let error: unknown;
             const m = await runMocked(() => {
                 error = constructionError(() => new Cluster("c", { resourceGroupName: RG, network }));
@@ -329,16 +491,32 @@ describe("components used directly", () => {
         it("Cluster: a ClusterNetwork without an ID for a planned pod subnet (and one for an unplanned one) is rejected", async () => {
             // Without this check the pool would get no podSubnetID and AKS would give its pods node-subnet IPs.
             const pools: NodePoolSpec[] = [{ name: "system", mode: "System", count: 2, maxPods: 40, maxSurge: "1" }];
-            const plan = planAddresses({ nodeSubnetCidr: "10.70.0.0/28", podSubnetCidr: "100.64.0.0/22", serviceCidr: "172.21.0.0/16", nodePools: pools });
-            const network: ClusterNetwork = { plan, nodePools: pools, nodeSubnetId: "/subscriptions/x/n", podSubnetIds: { podz: "/subscriptions/x/p" } };
+            const plan = planAddresses({
+                nodeSubnetCidr: "10.70.0.0/28",
+                podSubnetCidr: "100.64.0.0/22",
+                serviceCidr: "172.21.0.0/16",
+                nodePools: pools,
+            });
+            const network: ClusterNetwork = {
+                plan,
+                nodePools: pools,
+                nodeSubnetId: "/subscriptions/x/n",
+                podSubnetIds: { podz: "/subscriptions/x/p" },
+            };
             let error: unknown;
             const m = await runMocked(() => {
                 error = constructionError(() => new Cluster("c", { resourceGroupName: RG, network }));
             });
             const lines = problemLines(error);
             assert.equal(lines.length, 2, (error as Error).message);
-            assert.ok(lines.some((l) => l.startsWith("  - network.podSubnetIds:") && l.includes('"pods"')), lines.join("\n"));
-            assert.ok(lines.some((l) => l.startsWith("  - network.podSubnetIds:") && l.includes('"podz"')), lines.join("\n"));
+            assert.ok(
+                lines.some((l) => l.startsWith("  - network.podSubnetIds:") && l.includes('"pods"')),
+                lines.join("\n"),
+            );
+            assert.ok(
+                lines.some((l) => l.startsWith("  - network.podSubnetIds:") && l.includes('"podz"')),
+                lines.join("\n"),
+            );
             assert.deepEqual(childrenOf(m, "c"), []);
         });
 
@@ -347,7 +525,13 @@ describe("components used directly", () => {
             const m = await runMocked(() => {
                 const provider = new KubernetesProvider("existing", { kubeconfig: mockKubeconfig("existing") });
                 error = constructionError(
-                    () => new IpMasqAgent("masq", { provider, nonMasqueradeCIDRs: [], image: "mcr.microsoft.com/aks/ip-masq-agent-v2:latest", chain: "IP-MASQ-AGENT" }),
+                    () =>
+                        new IpMasqAgent("masq", {
+                            provider,
+                            nonMasqueradeCIDRs: [],
+                            image: "mcr.microsoft.com/aks/ip-masq-agent-v2:latest",
+                            chain: "IP-MASQ-AGENT",
+                        }),
                 );
             });
             const lines = problemLines(error);
@@ -364,7 +548,14 @@ describe("components used directly", () => {
             let error: unknown;
             const m = await runMocked(() => {
                 const provider = new KubernetesProvider("existing", { kubeconfig: mockKubeconfig("existing") });
-                error = constructionError(() => new IpMasqAgent("masq", { provider, nonMasqueradeCIDRs: ["10.1.2.3/16"], image: "mcr.microsoft.com/aks/ip-masq-agent-v2" }));
+                error = constructionError(
+                    () =>
+                        new IpMasqAgent("masq", {
+                            provider,
+                            nonMasqueradeCIDRs: ["10.1.2.3/16"],
+                            image: "mcr.microsoft.com/aks/ip-masq-agent-v2",
+                        }),
+                );
             });
             const lines = problemLines(error);
             assert.equal(lines.length, 2, (error as Error).message);
@@ -401,7 +592,8 @@ describe("components used directly", () => {
                     const provider = new KubernetesProvider("existing", { kubeconfig: mockKubeconfig("existing") });
                     new IpMasqAgent("masq", { provider, nonMasqueradeCIDRs: [] });
                 }),
-                (error: unknown) => error instanceof pulumi.ResourceError && /Invalid ip-masq-agent \(1 problem\)/.test(error.message),
+                (error: unknown) =>
+                    error instanceof pulumi.ResourceError && /Invalid ip-masq-agent \(1 problem\)/.test(error.message),
             );
         });
     });
@@ -413,9 +605,20 @@ describe("a ClusterNetwork whose plan and pools disagree", () => {
             nodeSubnetCidr: "10.42.8.0/27",
             podSubnetCidr: "100.64.0.0/20",
             serviceCidr: "100.96.0.0/16",
-            nodePools: [{ name: "system", mode: "System", count: 2, maxPods: 50, maxSurge: "1" }, { name: "apps", count: 2, maxPods: 50, maxSurge: "1" }],
+            nodePools: [
+                { name: "system", mode: "System", count: 2, maxPods: 50, maxSurge: "1" },
+                { name: "apps", count: 2, maxPods: 50, maxSurge: "1" },
+            ],
         });
-        const network = { plan, nodePools: [{ name: "system", mode: "System" as const, count: 2 }], nodeSubnetId: "n", podSubnetIds: { pods: "p" } };
-        assert.throws(() => checkClusterArgs({ resourceGroupName: "rg", network }), /network\.nodePools: has no spec for pool "apps"/);
+        const network = {
+            plan,
+            nodePools: [{ name: "system", mode: "System" as const, count: 2 }],
+            nodeSubnetId: "n",
+            podSubnetIds: { pods: "p" },
+        };
+        assert.throws(
+            () => checkClusterArgs({ resourceGroupName: "rg", network }),
+            /network\.nodePools: has no spec for pool "apps"/,
+        );
     });
 });

@@ -32,14 +32,20 @@ describe("docs stay true", () => {
         for (const [key, declaration] of Object.entries(declared)) {
             assert.ok(declaration.description && declaration.description.length > 20, `${key} has a description`);
         }
-        const required = Object.entries(declared).filter(([, d]) => !("default" in d)).map(([k]) => k).sort();
+        const required = Object.entries(declared)
+            .filter(([, d]) => !("default" in d))
+            .map(([k]) => k)
+            .sort();
         assert.deepEqual(required, ["nodePools", "nodeSubnetCidr", "podSubnetCidr", "serviceCidr"]);
     });
 
     it("Pulumi.yaml's defaults agree with src/defaults.ts", () => {
         assert.equal(declared.outboundType.default, defaults.outboundType);
         assert.deepEqual(declared.ipMasqAgent.default, {});
-        assert.ok(readme.includes(defaults.ipMasqAgent.image) && readme.includes(defaults.ipMasqAgent.chain), "README names the agent defaults");
+        assert.ok(
+            readme.includes(defaults.ipMasqAgent.image) && readme.includes(defaults.ipMasqAgent.chain),
+            "README names the agent defaults",
+        );
     });
 
     it("every npm command the README shows exists", () => {
@@ -47,7 +53,10 @@ describe("docs stay true", () => {
         // `npm run -s plan` (silent: no banner on stdout) and `npm run plan -s` name the same script.
         const used = [...readme.matchAll(/npm run (?:-s |--silent )?([a-z][a-z-]*(?::[a-z-]+)*)/g)].map((m) => m[1]);
         assert.ok(used.includes("plan") && used.includes("bench"), "README shows plan and bench");
-        assert.deepEqual(used.filter((name) => !(name in scripts)), []);
+        assert.deepEqual(
+            used.filter((name) => !(name in scripts)),
+            [],
+        );
         assert.ok(readme.includes("npm ci") && readme.includes("npm test"));
     });
 
@@ -59,7 +68,10 @@ describe("docs stay true", () => {
 
     it("the changelog has an entry for the package version", () => {
         const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
-        assert.match(fs.readFileSync(path.join(ROOT, "CHANGELOG.md"), "utf8"), new RegExp(`## \\[${version.replace(/\./g, "\\.")}\\]`));
+        assert.match(
+            fs.readFileSync(path.join(ROOT, "CHANGELOG.md"), "utf8"),
+            new RegExp(`## \\[${version.replace(/\./g, "\\.")}\\]`),
+        );
     });
 });
 
@@ -75,8 +87,14 @@ describe("the README's address savings are the planner's", () => {
             const row = readme.split("\n").find((line) => line.startsWith(`| \`${stack}\` |`));
             assert.ok(row, `README has a savings row for ${stack}`);
             assert.ok(row!.includes(`| ${peak} nodes,`), `${row} names ${peak} nodes`);
-            assert.ok(row!.includes(`| ${r.podSubnetMode} (a /${plan.nodeSubnet.cidr.split("/")[1]}) |`), `${row} has ${r.podSubnetMode}`);
-            assert.ok(row!.includes(`| ${r.nodeSubnetModeNeeded.toLocaleString("en-US")} (a /${r.nodeSubnetModePrefix}) |`), `${row} has ${r.nodeSubnetModeNeeded}`);
+            assert.ok(
+                row!.includes(`| ${r.podSubnetMode} (a /${plan.nodeSubnet.cidr.split("/")[1]}) |`),
+                `${row} has ${r.podSubnetMode}`,
+            );
+            assert.ok(
+                row!.includes(`| ${r.nodeSubnetModeNeeded.toLocaleString("en-US")} (a /${r.nodeSubnetModePrefix}) |`),
+                `${row} has ${r.nodeSubnetModeNeeded}`,
+            );
             assert.ok(row!.endsWith(`| ${r.savingPercent}% |`), `${row} ends with ${r.savingPercent}%`);
         });
     }

@@ -110,14 +110,23 @@ describe("Kubernetes manifests", () => {
         for (const stack of ["dev", "prod"]) {
             it(`program run (${stack}): every deployed Kubernetes object validates`, () => {
                 const { manifests } = runs[stack];
-                assert.deepEqual(manifests.map((m) => `${m.apiVersion}/${m.kind}`), ["v1/ConfigMap", "apps/v1/DaemonSet"]);
+                assert.deepEqual(
+                    manifests.map((m) => `${m.apiVersion}/${m.kind}`),
+                    ["v1/ConfigMap", "apps/v1/DaemonSet"],
+                );
                 for (const m of manifests) assert.equal(schemaError(m), undefined, `${m.kind} ${m.metadata?.name}`);
             });
 
             it(`program run (${stack}): deploys exactly what agentManifests renders for its settings and plan`, () => {
                 const { config, manifests } = runs[stack];
-                const stackSettings = readStackConfig((key) => config[key.includes(":") ? key : `${PROJECT}:${key}`], stack);
-                const rendered = agentManifests(stackSettings.ipMasqAgent, stackSettings.plan.ipMasqAgent.nonMasqueradeCIDRs);
+                const stackSettings = readStackConfig(
+                    (key) => config[key.includes(":") ? key : `${PROJECT}:${key}`],
+                    stack,
+                );
+                const rendered = agentManifests(
+                    stackSettings.ipMasqAgent,
+                    stackSettings.plan.ipMasqAgent.nonMasqueradeCIDRs,
+                );
                 assert.deepEqual(manifests, [rendered.configMap, rendered.daemonSet]);
             });
         }
@@ -207,8 +216,16 @@ describe("Kubernetes manifests", () => {
 
     describe("security", () => {
         const everyDaemonSet = (): [string, Record<string, any>][] => [
-            ...Object.entries(BUILT).map(([label, m]) => [`agentManifests ${label}`, m.daemonSet] as [string, Record<string, any>]),
-            ...Object.entries(runs).map(([stack, r]) => [`program ${stack}`, r.manifests.find((m) => m.kind === "DaemonSet")!] as [string, Record<string, any>]),
+            ...Object.entries(BUILT).map(
+                ([label, m]) => [`agentManifests ${label}`, m.daemonSet] as [string, Record<string, any>],
+            ),
+            ...Object.entries(runs).map(
+                ([stack, r]) =>
+                    [`program ${stack}`, r.manifests.find((m) => m.kind === "DaemonSet")!] as [
+                        string,
+                        Record<string, any>,
+                    ],
+            ),
         ];
 
         it("the kubeconfig stack output is a secret", async () => {
@@ -216,16 +233,29 @@ describe("Kubernetes manifests", () => {
                 assert.ok(pulumi.Output.isInstance(r.exports.kubeconfig), stack);
                 assert.equal(await pulumi.isSecret(r.exports.kubeconfig), true, `${stack}: kubeconfig is not secret`);
                 const provider = r.resources.find((x) => x.type === "pulumi:providers:kubernetes")!;
-                assert.equal(provider.inputs.kubeconfig["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270", `${stack}: provider kubeconfig input is not secret`);
+                assert.equal(
+                    provider.inputs.kubeconfig["4dabf18193072939515e22adb298388d"],
+                    "1b47061264138c4ac30d75fd1eb44270",
+                    `${stack}: provider kubeconfig input is not secret`,
+                );
             }
         });
 
         it("never asks for the cluster admin credentials", () => {
             for (const [stack, r] of Object.entries(runs)) {
-                assert.ok(!r.invokes.some((i) => i.token === "azure-native:containerservice:listManagedClusterAdminCredentials"), stack);
+                assert.ok(
+                    !r.invokes.some(
+                        (i) => i.token === "azure-native:containerservice:listManagedClusterAdminCredentials",
+                    ),
+                    stack,
+                );
                 // The user credentials only; with Entra ID also the deployer's identity (for its Kubernetes role).
                 const credentials = r.invokes.map((i) => i.token).filter((t) => t.includes("Credentials"));
-                assert.deepEqual(credentials, ["azure-native:containerservice:listManagedClusterUserCredentials"], stack);
+                assert.deepEqual(
+                    credentials,
+                    ["azure-native:containerservice:listManagedClusterUserCredentials"],
+                    stack,
+                );
             }
         });
 
@@ -236,7 +266,11 @@ describe("Kubernetes manifests", () => {
                 assert.ok(!pod.hostPID && !pod.hostIPC, `${label}: hostPID/hostIPC`);
                 for (const c of [...pod.containers, ...(pod.initContainers ?? [])]) {
                     assert.equal(c.securityContext?.privileged, false, `${label}: ${c.name} privileged`);
-                    assert.deepEqual(c.securityContext?.capabilities, { add: ["NET_ADMIN", "NET_RAW"] }, `${label}: ${c.name} capabilities`);
+                    assert.deepEqual(
+                        c.securityContext?.capabilities,
+                        { add: ["NET_ADMIN", "NET_RAW"] },
+                        `${label}: ${c.name} capabilities`,
+                    );
                 }
                 // Only the lock file comes from the host, never a directory of it.
                 const hostPaths = pod.volumes.filter((v: any) => v.hostPath).map((v: any) => v.hostPath);
@@ -246,7 +280,8 @@ describe("Kubernetes manifests", () => {
 
         it("the image is pinned (a release tag other than latest, or a digest)", () => {
             for (const [label, ds] of everyDaemonSet()) {
-                for (const c of ds.spec.template.spec.containers) assert.ok(isPinned(c.image), `${label}: ${c.image} is not pinned`);
+                for (const c of ds.spec.template.spec.containers)
+                    assert.ok(isPinned(c.image), `${label}: ${c.image} is not pinned`);
             }
             // The check itself.
             assert.ok(isPinned("mcr.microsoft.com/aks/ip-masq-agent-v2:v0.1.15"));
@@ -292,14 +327,42 @@ describe("the agent's chain (ipMasqAgent.chain)", () => {
     const FIX = 'pick another, e.g. "POD-SUBNET-MASQ"';
 
     it("the default chain and other free names pass, and reach the DaemonSet as --masq-chain", () => {
-        for (const chain of ["POD-SUBNET-MASQ", "PLATFORM-MASQ", "A".repeat(28), "NAT", "KUBE", "SWIFTLY", "calico-masq", "MY_CHAIN"]) {
+        for (const chain of [
+            "POD-SUBNET-MASQ",
+            "PLATFORM-MASQ",
+            "A".repeat(28),
+            "NAT",
+            "KUBE",
+            "SWIFTLY",
+            "calico-masq",
+            "MY_CHAIN",
+        ]) {
             assert.deepEqual(chainProblems(chain), [], chain);
-            assert.ok(agentManifests(settings({ chain }), ["10.0.0.0/16"]).daemonSet.spec.template.spec.containers[0].args.includes(`--masq-chain=${chain}`), chain);
+            assert.ok(
+                agentManifests(settings({ chain }), [
+                    "10.0.0.0/16",
+                ]).daemonSet.spec.template.spec.containers[0].args.includes(`--masq-chain=${chain}`),
+                chain,
+            );
         }
     });
 
     it("refuses iptables' targets and standard verdicts: the agent's `iptables -N` fails and it crash-loops", () => {
-        for (const chain of ["SNAT", "DNAT", "MASQUERADE", "MARK", "LOG", "REJECT", "CT", "CONNMARK", "ACCEPT", "DROP", "QUEUE", "RETURN", "standard"]) {
+        for (const chain of [
+            "SNAT",
+            "DNAT",
+            "MASQUERADE",
+            "MARK",
+            "LOG",
+            "REJECT",
+            "CT",
+            "CONNMARK",
+            "ACCEPT",
+            "DROP",
+            "QUEUE",
+            "RETURN",
+            "standard",
+        ]) {
             assert.deepEqual(chainProblems(chain), [
                 `ipMasqAgent.chain: "${chain}" is an iptables target, and iptables refuses a chain of that name ("chain name may not clash with target name"), so the agent would crash-loop on every node: ${FIX}`,
             ]);
@@ -311,7 +374,20 @@ describe("the agent's chain (ipMasqAgent.chain)", () => {
     });
 
     it("matches names exactly, as iptables does: another case is another chain", () => {
-        for (const chain of ["snat", "Snat", "mark", "log", "accept", "Return", "STANDARD", "ip-masq-agent", "kube-masq", "Docker-masq", "CALI-MASQ", "swift"]) {
+        for (const chain of [
+            "snat",
+            "Snat",
+            "mark",
+            "log",
+            "accept",
+            "Return",
+            "STANDARD",
+            "ip-masq-agent",
+            "kube-masq",
+            "Docker-masq",
+            "CALI-MASQ",
+            "swift",
+        ]) {
             assert.deepEqual(chainProblems(chain), [], chain);
         }
     });
@@ -322,7 +398,10 @@ describe("the agent's chain (ipMasqAgent.chain)", () => {
                 `ipMasqAgent.chain: "${chain}" is a built-in chain of the nat table: the agent would adopt it, fail to add its POSTROUTING jump into it and crash-loop on every node: ${FIX}`,
             ]);
         }
-        assert.match(chainProblems("FORWARD")[0], /^ipMasqAgent\.chain: "FORWARD" is a built-in chain of the filter and mangle tables/);
+        assert.match(
+            chainProblems("FORWARD")[0],
+            /^ipMasqAgent\.chain: "FORWARD" is a built-in chain of the filter and mangle tables/,
+        );
     });
 
     it("refuses chains other components own on an AKS node: the agent would flush their rules at every resync", () => {
@@ -357,12 +436,28 @@ describe("the agent's chain (ipMasqAgent.chain)", () => {
     });
 
     it("keeps the syntax rules: 1–28 letters, digits, '-' or '_', starting with a letter; one problem per name", () => {
-        const syntax = /^ipMasqAgent\.chain: .* is not a usable iptables chain name: 1–28 letters, digits, '-' or '_', starting with a letter$/;
-        for (const chain of ["A".repeat(29), "KUBE-" + "X".repeat(24), "1CHAIN", "-X", "!X", "MY CHAIN", 'A"B', "", 42, null]) {
+        const syntax =
+            /^ipMasqAgent\.chain: .* is not a usable iptables chain name: 1–28 letters, digits, '-' or '_', starting with a letter$/;
+        for (const chain of [
+            "A".repeat(29),
+            "KUBE-" + "X".repeat(24),
+            "1CHAIN",
+            "-X",
+            "!X",
+            "MY CHAIN",
+            'A"B',
+            "",
+            42,
+            null,
+        ]) {
             const problems = chainProblems(chain);
             // null means "not set": the default applies.
             if (chain === null) assert.deepEqual(problems, []);
-            else assert.ok(problems.length === 1 && syntax.test(problems[0]), `${JSON.stringify(chain)}: ${problems.join(" | ")}`);
+            else
+                assert.ok(
+                    problems.length === 1 && syntax.test(problems[0]),
+                    `${JSON.stringify(chain)}: ${problems.join(" | ")}`,
+                );
         }
         assert.equal(chainConflict("POD-SUBNET-MASQ"), undefined);
     });

@@ -41,7 +41,8 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 }
 
 /** A deep enough copy to break: the same resources with their own dependency lists. */
-const copyOf = (resources: readonly PlannedResource[]): PlannedResource[] => resources.map((r) => ({ ...r, dependencies: [...r.dependencies] }));
+const copyOf = (resources: readonly PlannedResource[]): PlannedResource[] =>
+    resources.map((r) => ({ ...r, dependencies: [...r.dependencies] }));
 function dropEdge(resources: PlannedResource[], from: string, to: string): PlannedResource[] {
     const r = resources.find((x) => x.name === from)!;
     assert.ok(r.dependencies.includes(to), `${from} does not depend on ${to}: nothing to drop`);
@@ -51,12 +52,23 @@ function dropEdge(resources: PlannedResource[], from: string, to: string): Plann
 
 /** What differs between the stacks, written out by hand from Pulumi.<stack>.yaml. */
 const STACKS = {
-    dev: { vnet: "vnet-aks-dev", cluster: "aks-dev", subnets: ["network-nodes", "network-pods"], poolOperations: ["cluster-aks", "cluster-pool-apps"] },
+    dev: {
+        vnet: "vnet-aks-dev",
+        cluster: "aks-dev",
+        subnets: ["network-nodes", "network-pods"],
+        poolOperations: ["cluster-aks", "cluster-pool-apps"],
+    },
     prod: {
         vnet: "vnet-aks-prod",
         cluster: "aks-prod",
         subnets: ["network-nodes", "network-pods", "network-pods-batch"],
-        poolOperations: ["cluster-aks", "cluster-pool-apps", "cluster-pool-batch", "cluster-auto-upgrade-window", "cluster-node-os-upgrade-window"],
+        poolOperations: [
+            "cluster-aks",
+            "cluster-pool-apps",
+            "cluster-pool-batch",
+            "cluster-auto-upgrade-window",
+            "cluster-node-os-upgrade-window",
+        ],
     },
 } as const;
 
@@ -65,7 +77,11 @@ for (const [stack, expected] of Object.entries(STACKS)) {
         let run: ProgramRun;
         let resources: PlannedResource[];
         before(async () => {
-            run = await runProgram({ stack, config: readConfigFile(path.join(ROOT, `Pulumi.${stack}.yaml`)), stackTraces: false });
+            run = await runProgram({
+                stack,
+                config: readConfigFile(path.join(ROOT, `Pulumi.${stack}.yaml`)),
+                stackTraces: false,
+            });
             resources = run.resources;
         });
 
@@ -74,18 +90,28 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                 for (const r of resources) {
                     assert.deepEqual(r.dependencies, [...new Set(r.dependencies)].sort(), r.name);
                     assert.ok(!r.dependencies.includes(r.name), `${r.name} depends on itself`);
-                    for (const d of r.dependsOn) assert.ok(r.dependencies.includes(d), `${r.name}: explicit ${d} missing from ${r.dependencies}`);
+                    for (const d of r.dependsOn)
+                        assert.ok(
+                            r.dependencies.includes(d),
+                            `${r.name}: explicit ${d} missing from ${r.dependencies}`,
+                        );
                 }
             });
 
             it("are exactly what the engine receives: components expanded and the provider aside, the request's dependencies", () => {
                 const custom = (name: string) => resources.find((r) => r.name === name)!.custom;
                 const descendants = (name: string): string[] =>
-                    custom(name) ? [name] : resources.filter((r) => r.parent === name && r.name !== name).flatMap((r) => descendants(r.name));
+                    custom(name)
+                        ? [name]
+                        : resources
+                              .filter((r) => r.parent === name && r.name !== name)
+                              .flatMap((r) => descendants(r.name));
                 let compared = 0;
                 for (const r of resources) {
                     const provider = ofType(resources, T.k8s).find((p) => r.provider?.includes(`::${p.name}::`))?.name;
-                    const expanded = [...new Set(r.dependencies.filter((d) => d !== provider).flatMap(descendants))].sort();
+                    const expanded = [
+                        ...new Set(r.dependencies.filter((d) => d !== provider).flatMap(descendants)),
+                    ].sort();
                     assert.deepEqual(expanded, r.requestDependencies, r.name);
                     compared += r.requestDependencies.length;
                 }
@@ -93,9 +119,12 @@ for (const [stack, expected] of Object.entries(STACKS)) {
             });
 
             it("include implicit ones: a subnet reads its VNet's name, a role assignment the identity's principal and the subnet's id", () => {
-                for (const s of ofType(resources, T.subnet)) assert.ok(s.dependencies.includes("network-vnet"), `${s.name}: ${s.dependencies}`);
+                for (const s of ofType(resources, T.subnet))
+                    assert.ok(s.dependencies.includes("network-vnet"), `${s.name}: ${s.dependencies}`);
                 for (const role of ofType(resources, T.role).filter((r) => r.inputs.scope.includes("/subnets/"))) {
-                    const subnet = ofType(resources, T.subnet).find((s) => role.inputs.scope.endsWith(`/subnets/${s.inputs.subnetName}`))!;
+                    const subnet = ofType(resources, T.subnet).find((s) =>
+                        role.inputs.scope.endsWith(`/subnets/${s.inputs.subnetName}`),
+                    )!;
                     assert.deepEqual(role.dependencies, ["cluster-identity", subnet.name]);
                     assert.deepEqual(role.dependsOn, []);
                 }
@@ -112,33 +141,50 @@ for (const [stack, expected] of Object.entries(STACKS)) {
             });
 
             it("one agent-pool operation at a time per cluster: the cluster (its inline System pool), every AgentPool and the maintenance configuration are ordered", () => {
-                const operations = [...ofType(resources, T.cluster), ...ofType(resources, T.pool), ...ofType(resources, T.maintenance)];
+                const operations = [
+                    ...ofType(resources, T.cluster),
+                    ...ofType(resources, T.pool),
+                    ...ofType(resources, T.maintenance),
+                ];
                 const byCluster = groupBy(operations, (r) => r.inputs.resourceName);
                 assert.deepEqual([...byCluster.keys()], [expected.cluster]);
                 const names = byCluster.get(expected.cluster)!.map((r) => r.name);
                 assert.deepEqual([...names].sort(), [...expected.poolOperations].sort());
                 assert.deepEqual(unorderedPairs(resources, names), []);
-                for (const name of names.filter((n) => n !== "cluster-aks")) assert.ok(waitsFor(resources, name, "cluster-aks"), `${name} does not wait for the cluster`);
+                for (const name of names.filter((n) => n !== "cluster-aks"))
+                    assert.ok(waitsFor(resources, name, "cluster-aks"), `${name} does not wait for the cluster`);
             });
 
             it("every role assignment granting the cluster identity rights on a subnet comes before the ManagedCluster", () => {
                 const principal = stableGuid(`principal:${one(resources, T.identity).name}`);
-                const grants = ofType(resources, T.role).filter((r) => r.inputs.principalId === principal && r.inputs.scope.includes("/subnets/"));
+                const grants = ofType(resources, T.role).filter(
+                    (r) => r.inputs.principalId === principal && r.inputs.scope.includes("/subnets/"),
+                );
                 assert.equal(grants.length, expected.subnets.length);
                 for (const grant of grants) {
-                    assert.ok(waitsFor(resources, "cluster-aks", grant.name), `cluster-aks does not wait for ${grant.name}`);
+                    assert.ok(
+                        waitsFor(resources, "cluster-aks", grant.name),
+                        `cluster-aks does not wait for ${grant.name}`,
+                    );
                     assert.ok(!waitsFor(resources, grant.name, "cluster-aks"), `${grant.name} waits for the cluster`);
                 }
             });
 
             it("the ManagedCluster waits for its subnets; the ConfigMap and DaemonSet for the cluster, via the Kubernetes provider", () => {
-                for (const subnet of expected.subnets) assert.ok(waitsFor(resources, "cluster-aks", subnet), `cluster-aks does not wait for ${subnet}`);
+                for (const subnet of expected.subnets)
+                    assert.ok(waitsFor(resources, "cluster-aks", subnet), `cluster-aks does not wait for ${subnet}`);
                 const provider = one(resources, T.k8s);
                 assert.ok(provider.dependencies.includes("cluster-aks"), `${provider.name}: ${provider.dependencies}`);
                 for (const object of [one(resources, T.configMap), one(resources, T.daemonSet)]) {
                     assert.ok(object.dependencies.includes(provider.name), `${object.name}: ${object.dependencies}`);
-                    assert.ok(!object.dependencies.includes("cluster-aks"), `${object.name} reads the cluster directly`);
-                    assert.ok(waitsFor(resources, object.name, "cluster-aks"), `${object.name} does not wait for the cluster`);
+                    assert.ok(
+                        !object.dependencies.includes("cluster-aks"),
+                        `${object.name} reads the cluster directly`,
+                    );
+                    assert.ok(
+                        waitsFor(resources, object.name, "cluster-aks"),
+                        `${object.name} does not wait for the cluster`,
+                    );
                 }
                 assert.ok(waitsFor(resources, "ip-masq-agent-daemonset", "ip-masq-agent-config"));
                 // Waiting for a component is waiting for all of its resources.
@@ -148,7 +194,9 @@ for (const [stack, expected] of Object.entries(STACKS)) {
 
         describe("the plan's output", () => {
             it("the JSON plan has dependsOn on every resource, and every name resolves to exactly one resource of the plan", () => {
-                const document = JSON.parse(JSON.stringify(planDocument(resources, run.outputs.addressPlan, manifestsOf(resources))));
+                const document = JSON.parse(
+                    JSON.stringify(planDocument(resources, run.outputs.addressPlan, manifestsOf(resources))),
+                );
                 assert.equal(document.resources.length, resources.length);
                 const names = document.resources.map((r: any) => r.name);
                 assert.equal(new Set(names).size, names.length, "resource names are not unique");
@@ -156,7 +204,8 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                 document.resources.forEach((entry: any, i: number) => {
                     assert.ok(Array.isArray(entry.dependsOn), `${entry.name} has no dependsOn`);
                     assert.deepEqual(entry.dependsOn, resources[i].dependencies);
-                    for (const d of entry.dependsOn) assert.equal(names.filter((n: string) => n === d).length, 1, `${entry.name}: ${d}`);
+                    for (const d of entry.dependsOn)
+                        assert.equal(names.filter((n: string) => n === d).length, 1, `${entry.name}: ${d}`);
                     edges += entry.dependsOn.length;
                 });
                 assert.ok(edges > 20, `only ${edges} dependencies`);
@@ -177,7 +226,11 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                 const position = new Map(listed.map((name, i) => [name, i]));
                 for (const r of custom) {
                     for (const other of custom) {
-                        if (other !== r && waitsFor(resources, r.name, other.name)) assert.ok(position.get(other.name)! < position.get(r.name)!, `${r.name} is listed before ${other.name}`);
+                        if (other !== r && waitsFor(resources, r.name, other.name))
+                            assert.ok(
+                                position.get(other.name)! < position.get(r.name)!,
+                                `${r.name} is listed before ${other.name}`,
+                            );
                     }
                 }
                 assert.equal(lines.length, custom.length + 1);
@@ -193,7 +246,10 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                     assert.equal(wave, before.length ? Math.max(...before) + 1 : 0, name);
                 }
                 // The resource group, and the program's read of its own last outputs (StackReference "self").
-                assert.deepEqual(waves[0].map((e) => e.resource.name), ["rg", "self"]);
+                assert.deepEqual(
+                    waves[0].map((e) => e.resource.name),
+                    ["rg", "self"],
+                );
             });
         });
 
@@ -201,7 +257,10 @@ for (const [stack, expected] of Object.entries(STACKS)) {
             it("dropping the edge between two subnets leaves them unordered, and the check names them", () => {
                 const broken = dropEdge(copyOf(resources), expected.subnets[1], expected.subnets[0]);
                 // The first subnet is now unordered with the second, and so with every subnet that only waits for the second.
-                assert.deepEqual(unorderedPairs(broken, expected.subnets), expected.subnets.slice(1).map((s) => [expected.subnets[0], s]));
+                assert.deepEqual(
+                    unorderedPairs(broken, expected.subnets),
+                    expected.subnets.slice(1).map((s) => [expected.subnets[0], s]),
+                );
                 assert.deepEqual(unorderedPairs(resources, expected.subnets), [], "the copy shares state with the run");
             });
 
@@ -229,14 +288,23 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                 assert.throws(() => creationWaves(cyclic), new RegExp(`dependency cycle: .*${expected.subnets[0]}`));
                 const unknown = copyOf(resources);
                 unknown[1].dependencies.push("no-such-resource");
-                assert.throws(() => creationWaves(unknown), /depends on no-such-resource, which is not a resource of the plan/);
+                assert.throws(
+                    () => creationWaves(unknown),
+                    /depends on no-such-resource, which is not a resource of the plan/,
+                );
             });
         });
     });
 }
 
 describe("order helpers on a hand-made graph", () => {
-    const node = (name: string, parent: string, custom: boolean, dependencies: string[] = []): OrderNode => ({ name, type: custom ? "t:m:Custom" : "t:m:Component", parent, custom, dependencies });
+    const node = (name: string, parent: string, custom: boolean, dependencies: string[] = []): OrderNode => ({
+        name,
+        type: custom ? "t:m:Custom" : "t:m:Component",
+        parent,
+        custom,
+        dependencies,
+    });
     // stack ─ comp ─ x, inner ─ y (custom) ─ z (custom child of a custom resource); a depends on comp; b on nothing.
     const graph = [
         node("stack", "", false),
@@ -266,17 +334,31 @@ describe("order helpers on a hand-made graph", () => {
 
     it("orders in waves and reports unordered pairs", () => {
         const waves = creationWaves(graph).map((w) => w.map((e) => e.resource.name));
-        assert.deepEqual(waves, [["x", "y", "late", "b", "c"], ["z", "a"]]);
-        assert.deepEqual(unorderedPairs(graph, ["a", "x", "b"]), [["a", "b"], ["x", "b"]]);
+        assert.deepEqual(waves, [
+            ["x", "y", "late", "b", "c"],
+            ["z", "a"],
+        ]);
+        assert.deepEqual(unorderedPairs(graph, ["a", "x", "b"]), [
+            ["a", "b"],
+            ["x", "b"],
+        ]);
     });
 
     it("names only the direct waits that nothing else implies", () => {
-        const chain = [node("s", "", false), node("p", "s", true), node("q", "s", true, ["p"]), node("r", "s", true, ["p", "q"])];
+        const chain = [
+            node("s", "", false),
+            node("p", "s", true),
+            node("q", "s", true, ["p"]),
+            node("r", "s", true, ["p", "q"]),
+        ];
         const r = creationWaves(chain)[2][0];
         assert.deepEqual([r.resource.name, r.waitsFor, r.waitsForDirectly], ["r", ["p", "q"], ["q"]]);
     });
 
     it("refuses two resources of one name", () => {
-        assert.throws(() => waitsFor([node("s", "", false), node("d", "s", true), node("d", "s", true)], "d", "d"), /two resources are named d/);
+        assert.throws(
+            () => waitsFor([node("s", "", false), node("d", "s", true), node("d", "s", true)], "d", "d"),
+            /two resources are named d/,
+        );
     });
 });

@@ -51,7 +51,9 @@ async function run(stack: string, config: RawConfig, preview = false): Promise<R
 
 /** What the cluster-user credentials decode to: with Entra ID the exec kubeconfig, logging in with the Azure CLI. */
 function expectedKubeconfig(expected: Expected, clusterName: string): string {
-    return expected.entraId ? withKubeloginMode(mockExecKubeconfig(clusterName), "azurecli") : mockKubeconfig(clusterName);
+    return expected.entraId
+        ? withKubeloginMode(mockExecKubeconfig(clusterName), "azurecli")
+        : mockKubeconfig(clusterName);
 }
 
 /** One run per stack and mode, shared by the suites that read it (each run takes a second or two). */
@@ -77,14 +79,21 @@ function all(r: ProgramRun, type: string): PlannedResource[] {
 
 function one(r: ProgramRun, type: string, name?: string): PlannedResource {
     const found = r.resources.filter((x) => x.type === type && (name === undefined || x.name === name));
-    assert.equal(found.length, 1, `expected one ${type}${name ? ` named ${name}` : ""}, found ${found.map((x) => x.name).join(", ") || "none"}`);
+    assert.equal(
+        found.length,
+        1,
+        `expected one ${type}${name ? ` named ${name}` : ""}, found ${found.map((x) => x.name).join(", ") || "none"}`,
+    );
     return found[0];
 }
 
 const rgId = (rg: string) => `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/${rg}`;
-const subnetId = (rg: string, vnet: string, subnet: string) => `${rgId(rg)}/providers/Microsoft.Network/virtualNetworks/${vnet}/subnets/${subnet}`;
-const clusterIdOf = (rg: string, cluster: string) => `${rgId(rg)}/providers/Microsoft.ContainerService/managedClusters/${cluster}`;
-const identityIdOf = (rg: string) => `${rgId(rg)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/cluster-identity`;
+const subnetId = (rg: string, vnet: string, subnet: string) =>
+    `${rgId(rg)}/providers/Microsoft.Network/virtualNetworks/${vnet}/subnets/${subnet}`;
+const clusterIdOf = (rg: string, cluster: string) =>
+    `${rgId(rg)}/providers/Microsoft.ContainerService/managedClusters/${cluster}`;
+const identityIdOf = (rg: string) =>
+    `${rgId(rg)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/cluster-identity`;
 
 /** What each stack file must produce, written out by hand from Pulumi.<stack>.yaml and the planning rules. */
 interface Expected {
@@ -97,7 +106,18 @@ interface Expected {
     nonMasqueradeCIDRs: string[];
     kubernetesVersion: string;
     /** pool → [pod subnet, autoscaled, mode, maxPods, maxSurge, podIPAllocationMode, vmSize] */
-    pools: Record<string, { podSubnet: string; autoscaled: boolean; mode: string; maxPods: number; maxSurge: string; allocation: string; vmSize: string }>;
+    pools: Record<
+        string,
+        {
+            podSubnet: string;
+            autoscaled: boolean;
+            mode: string;
+            maxPods: number;
+            maxSurge: string;
+            allocation: string;
+            vmSize: string;
+        }
+    >;
     resyncInterval: number;
     outboundType: string;
     /** Entra ID: the kubeconfig is requested in the exec (kubelogin) format. */
@@ -123,8 +143,24 @@ const DEV: Expected = {
     nonMasqueradeCIDRs: ["10.42.8.0/27", "10.250.0.0/24", "100.64.0.0/20", "100.96.0.0/16"],
     kubernetesVersion: "1.37",
     pools: {
-        system: { podSubnet: "pods", autoscaled: false, mode: "System", maxPods: 50, maxSurge: "1", allocation: "DynamicIndividual", vmSize: "Standard_D4s_v5" },
-        apps: { podSubnet: "pods", autoscaled: true, mode: "User", maxPods: 50, maxSurge: "33%", allocation: "DynamicIndividual", vmSize: "Standard_D4s_v5" },
+        system: {
+            podSubnet: "pods",
+            autoscaled: false,
+            mode: "System",
+            maxPods: 50,
+            maxSurge: "1",
+            allocation: "DynamicIndividual",
+            vmSize: "Standard_D4s_v5",
+        },
+        apps: {
+            podSubnet: "pods",
+            autoscaled: true,
+            mode: "User",
+            maxPods: 50,
+            maxSurge: "33%",
+            allocation: "DynamicIndividual",
+            vmSize: "Standard_D4s_v5",
+        },
     },
     resyncInterval: 60,
     outboundType: "loadBalancer",
@@ -146,9 +182,33 @@ const PROD: Expected = {
     nonMasqueradeCIDRs: ["10.42.16.0/26", "100.64.0.0/16", "100.65.0.0/20", "100.96.0.0/16"],
     kubernetesVersion: "1.36",
     pools: {
-        system: { podSubnet: "pods", autoscaled: false, mode: "System", maxPods: 30, maxSurge: "1", allocation: "DynamicIndividual", vmSize: "Standard_D4s_v5" },
-        apps: { podSubnet: "pods", autoscaled: true, mode: "User", maxPods: 110, maxSurge: "10%", allocation: "DynamicIndividual", vmSize: "Standard_D8s_v5" },
-        batch: { podSubnet: "pods-batch", autoscaled: true, mode: "User", maxPods: 63, maxSurge: "1", allocation: "StaticBlock", vmSize: "Standard_F8s_v2" },
+        system: {
+            podSubnet: "pods",
+            autoscaled: false,
+            mode: "System",
+            maxPods: 30,
+            maxSurge: "1",
+            allocation: "DynamicIndividual",
+            vmSize: "Standard_D4s_v5",
+        },
+        apps: {
+            podSubnet: "pods",
+            autoscaled: true,
+            mode: "User",
+            maxPods: 110,
+            maxSurge: "10%",
+            allocation: "DynamicIndividual",
+            vmSize: "Standard_D8s_v5",
+        },
+        batch: {
+            podSubnet: "pods-batch",
+            autoscaled: true,
+            mode: "User",
+            maxPods: 63,
+            maxSurge: "1",
+            allocation: "StaticBlock",
+            vmSize: "Standard_F8s_v2",
+        },
     },
     resyncInterval: 30,
     outboundType: "userAssignedNATGateway",
@@ -186,7 +246,10 @@ function describeStack(expected: Expected, preview: boolean): void {
                 assert.deepEqual(vnet.inputs.addressSpace.addressPrefixes, settings.plan.vnetAddressSpace);
                 assert.equal(vnet.inputs.virtualNetworkName, vnetName);
                 assert.equal(vnet.inputs.resourceGroupName, rg);
-                assert.ok(!("subnets" in vnet.inputs), `VirtualNetwork has inline subnets: ${JSON.stringify(vnet.inputs.subnets)}`);
+                assert.ok(
+                    !("subnets" in vnet.inputs),
+                    `VirtualNetwork has inline subnets: ${JSON.stringify(vnet.inputs.subnets)}`,
+                );
             });
 
             it("declares every subnet as a standalone Subnet resource with the planned CIDR", () => {
@@ -195,7 +258,8 @@ function describeStack(expected: Expected, preview: boolean): void {
                 assert.deepEqual(Object.keys(byName).sort(), ["nodes", ...Object.keys(expected.podSubnets)].sort());
                 assert.equal(byName.nodes.inputs.addressPrefix, expected.nodeSubnet);
                 assert.equal(byName.nodes.inputs.addressPrefix, settings.plan.nodeSubnet.cidr);
-                for (const [name, cidr] of Object.entries(expected.podSubnets)) assert.equal(byName[name].inputs.addressPrefix, cidr);
+                for (const [name, cidr] of Object.entries(expected.podSubnets))
+                    assert.equal(byName[name].inputs.addressPrefix, cidr);
                 assert.deepEqual(
                     settings.plan.podSubnets.map((s) => [s.name, s.cidr]),
                     Object.entries(expected.podSubnets),
@@ -209,7 +273,10 @@ function describeStack(expected: Expected, preview: boolean): void {
             it("delegates every pod subnet to Microsoft.ContainerService/managedClusters and leaves the node subnet undelegated", () => {
                 for (const s of all(r, T.subnet)) {
                     if (s.inputs.subnetName === "nodes") {
-                        assert.ok(s.inputs.delegations === undefined || s.inputs.delegations.length === 0, `node subnet delegated: ${JSON.stringify(s.inputs.delegations)}`);
+                        assert.ok(
+                            s.inputs.delegations === undefined || s.inputs.delegations.length === 0,
+                            `node subnet delegated: ${JSON.stringify(s.inputs.delegations)}`,
+                        );
                     } else {
                         assert.equal(s.inputs.delegations.length, 1);
                         assert.equal(s.inputs.delegations[0].serviceName, DELEGATION);
@@ -235,7 +302,10 @@ function describeStack(expected: Expected, preview: boolean): void {
                 assert.equal(np.dnsServiceIP, expected.dnsServiceIP);
                 assert.equal(np.dnsServiceIP, settings.plan.dnsServiceIP);
                 assert.equal(np.outboundType, expected.outboundType);
-                assert.ok(!("networkPolicy" in np) || np.networkPolicy !== "cilium", "cilium network policy needs the cilium dataplane");
+                assert.ok(
+                    !("networkPolicy" in np) || np.networkPolicy !== "cilium",
+                    "cilium network policy needs the cilium dataplane",
+                );
             });
 
             it("names the cluster after the stack and pins the configured Kubernetes version", () => {
@@ -251,7 +321,10 @@ function describeStack(expected: Expected, preview: boolean): void {
                 const identity = one(r, T.identity);
                 assert.equal(identity.name, "cluster-identity");
                 assert.equal(identity.inputs.resourceGroupName, rg);
-                assert.deepEqual(one(r, T.cluster).inputs.identity, { type: "UserAssigned", userAssignedIdentities: [identityIdOf(rg)] });
+                assert.deepEqual(one(r, T.cluster).inputs.identity, {
+                    type: "UserAssigned",
+                    userAssignedIdentities: [identityIdOf(rg)],
+                });
             });
 
             it("has exactly one inline pool, the System pool: nodes on the node subnet, pods on its pod subnet, explicit maxPods and maxSurge", () => {
@@ -274,13 +347,19 @@ function describeStack(expected: Expected, preview: boolean): void {
             });
 
             it("fixed inline System pool: the cluster ignores no pool count (prod: the auto-upgraded version), and a recorded podCidr", () => {
-                assert.deepEqual(one(r, T.cluster).ignoreChanges, [...(expected.autoUpgrades ? ["kubernetesVersion"] : []), "networkProfile.podCidr"]);
+                assert.deepEqual(one(r, T.cluster).ignoreChanges, [
+                    ...(expected.autoUpgrades ? ["kubernetesVersion"] : []),
+                    "networkProfile.podCidr",
+                ]);
             });
 
             it("creates every User pool as its own AgentPool on the right pod subnet, in this cluster", () => {
                 const pools = all(r, T.pool);
                 const userPools = Object.entries(expected.pools).filter(([, p]) => p.mode === "User");
-                assert.deepEqual(pools.map((p) => p.inputs.agentPoolName).sort(), userPools.map(([name]) => name).sort());
+                assert.deepEqual(
+                    pools.map((p) => p.inputs.agentPoolName).sort(),
+                    userPools.map(([name]) => name).sort(),
+                );
                 for (const [name, want] of userPools) {
                     const pool = one(r, T.pool, `cluster-pool-${name}`);
                     const plan = settings.plan.pools.find((p) => p.name === name)!;
@@ -304,7 +383,11 @@ function describeStack(expected: Expected, preview: boolean): void {
 
             it("lets the autoscaler own `count` of autoscaled pools only", () => {
                 for (const [name, want] of Object.entries(expected.pools).filter(([, p]) => p.mode === "User")) {
-                    assert.deepEqual(one(r, T.pool, `cluster-pool-${name}`).ignoreChanges, want.autoscaled ? ["count"] : [], name);
+                    assert.deepEqual(
+                        one(r, T.pool, `cluster-pool-${name}`).ignoreChanges,
+                        want.autoscaled ? ["count"] : [],
+                        name,
+                    );
                 }
             });
 
@@ -312,28 +395,49 @@ function describeStack(expected: Expected, preview: boolean): void {
                 const roles = all(r, T.role).filter((x) => x.inputs.scope.includes("/subnets/"));
                 const subnets = ["nodes", ...Object.keys(expected.podSubnets)];
                 assert.equal(roles.length, subnets.length, "one role assignment per subnet");
-                assert.deepEqual(roles.map((x) => x.inputs.scope).sort(), subnets.map((s) => subnetId(rg, vnetName, s)).sort());
+                assert.deepEqual(
+                    roles.map((x) => x.inputs.scope).sort(),
+                    subnets.map((s) => subnetId(rg, vnetName, s)).sort(),
+                );
                 for (const role of roles) {
                     const subscription = role.inputs.scope.split("/").slice(0, 3).join("/");
                     assert.equal(subscription, `/subscriptions/${MOCK_SUBSCRIPTION}`);
-                    assert.equal(role.inputs.roleDefinitionId, `${subscription}/providers/Microsoft.Authorization/roleDefinitions/${NETWORK_CONTRIBUTOR}`);
+                    assert.equal(
+                        role.inputs.roleDefinitionId,
+                        `${subscription}/providers/Microsoft.Authorization/roleDefinitions/${NETWORK_CONTRIBUTOR}`,
+                    );
                     assert.equal(role.inputs.principalId, principalId);
                     assert.equal(role.inputs.principalType, "ServicePrincipal");
                 }
-                const zoneRoles = expected.customDnsZone ? ["cluster-network-contributor-vnet", "cluster-private-dns-zone-contributor-zone"] : [];
-                assert.deepEqual([...one(r, T.cluster).dependsOn].sort(), [...roles.map((x) => x.name), ...zoneRoles].sort());
+                const zoneRoles = expected.customDnsZone
+                    ? ["cluster-network-contributor-vnet", "cluster-private-dns-zone-contributor-zone"]
+                    : [];
+                assert.deepEqual(
+                    [...one(r, T.cluster).dependsOn].sort(),
+                    [...roles.map((x) => x.name), ...zoneRoles].sort(),
+                );
             });
 
             it("reads the cluster-user credentials of this cluster, never the admin credentials", () => {
-                assert.deepEqual(r.invokes.filter((i) => i.token !== "azure-native:authorization:getClientConfig"), [
-                    {
-                        token: "azure-native:containerservice:listManagedClusterUserCredentials",
-                        // prod uses Entra ID: the exec format (kubelogin) is the only one that works without local accounts.
-                        inputs: { resourceGroupName: rg, resourceName: clusterName, ...(expected.entraId ? { format: "exec" } : {}) },
-                    },
-                ]);
+                assert.deepEqual(
+                    r.invokes.filter((i) => i.token !== "azure-native:authorization:getClientConfig"),
+                    [
+                        {
+                            token: "azure-native:containerservice:listManagedClusterUserCredentials",
+                            // prod uses Entra ID: the exec format (kubelogin) is the only one that works without local accounts.
+                            inputs: {
+                                resourceGroupName: rg,
+                                resourceName: clusterName,
+                                ...(expected.entraId ? { format: "exec" } : {}),
+                            },
+                        },
+                    ],
+                );
                 // With Entra ID the program asks who runs it, to grant that identity its Kubernetes role.
-                assert.equal(r.invokes.some((i) => i.token === "azure-native:authorization:getClientConfig"), expected.entraId);
+                assert.equal(
+                    r.invokes.some((i) => i.token === "azure-native:authorization:getClientConfig"),
+                    expected.entraId,
+                );
                 assert.ok(!r.invokes.some((i) => i.token.includes("listManagedClusterAdminCredentials")));
             });
 
@@ -367,13 +471,20 @@ function describeStack(expected: Expected, preview: boolean): void {
                     assert.ok(!obj.inputs.metadata.name.startsWith("azure-ip-masq-agent"), obj.inputs.metadata.name);
                     const labels = obj.inputs.metadata.labels ?? {};
                     assert.ok(!("addonmanager.kubernetes.io/mode" in labels), `${obj.name} has the addonmanager label`);
-                    assert.ok(!("kubernetes.io/cluster-service" in labels), `${obj.name} has the cluster-service label`);
+                    assert.ok(
+                        !("kubernetes.io/cluster-service" in labels),
+                        `${obj.name} has the cluster-service label`,
+                    );
                 }
                 assert.equal(cm.inputs.metadata.name, "pod-subnet-ip-masq-agent-config");
                 assert.equal(ds.inputs.metadata.name, "pod-subnet-ip-masq-agent");
                 const templateLabels = ds.inputs.spec.template.metadata.labels;
-                assert.ok(!("addonmanager.kubernetes.io/mode" in templateLabels) && !("kubernetes.io/cluster-service" in templateLabels));
-                for (const [k, v] of Object.entries(ds.inputs.spec.selector.matchLabels)) assert.equal(templateLabels[k], v, `selector ${k} matches the pod labels`);
+                assert.ok(
+                    !("addonmanager.kubernetes.io/mode" in templateLabels) &&
+                        !("kubernetes.io/cluster-service" in templateLabels),
+                );
+                for (const [k, v] of Object.entries(ds.inputs.spec.selector.matchLabels))
+                    assert.equal(templateLabels[k], v, `selector ${k} matches the pod labels`);
             });
 
             it("configures the agent with every VNet prefix (the plan's list) and link-local left alone, under an ip-masq* key", () => {
@@ -381,15 +492,23 @@ function describeStack(expected: Expected, preview: boolean): void {
                 assert.equal(keys.length, 1);
                 assert.ok(keys[0].startsWith("ip-masq"), keys[0]);
                 const config = parse(cm.inputs.data[keys[0]]);
-                assert.deepEqual(config, { nonMasqueradeCIDRs: settings.plan.ipMasqAgent.nonMasqueradeCIDRs, masqLinkLocal: false, masqLinkLocalIPv6: false });
+                assert.deepEqual(config, {
+                    nonMasqueradeCIDRs: settings.plan.ipMasqAgent.nonMasqueradeCIDRs,
+                    masqLinkLocal: false,
+                    masqLinkLocalIPv6: false,
+                });
                 assert.deepEqual(config.nonMasqueradeCIDRs, expected.nonMasqueradeCIDRs);
-                for (const prefix of expected.vnetAddressSpace) assert.ok(config.nonMasqueradeCIDRs.includes(prefix), `${prefix} missing`);
+                for (const prefix of expected.vnetAddressSpace)
+                    assert.ok(config.nonMasqueradeCIDRs.includes(prefix), `${prefix} missing`);
             });
 
             it("runs the pinned agent image on its own chain with the configured resync interval", () => {
                 assert.equal(container.image, "mcr.microsoft.com/aks/ip-masq-agent-v2:v0.1.15");
                 assert.ok(container.args.includes("--masq-chain=POD-SUBNET-MASQ"), container.args.join(" "));
-                assert.ok(container.args.includes(`--resync-interval=${expected.resyncInterval}`), container.args.join(" "));
+                assert.ok(
+                    container.args.includes(`--resync-interval=${expected.resyncInterval}`),
+                    container.args.join(" "),
+                );
                 assert.equal(container.args.filter((a: string) => a.startsWith("--resync-interval=")).length, 1);
                 assert.ok(!container.args.some((a: string) => a.startsWith("--enable-ipv6")), "IPv6 is not configured");
             });
@@ -419,7 +538,10 @@ function describeStack(expected: Expected, preview: boolean): void {
             });
 
             it("requests 100m/50Mi and is limited to 500m/250Mi", () => {
-                assert.deepEqual(container.resources, { requests: { cpu: "100m", memory: "50Mi" }, limits: { cpu: "500m", memory: "250Mi" } });
+                assert.deepEqual(container.resources, {
+                    requests: { cpu: "100m", memory: "50Mi" },
+                    limits: { cpu: "500m", memory: "250Mi" },
+                });
             });
 
             it("is not privileged, adds exactly NET_ADMIN and NET_RAW, and mounts no service account token", () => {
@@ -441,29 +563,45 @@ function describeStack(expected: Expected, preview: boolean): void {
                 assert.equal(source.optional, false);
                 assert.equal(source.items.length, 1);
                 assert.ok(source.items[0].path.startsWith("ip-masq"), source.items[0].path);
-                assert.ok(source.items[0].key in cm.inputs.data, `item key ${source.items[0].key} is not a ConfigMap key`);
+                assert.ok(
+                    source.items[0].key in cm.inputs.data,
+                    `item key ${source.items[0].key} is not a ConfigMap key`,
+                );
                 const lock = volumes[mounts["/run/xtables.lock"].name];
                 assert.deepEqual(lock.hostPath, { path: "/run/xtables.lock", type: "FileOrCreate" });
             });
 
             it("waits for the ConfigMap and rolls out half the nodes at a time", () => {
                 assert.deepEqual(ds.dependsOn, [cm.name]);
-                assert.deepEqual(ds.inputs.spec.updateStrategy, { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "50%" } });
+                assert.deepEqual(ds.inputs.spec.updateStrategy, {
+                    type: "RollingUpdate",
+                    rollingUpdate: { maxUnavailable: "50%" },
+                });
             });
         });
 
         describe("structure and outputs", () => {
             it("names children `${component}-<role>` and parents them to their component", () => {
                 const components = r.resources.filter((x) => x.type.startsWith("aks-pod-subnet:index:"));
-                assert.deepEqual(components.map((c) => [c.type, c.name, c.parent]), [
-                    [T.network, "network", `${PROJECT}-${stack}`],
-                    [T.clusterComponent, "cluster", `${PROJECT}-${stack}`],
-                    [T.agent, "ip-masq-agent", `${PROJECT}-${stack}`],
-                ]);
-                const childrenOf = (parent: string) => r.resources.filter((x) => x.parent === parent).map((x) => `${x.type}::${x.name}`);
+                assert.deepEqual(
+                    components.map((c) => [c.type, c.name, c.parent]),
+                    [
+                        [T.network, "network", `${PROJECT}-${stack}`],
+                        [T.clusterComponent, "cluster", `${PROJECT}-${stack}`],
+                        [T.agent, "ip-masq-agent", `${PROJECT}-${stack}`],
+                    ],
+                );
+                const childrenOf = (parent: string) =>
+                    r.resources.filter((x) => x.parent === parent).map((x) => `${x.type}::${x.name}`);
                 const podSubnets = Object.keys(expected.podSubnets);
                 const userPools = Object.keys(expected.pools).filter((p) => expected.pools[p].mode === "User");
-                const natGateway = expected.outboundType === "userAssignedNATGateway" ? ["azure-native:network:PublicIPAddress::network-egress-ip", "azure-native:network:NatGateway::network-nat"] : [];
+                const natGateway =
+                    expected.outboundType === "userAssignedNATGateway"
+                        ? [
+                              "azure-native:network:PublicIPAddress::network-egress-ip",
+                              "azure-native:network:NatGateway::network-nat",
+                          ]
+                        : [];
                 assert.deepEqual(childrenOf("network"), [
                     `${T.vnet}::network-vnet`,
                     ...natGateway,
@@ -474,17 +612,37 @@ function describeStack(expected: Expected, preview: boolean): void {
                 assert.deepEqual(childrenOf("cluster"), [
                     `${T.identity}::cluster-identity`,
                     ...["nodes", ...podSubnets].map((s) => `${T.role}::cluster-network-contributor-${s}`),
-                    ...(expected.customDnsZone ? [`${T.role}::cluster-private-dns-zone-contributor-zone`, `${T.role}::cluster-network-contributor-vnet`] : []),
+                    ...(expected.customDnsZone
+                        ? [
+                              `${T.role}::cluster-private-dns-zone-contributor-zone`,
+                              `${T.role}::cluster-network-contributor-vnet`,
+                          ]
+                        : []),
                     `${T.cluster}::cluster-aks`,
                     ...userPools.map((p) => `${T.pool}::cluster-pool-${p}`),
-                    ...(expected.autoUpgrades ? ["azure-native:containerservice:MaintenanceConfiguration::cluster-auto-upgrade-window"] : []),
-                    ...(expected.nodeOsWindow ? ["azure-native:containerservice:MaintenanceConfiguration::cluster-node-os-upgrade-window"] : []),
-                    ...(expected.entraId ? [`${T.role}::cluster-deployer-cluster-admin`, "pulumi-nodejs:dynamic:Resource::cluster-deployer-role-propagation"] : []),
+                    ...(expected.autoUpgrades
+                        ? ["azure-native:containerservice:MaintenanceConfiguration::cluster-auto-upgrade-window"]
+                        : []),
+                    ...(expected.nodeOsWindow
+                        ? ["azure-native:containerservice:MaintenanceConfiguration::cluster-node-os-upgrade-window"]
+                        : []),
+                    ...(expected.entraId
+                        ? [
+                              `${T.role}::cluster-deployer-cluster-admin`,
+                              "pulumi-nodejs:dynamic:Resource::cluster-deployer-role-propagation",
+                          ]
+                        : []),
                     `${T.k8s}::cluster-k8s`,
                 ]);
-                assert.deepEqual(childrenOf("ip-masq-agent"), [`${T.configMap}::ip-masq-agent-config`, `${T.daemonSet}::ip-masq-agent-daemonset`]);
+                assert.deepEqual(childrenOf("ip-masq-agent"), [
+                    `${T.configMap}::ip-masq-agent-config`,
+                    `${T.daemonSet}::ip-masq-agent-daemonset`,
+                ]);
                 for (const child of r.resources.filter((x) => x.parentType.startsWith("aks-pod-subnet:index:"))) {
-                    assert.ok(child.name.startsWith(`${child.parent}-`), `${child.name} is not named after its parent ${child.parent}`);
+                    assert.ok(
+                        child.name.startsWith(`${child.parent}-`),
+                        `${child.name} is not named after its parent ${child.parent}`,
+                    );
                 }
                 const rgResource = one(r, T.rg, "rg");
                 assert.equal(rgResource.parent, `${PROJECT}-${stack}`);
@@ -494,7 +652,18 @@ function describeStack(expected: Expected, preview: boolean): void {
 
             it("exports every documented output with its real value", () => {
                 const o = r.outputs;
-                assert.deepEqual(Object.keys(o).sort(), ["addressPlan", "capacity", "clusterId", "clusterName", "inlineSystemPool", "kubeconfig", "nodeSubnetId", "nonMasqueradeCIDRs", "podSubnetIds", "vnetId"]);
+                assert.deepEqual(Object.keys(o).sort(), [
+                    "addressPlan",
+                    "capacity",
+                    "clusterId",
+                    "clusterName",
+                    "inlineSystemPool",
+                    "kubeconfig",
+                    "nodeSubnetId",
+                    "nonMasqueradeCIDRs",
+                    "podSubnetIds",
+                    "vnetId",
+                ]);
                 const system = expected.pools.system;
                 assert.deepEqual(o.inlineSystemPool, {
                     name: "system",
@@ -508,7 +677,10 @@ function describeStack(expected: Expected, preview: boolean): void {
                 assert.equal(o.clusterId, clusterIdOf(rg, clusterName));
                 assert.equal(o.vnetId, `${rgId(rg)}/providers/Microsoft.Network/virtualNetworks/${vnetName}`);
                 assert.equal(o.nodeSubnetId, nodeSubnetId);
-                assert.deepEqual(o.podSubnetIds, Object.fromEntries(Object.keys(expected.podSubnets).map((s) => [s, podSubnetIdOf(s)])));
+                assert.deepEqual(
+                    o.podSubnetIds,
+                    Object.fromEntries(Object.keys(expected.podSubnets).map((s) => [s, podSubnetIdOf(s)])),
+                );
                 assert.deepEqual(o.nonMasqueradeCIDRs, expected.nonMasqueradeCIDRs);
                 // As JSON, the way the engine stores stack outputs (keys holding undefined are dropped).
                 const json = (v: unknown) => JSON.parse(JSON.stringify(v));
@@ -517,8 +689,12 @@ function describeStack(expected: Expected, preview: boolean): void {
                     o.capacity.subnets.map((s: any) => [s.name, s.cidr]),
                     [["nodes", expected.nodeSubnet], ...Object.entries(expected.podSubnets)],
                 );
-                assert.deepEqual(o.capacity.pools.map((p: any) => [p.name, p.podSubnet]), Object.entries(expected.pools).map(([name, p]) => [name, p.podSubnet]));
-                for (const s of o.capacity.subnets) assert.ok(s.headroom >= 0 && s.needed + s.headroom === s.allocatable, JSON.stringify(s));
+                assert.deepEqual(
+                    o.capacity.pools.map((p: any) => [p.name, p.podSubnet]),
+                    Object.entries(expected.pools).map(([name, p]) => [name, p.podSubnet]),
+                );
+                for (const s of o.capacity.subnets)
+                    assert.ok(s.headroom >= 0 && s.needed + s.headroom === s.allocatable, JSON.stringify(s));
                 assert.deepEqual(o.capacity.routableAddresses, settings.plan.routableAddresses);
             });
 
@@ -543,7 +719,16 @@ describe("stack program under Pulumi mocks", () => {
         it("register the same resources with the same plain inputs and options", async () => {
             const update = await runStack("dev");
             const preview = await runStack("dev", true);
-            const shape = (x: ProgramRun) => x.resources.map((r) => ({ type: r.type, name: r.name, parent: r.parent, dependsOn: r.dependsOn, ignoreChanges: r.ignoreChanges, provider: r.provider, inputs: r.inputs }));
+            const shape = (x: ProgramRun) =>
+                x.resources.map((r) => ({
+                    type: r.type,
+                    name: r.name,
+                    parent: r.parent,
+                    dependsOn: r.dependsOn,
+                    ignoreChanges: r.ignoreChanges,
+                    provider: r.provider,
+                    inputs: r.inputs,
+                }));
             assert.ok(update.resources.length > 10);
             assert.deepEqual(shape(preview), shape(update));
             assert.deepEqual(preview.invokes, update.invokes);
@@ -558,7 +743,10 @@ describe("stack program under Pulumi mocks", () => {
             assert.equal(inputs(second), inputs(first));
             const manifests = (x: ProgramRun) => JSON.stringify(manifestsOf(x.resources));
             assert.equal(manifests(second), manifests(first));
-            assert.deepEqual(manifestsOf(first.resources).map((m) => m.kind), ["ConfigMap", "DaemonSet"]);
+            assert.deepEqual(
+                manifestsOf(first.resources).map((m) => m.kind),
+                ["ConfigMap", "DaemonSet"],
+            );
             assert.equal(JSON.stringify(second.outputs), JSON.stringify(first.outputs));
         });
     });
@@ -577,7 +765,10 @@ describe("stack program under Pulumi mocks", () => {
             assert.deepEqual([system.enableAutoScaling, system.minCount, system.maxCount], [true, 1, 3]);
             const apps = one(r, T.pool, "cluster-pool-apps");
             assert.deepEqual(apps.ignoreChanges, []);
-            assert.deepEqual([apps.inputs.enableAutoScaling, apps.inputs.count, apps.inputs.minCount, apps.inputs.maxCount], [false, 2, undefined, undefined]);
+            assert.deepEqual(
+                [apps.inputs.enableAutoScaling, apps.inputs.count, apps.inputs.minCount, apps.inputs.maxCount],
+                [false, 2, undefined, undefined],
+            );
         });
 
         it("resourceGroupName: existing-rg creates no resource group and puts everything into existing-rg", async () => {
@@ -593,7 +784,8 @@ describe("stack program under Pulumi mocks", () => {
                     assert.equal(res.inputs.resourceGroupName, "existing-rg", `${res.type} ${res.name}`);
                 }
             }
-            for (const p of one(r, T.cluster).inputs.agentPoolProfiles) assert.ok(p.vnetSubnetID.startsWith(`${rgId("existing-rg")}/`));
+            for (const p of one(r, T.cluster).inputs.agentPoolProfiles)
+                assert.ok(p.vnetSubnetID.startsWith(`${rgId("existing-rg")}/`));
             assert.equal(r.invokes[0].inputs.resourceGroupName, "existing-rg");
             assert.ok(r.outputs.clusterId.startsWith(`${rgId("existing-rg")}/`));
             assert.ok(!JSON.stringify(r.resources.map((x) => x.inputs)).includes("rg-aks-dev"));

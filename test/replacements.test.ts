@@ -10,11 +10,15 @@ import { PlannedResource, runProgram } from "../src/plan/runProgram";
 describe("the plan's replacement list", () => {
     let prod: PlannedResource[];
     before(async () => {
-        prod = (await runProgram({ stack: "prod", config: readConfigFile(path.join(__dirname, "..", "Pulumi.prod.yaml")) })).resources;
+        prod = (
+            await runProgram({ stack: "prod", config: readConfigFile(path.join(__dirname, "..", "Pulumi.prod.yaml")) })
+        ).resources;
     });
 
     it("names every cluster key azure-native replaces the cluster for, with its planned value", () => {
-        const cluster = plannedReplacements(prod).filter((e) => e.resource === "cluster-aks" && e.effect === "replaces");
+        const cluster = plannedReplacements(prod).filter(
+            (e) => e.resource === "cluster-aks" && e.effect === "replaces",
+        );
         const byKey = Object.fromEntries(cluster.map((e) => [e.key, e.value]));
         assert.equal(byKey.serviceCidr, "100.96.0.0/16");
         assert.equal(byKey.dnsServiceIP, "100.96.0.10");
@@ -28,11 +32,24 @@ describe("the plan's replacement list", () => {
     it("lists the inline System pool's fields as refused, and each AgentPool's as replacing the pool", () => {
         const entries = plannedReplacements(prod);
         const refused = entries.filter((e) => e.effect === "refused").map((e) => e.key);
-        assert.deepEqual(refused, ["name", "vmSize", "podIPAllocationMode", "maxPods", "availabilityZones", "podSubnetCidr"].map((f) => `nodePools[system].${f}`));
+        assert.deepEqual(
+            refused,
+            ["name", "vmSize", "podIPAllocationMode", "maxPods", "availabilityZones", "podSubnetCidr"].map(
+                (f) => `nodePools[system].${f}`,
+            ),
+        );
         const batch = entries.filter((e) => e.resource === "cluster-pool-batch");
         assert.ok(batch.every((e) => e.effect === "replaces"));
         assert.deepEqual(
-            batch.filter((e) => ["nodePools[batch].podIPAllocationMode", "nodePools[batch].maxPods", "nodePools[batch].vmSize"].includes(e.key)).map((e) => e.value),
+            batch
+                .filter((e) =>
+                    [
+                        "nodePools[batch].podIPAllocationMode",
+                        "nodePools[batch].maxPods",
+                        "nodePools[batch].vmSize",
+                    ].includes(e.key),
+                )
+                .map((e) => e.value),
             ["Standard_F8s_v2", "StaticBlock", 63],
         );
     });
@@ -42,13 +59,18 @@ describe("the plan's replacement list", () => {
         assert.deepEqual(doc.replacements, plannedReplacements(prod));
         const text = renderReplacements(prod).join("\n");
         assert.match(text, /cluster-aks: replaces the whole cluster/);
-        assert.match(text, /cluster-pool-apps: replaces the pool \(deleted first, then created again\)\n {4}nodePools\[apps\]\.name = apps/);
+        assert.match(
+            text,
+            /cluster-pool-apps: replaces the pool \(deleted first, then created again\)\n {4}nodePools\[apps\]\.name = apps/,
+        );
         assert.match(text, / {4}nodePools\[system\]\.vmSize = Standard_D4s_v5/);
     });
 
     it("a pool without the replacement options (a broken copy) loses its AKS-only entries", () => {
         const broken = prod.map((r) => (r.name === "cluster-pool-apps" ? { ...r, replaceOnChanges: [] } : r));
-        const apps = plannedReplacements(broken).filter((e) => e.resource === "cluster-pool-apps").map((e) => e.property);
+        const apps = plannedReplacements(broken)
+            .filter((e) => e.resource === "cluster-pool-apps")
+            .map((e) => e.property);
         assert.deepEqual(apps, ["agentPoolName", "vmSize"], "only what azure-native replaces for by itself");
     });
 });

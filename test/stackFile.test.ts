@@ -20,7 +20,9 @@ function read(yaml: string): Record<string, string> {
 
 describe("stack settings files (as the Pulumi CLI hands them to the program)", () => {
     it("overlays the stack's values on Pulumi.yaml's declared defaults, JSON-encoding structured ones", () => {
-        const config = read("config:\n  azure-native:location: westeurope\n  aks-pod-subnet:connectedCidrs: [10.0.0.0/8]\n  aks-pod-subnet:protect: true\n");
+        const config = read(
+            "config:\n  azure-native:location: westeurope\n  aks-pod-subnet:connectedCidrs: [10.0.0.0/8]\n  aks-pod-subnet:protect: true\n",
+        );
         assert.equal(config["azure-native:location"], "westeurope");
         assert.equal(config["aks-pod-subnet:connectedCidrs"], '["10.0.0.0/8"]');
         assert.equal(config["aks-pod-subnet:protect"], "true");
@@ -30,12 +32,22 @@ describe("stack settings files (as the Pulumi CLI hands them to the program)", (
 
     it("refuses undeclared keys of the project, suggesting the declared spelling, with the program's problems in the same list", () => {
         assert.throws(
-            () => read("config:\n  aks-pod-subnet:connectedCidr: [10.0.0.0/8]\n  aks-pod-subnet:podsubnetcidr: 100.64.0.0/20\n  aks-pod-subnet:nodeSubnetCidrs: 10.0.0.0/27\n"),
+            () =>
+                read(
+                    "config:\n  aks-pod-subnet:connectedCidr: [10.0.0.0/8]\n  aks-pod-subnet:podsubnetcidr: 100.64.0.0/20\n  aks-pod-subnet:nodeSubnetCidrs: 10.0.0.0/27\n",
+                ),
             (error: ConfigurationError) => {
                 assert.deepEqual(
                     error.problems.map((p) => p.key),
                     // The file's problems first; then the program's, less "is required" for keys a misspelt one stands for.
-                    ["connectedCidr", "podsubnetcidr", "nodeSubnetCidrs", "serviceCidr", "nodePools", "azure-native:location"],
+                    [
+                        "connectedCidr",
+                        "podsubnetcidr",
+                        "nodeSubnetCidrs",
+                        "serviceCidr",
+                        "nodePools",
+                        "azure-native:location",
+                    ],
                 );
                 assert.match(error.problems[0].message, /did you mean connectedCidrs\?/);
                 assert.match(error.problems[1].message, /did you mean podSubnetCidr\?/);
@@ -47,11 +59,20 @@ describe("stack settings files (as the Pulumi CLI hands them to the program)", (
     });
 
     it("a file without its config: section is that one problem, naming the settings at the top level", () => {
-        assert.throws(() => read("azure-native:location: westeurope\naks-pod-subnet:nodeSubnetCidr: 10.42.8.0/27\n"), (error: ConfigurationError) => {
-            assert.deepEqual(error.problems.map((p) => p.key), ["config"]);
-            assert.match(error.problems[0].message, /no "config:" section \(azure-native:location, aks-pod-subnet:nodeSubnetCidr stand at the top level\)/);
-            return true;
-        });
+        assert.throws(
+            () => read("azure-native:location: westeurope\naks-pod-subnet:nodeSubnetCidr: 10.42.8.0/27\n"),
+            (error: ConfigurationError) => {
+                assert.deepEqual(
+                    error.problems.map((p) => p.key),
+                    ["config"],
+                );
+                assert.match(
+                    error.problems[0].message,
+                    /no "config:" section \(azure-native:location, aks-pod-subnet:nodeSubnetCidr stand at the top level\)/,
+                );
+                return true;
+            },
+        );
         assert.throws(() => read(""), /config: the stack settings file has no "config:" section/);
         assert.throws(() => read("config:\n  - a\n"), /config: expected a map of settings/);
     });
@@ -65,19 +86,45 @@ describe("stack settings files (as the Pulumi CLI hands them to the program)", (
             }
             return [];
         };
-        assert.ok(keys("config:\n  aks-pod-subnet:location: westeurope\n").includes("location: is not a config key of this project: the Azure region is azure-native:location"));
-        assert.ok(!keys("config:\n  aks-pod-subnet:location: westeurope\n").some((p) => p.startsWith("azure-native:location: is required")), "not required twice");
+        assert.ok(
+            keys("config:\n  aks-pod-subnet:location: westeurope\n").includes(
+                "location: is not a config key of this project: the Azure region is azure-native:location",
+            ),
+        );
+        assert.ok(
+            !keys("config:\n  aks-pod-subnet:location: westeurope\n").some((p) =>
+                p.startsWith("azure-native:location: is required"),
+            ),
+            "not required twice",
+        );
         for (const typo of ["azure-native:locaton", "azure-nativ:location", "azure:location"]) {
-            assert.ok(keys(`config:\n  ${typo}: westeurope\n`).includes(`${typo}: is not a setting the program reads: did you mean azure-native:location?`), typo);
+            assert.ok(
+                keys(`config:\n  ${typo}: westeurope\n`).includes(
+                    `${typo}: is not a setting the program reads: did you mean azure-native:location?`,
+                ),
+                typo,
+            );
         }
     });
 
     it("refuses scalars of the wrong declared type (an unquoted version is a number)", () => {
-        assert.throws(() => read("config:\n  aks-pod-subnet:kubernetesVersion: 1.30\n"), /kubernetesVersion: is declared as a string, got number 1\.3 — quote it/);
-        assert.throws(() => read("config:\n  aks-pod-subnet:privateCluster: yes-please\n"), /privateCluster: is declared as a boolean/);
-        assert.throws(() => read("config:\n  aks-pod-subnet:natGatewayIdleTimeoutMinutes: 4.5\n"), /natGatewayIdleTimeoutMinutes: is declared as an integer/);
+        assert.throws(
+            () => read("config:\n  aks-pod-subnet:kubernetesVersion: 1.30\n"),
+            /kubernetesVersion: is declared as a string, got number 1\.3 — quote it/,
+        );
+        assert.throws(
+            () => read("config:\n  aks-pod-subnet:privateCluster: yes-please\n"),
+            /privateCluster: is declared as a boolean/,
+        );
+        assert.throws(
+            () => read("config:\n  aks-pod-subnet:natGatewayIdleTimeoutMinutes: 4.5\n"),
+            /natGatewayIdleTimeoutMinutes: is declared as an integer/,
+        );
         // Pulumi.yaml's default for it is 0, "unset": only a value the stack sets is checked against the outbound type.
-        assert.equal(read("config:\n  azure-native:location: westeurope\n")["aks-pod-subnet:natGatewayIdleTimeoutMinutes"], "0");
+        assert.equal(
+            read("config:\n  azure-native:location: westeurope\n")["aks-pod-subnet:natGatewayIdleTimeoutMinutes"],
+            "0",
+        );
     });
 
     it("leaves other namespaces alone and refuses encrypted values it cannot read", () => {

@@ -42,20 +42,28 @@ const PARSER = new XMLParser({
 function toElement(node: OrderedNode): XmlElement | string {
     if ("#text" in node) return String(node["#text"]);
     const name = Object.keys(node).find((key) => key !== ":@")!;
-    return { name, attributes: (node[":@"] ?? {}) as Record<string, string>, children: (node[name] as OrderedNode[]).map(toElement) };
+    return {
+        name,
+        attributes: (node[":@"] ?? {}) as Record<string, string>,
+        children: (node[name] as OrderedNode[]).map(toElement),
+    };
 }
 
 /** Validates `svg` (throwing, with the validator's error, unless it is well-formed with a single root) and parses it. */
 function parseSvg(svg: string): XmlElement {
     const valid = XMLValidator.validate(svg);
     assert.equal(valid, true, `XML not well-formed: ${JSON.stringify(valid)}`);
-    const elements = (PARSER.parse(svg) as OrderedNode[]).map(toElement).filter((node): node is XmlElement => typeof node !== "string" && node.name !== "?xml");
+    const elements = (PARSER.parse(svg) as OrderedNode[])
+        .map(toElement)
+        .filter((node): node is XmlElement => typeof node !== "string" && node.name !== "?xml");
     assert.equal(elements.length, 1, "XML not well-formed: a document has exactly one root element");
     return elements[0];
 }
 
 function descendants(element: XmlElement, name: string): XmlElement[] {
-    return element.children.flatMap((child) => (typeof child === "string" ? [] : [...(child.name === name ? [child] : []), ...descendants(child, name)]));
+    return element.children.flatMap((child) =>
+        typeof child === "string" ? [] : [...(child.name === name ? [child] : []), ...descendants(child, name)],
+    );
 }
 
 function textOf(element: XmlElement): string {
@@ -92,7 +100,9 @@ function assertNamesEverything(svg: string, plan: AddressPlan, stack: string): s
     for (const subnet of [plan.nodeSubnet, ...plan.podSubnets]) {
         has(`${subnet.name}  ${subnet.cidr}`);
         has(`/${subnet.cidr.split("/")[1]} = ${count(subnet.size)} addresses, ${count(subnet.usable)} usable`);
-        has(`allocatable ${count(subnet.allocatable)} · needed ${count(subnet.needed)} · headroom ${count(subnet.headroom)}`);
+        has(
+            `allocatable ${count(subnet.allocatable)} · needed ${count(subnet.needed)} · headroom ${count(subnet.headroom)}`,
+        );
         has(`pools: ${subnet.pools.join(", ")}`);
     }
     has(`service range  ${plan.serviceCidr}`);
@@ -101,8 +111,18 @@ function assertNamesEverything(svg: string, plan: AddressPlan, stack: string): s
     for (const extra of plan.ipMasqAgent.extraNonMasqueradeCidrs) has(`extra non-masquerade  ${extra}`);
     for (const prefix of plan.vnetAddressSpace) has(prefix);
     has(`Routable addresses: ${plan.routableAddresses.savingPercent}% saved`);
-    has(`would need ${count(plan.routableAddresses.nodeSubnetModeNeeded)} (a /${plan.routableAddresses.nodeSubnetModePrefix})`);
-    for (const legend of ["node subnet: routable", "pod subnet: private", "service range", "connected network: pods NAT'd", "extra non-masquerade", "VNet prefix"]) has(legend);
+    has(
+        `would need ${count(plan.routableAddresses.nodeSubnetModeNeeded)} (a /${plan.routableAddresses.nodeSubnetModePrefix})`,
+    );
+    for (const legend of [
+        "node subnet: routable",
+        "pod subnet: private",
+        "service range",
+        "connected network: pods NAT'd",
+        "extra non-masquerade",
+        "VNet prefix",
+    ])
+        has(legend);
     has("linear scale");
     has("log2");
     assertLayout(root, width, height);
@@ -113,18 +133,25 @@ function assertNamesEverything(svg: string, plan: AddressPlan, stack: string): s
 function assertLayout(root: XmlElement, width: number, height: number): void {
     for (const rect of descendants(root, "rect")) {
         const [x, y, w, h] = ["x", "y", "width", "height"].map((a) => Number(rect.attributes[a] ?? 0));
-        assert.ok(x >= 0 && y >= 0 && w >= 0 && h >= 0 && x + w <= width + 0.01 && y + h <= height + 0.01, `rect outside the canvas: ${JSON.stringify(rect.attributes)}`);
+        assert.ok(
+            x >= 0 && y >= 0 && w >= 0 && h >= 0 && x + w <= width + 0.01 && y + h <= height + 0.01,
+            `rect outside the canvas: ${JSON.stringify(rect.attributes)}`,
+        );
     }
     const boxes = descendants(root, "text").map((t) => {
         const size = Number(t.attributes["font-size"] ?? 11);
         const w = textWidth(textOf(t), size, t.attributes["font-weight"] === "bold");
         const x = Number(t.attributes.x);
-        const left = t.attributes["text-anchor"] === "end" ? x - w : t.attributes["text-anchor"] === "middle" ? x - w / 2 : x;
+        const left =
+            t.attributes["text-anchor"] === "end" ? x - w : t.attributes["text-anchor"] === "middle" ? x - w / 2 : x;
         const y = Number(t.attributes.y);
         return { text: textOf(t), left, right: left + w, top: y - size * 0.8, bottom: y + size * 0.2 };
     });
     for (const box of boxes) {
-        assert.ok(box.left >= 0 && box.right <= width && box.top >= 0 && box.bottom <= height, `label outside the canvas: "${box.text}"`);
+        assert.ok(
+            box.left >= 0 && box.right <= width && box.top >= 0 && box.bottom <= height,
+            `label outside the canvas: "${box.text}"`,
+        );
     }
     boxes.forEach((a, i) =>
         boxes.slice(i + 1).forEach((b) => {
@@ -176,26 +203,65 @@ describe("address map (SVG)", () => {
                 { name: "system", mode: "System", count: 3, maxPods: 30 },
                 { name: "apps", minCount: 1, maxCount: 40, maxPods: 110 },
                 { name: "appsb", minCount: 1, maxCount: 40, maxPods: 110 },
-                { name: "verylongpool", minCount: 1, maxCount: 4, maxPods: 110, podSubnetCidr: "100.66.0.0/22", podIPAllocationMode: "StaticBlock" },
+                {
+                    name: "verylongpool",
+                    minCount: 1,
+                    maxCount: 4,
+                    maxPods: 110,
+                    podSubnetCidr: "100.66.0.0/22",
+                    podIPAllocationMode: "StaticBlock",
+                },
                 { name: "gpuworkers", minCount: 1, maxCount: 4, maxPods: 30, podSubnetCidr: "100.66.8.0/22" },
                 { name: "batch", minCount: 0, maxCount: 10, maxPods: 30, podSubnetCidr: "100.66.8.0/22" },
             ],
         });
         plan.podSubnets[1].name = "pods-" + "verylongpool-".repeat(8);
-        const texts = assertNamesEverything(renderAddressMap(plan, "crowded"), { ...plan, podSubnets: [plan.podSubnets[0], plan.podSubnets[2]] }, "crowded");
+        const texts = assertNamesEverything(
+            renderAddressMap(plan, "crowded"),
+            { ...plan, podSubnets: [plan.podSubnets[0], plan.podSubnets[2]] },
+            "crowded",
+        );
         assert.ok(texts.some((t) => t.includes("VNet prefix  10.42.0.0/16")));
-        assert.ok(texts.some((t) => t.includes("100.66.0.0/22")), "a wrapped title keeps its CIDR");
+        assert.ok(
+            texts.some((t) => t.includes("100.66.0.0/22")),
+            "a wrapped title keeps its CIDR",
+        );
     });
 
     it("draws the virtual nodes' subnet, when the plan has one, as routable and counts it in the footer", () => {
         const plan = structuredClone(stackPlan("prod"));
-        const virtualNodes = { ...plan.nodeSubnet, name: "virtual-nodes", role: "virtual-nodes", cidr: "10.42.17.0/24", key: "virtualNodeSubnetCidr", size: 256, usable: 251, allocatable: 251, needed: 0, headroom: 251, pools: [] };
-        const withVirtualNodes = { ...plan, virtualNodeSubnet: virtualNodes, routableAddresses: { ...plan.routableAddresses, podSubnetMode: 320 } } as AddressPlan;
+        const virtualNodes = {
+            ...plan.nodeSubnet,
+            name: "virtual-nodes",
+            role: "virtual-nodes",
+            cidr: "10.42.17.0/24",
+            key: "virtualNodeSubnetCidr",
+            size: 256,
+            usable: 251,
+            allocatable: 251,
+            needed: 0,
+            headroom: 251,
+            pools: [],
+        };
+        const withVirtualNodes = {
+            ...plan,
+            virtualNodeSubnet: virtualNodes,
+            routableAddresses: { ...plan.routableAddresses, podSubnetMode: 320 },
+        } as AddressPlan;
         const texts = assertNamesEverything(renderAddressMap(withVirtualNodes, "prod"), withVirtualNodes, "prod");
         assert.ok(texts.includes("virtual nodes (ACI): routable"), "legend");
         assert.ok(texts.some((t) => t.startsWith("virtual nodes' subnet (ACI), routable")));
-        assert.ok(texts.join(" ").includes("This design routes 320 addresses (the node subnet 10.42.16.0/26 and the virtual nodes' subnet 10.42.17.0/24)"));
-        assert.ok(!parseXmlTexts(renderAddressMap(plan, "prod")).includes("virtual nodes (ACI): routable"), "no legend entry without virtual nodes");
+        assert.ok(
+            texts
+                .join(" ")
+                .includes(
+                    "This design routes 320 addresses (the node subnet 10.42.16.0/26 and the virtual nodes' subnet 10.42.17.0/24)",
+                ),
+        );
+        assert.ok(
+            !parseXmlTexts(renderAddressMap(plan, "prod")).includes("virtual nodes (ACI): routable"),
+            "no legend entry without virtual nodes",
+        );
     });
 
     it("escapes markup characters in names and drops characters XML cannot hold", () => {
@@ -214,7 +280,10 @@ describe("address map (SVG)", () => {
         assert.equal(escapeXml(`<a href="x">&'</a>`), "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;");
 
         // The validator is real: the same document with a name left unescaped is rejected.
-        for (const [escaped, raw] of [["pods&lt;&amp;&gt;", "pods<&>"], ["c&amp;d", "c&d"]]) {
+        for (const [escaped, raw] of [
+            ["pods&lt;&amp;&gt;", "pods<&>"],
+            ["c&amp;d", "c&d"],
+        ]) {
             const unescaped = svg.replace(escaped, raw);
             assert.notEqual(unescaped, svg, escaped);
             assert.notEqual(XMLValidator.validate(unescaped), true, `a raw "${raw}" in a text passes the validator`);
@@ -241,7 +310,10 @@ describe("address map (SVG)", () => {
         it("takes --svg <file> and asks for the file when it is missing", () => {
             assert.equal(parseArgs(["--stack", "prod", "--svg", "out/plan.svg"]).svg, "out/plan.svg");
             assert.throws(() => parseArgs(["--stack", "prod", "--svg"]), /Option '--svg <value>' argument missing/);
-            assert.throws(() => parseArgs(["--stack", "prod", "--svg", "--json"]), /Option '--svg' argument is ambiguous/);
+            assert.throws(
+                () => parseArgs(["--stack", "prod", "--svg", "--json"]),
+                /Option '--svg' argument is ambiguous/,
+            );
         });
 
         it("writes the prod address map through the CLI, end to end", () => {
@@ -249,14 +321,25 @@ describe("address map (SVG)", () => {
             try {
                 execFileSync(process.execPath, ["tooling/transpile.mjs"], { cwd: ROOT, stdio: "pipe" });
                 const file = path.join(dir, "maps", "plan.svg");
-                const json = execFileSync(process.execPath, ["dist/src/plan/plan.js", "--stack", "prod", "--json", "--svg", file], { cwd: ROOT, encoding: "utf8" });
+                const json = execFileSync(
+                    process.execPath,
+                    ["dist/src/plan/plan.js", "--stack", "prod", "--json", "--svg", file],
+                    { cwd: ROOT, encoding: "utf8" },
+                );
                 const plan = JSON.parse(json).addressPlan as AddressPlan; // --json output stays pure JSON with --svg
                 const svg = fs.readFileSync(file, "utf8");
                 assert.equal(svg, renderAddressMap(plan, "prod"));
                 assertNamesEverything(svg, stackPlan("prod"), "prod");
 
-                const report = execFileSync(process.execPath, ["dist/src/plan/plan.js", "--stack", "dev", "--svg", path.join(dir, "dev.svg")], { cwd: ROOT, encoding: "utf8" });
-                assert.match(report, new RegExp(`Address map written to ${path.join(dir, "dev.svg").replace(/[.\\/]/g, "\\$&")}`));
+                const report = execFileSync(
+                    process.execPath,
+                    ["dist/src/plan/plan.js", "--stack", "dev", "--svg", path.join(dir, "dev.svg")],
+                    { cwd: ROOT, encoding: "utf8" },
+                );
+                assert.match(
+                    report,
+                    new RegExp(`Address map written to ${path.join(dir, "dev.svg").replace(/[.\\/]/g, "\\$&")}`),
+                );
                 assertNamesEverything(fs.readFileSync(path.join(dir, "dev.svg"), "utf8"), stackPlan("dev"), "dev");
             } finally {
                 fs.rmSync(dir, { recursive: true, force: true });

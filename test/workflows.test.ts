@@ -40,18 +40,51 @@ const KNOWN_INPUTS: Record<string, { version: string; inputs: string[] }> = {
     "pulumi/actions": {
         version: "v6",
         inputs: [
-            "command", "stack-name", "pulumi-version", "pulumi-version-file", "work-dir", "comment-on-pr",
-            "comment-on-pr-number", "comment-on-summary", "github-token", "cloud-url", "secrets-provider", "parallel",
-            "message", "config-map", "expect-no-changes", "diff", "replace", "target", "target-dependents", "policyPacks",
-            "policyPackConfigs", "refresh", "upsert", "remove", "edit-pr-comment", "color", "exclude-protected", "plan",
-            "suppress-outputs", "suppress-progress", "always-include-summary",
+            "command",
+            "stack-name",
+            "pulumi-version",
+            "pulumi-version-file",
+            "work-dir",
+            "comment-on-pr",
+            "comment-on-pr-number",
+            "comment-on-summary",
+            "github-token",
+            "cloud-url",
+            "secrets-provider",
+            "parallel",
+            "message",
+            "config-map",
+            "expect-no-changes",
+            "diff",
+            "replace",
+            "target",
+            "target-dependents",
+            "policyPacks",
+            "policyPackConfigs",
+            "refresh",
+            "upsert",
+            "remove",
+            "edit-pr-comment",
+            "color",
+            "exclude-protected",
+            "plan",
+            "suppress-outputs",
+            "suppress-progress",
+            "always-include-summary",
         ],
     },
     "azure/login": {
         version: "v2",
         inputs: [
-            "client-id", "tenant-id", "subscription-id", "creds", "enable-AzPSSession", "environment",
-            "allow-no-subscriptions", "audience", "auth-type",
+            "client-id",
+            "tenant-id",
+            "subscription-id",
+            "creds",
+            "enable-AzPSSession",
+            "environment",
+            "allow-no-subscriptions",
+            "audience",
+            "auth-type",
         ],
     },
     // Azure/use-kubelogin action.yml: without kubelogin-version (or with "latest" or "*") it resolves the newest
@@ -63,21 +96,57 @@ const KNOWN_INPUTS: Record<string, { version: string; inputs: string[] }> = {
     "actions/checkout": {
         version: "v4",
         inputs: [
-            "repository", "ref", "token", "ssh-key", "ssh-known-hosts", "ssh-strict", "ssh-user", "persist-credentials", "path",
-            "clean", "filter", "sparse-checkout", "sparse-checkout-cone-mode", "fetch-depth", "fetch-tags", "show-progress", "lfs",
-            "submodules", "set-safe-directory", "github-server-url", "allow-unsafe-pr-checkout",
+            "repository",
+            "ref",
+            "token",
+            "ssh-key",
+            "ssh-known-hosts",
+            "ssh-strict",
+            "ssh-user",
+            "persist-credentials",
+            "path",
+            "clean",
+            "filter",
+            "sparse-checkout",
+            "sparse-checkout-cone-mode",
+            "fetch-depth",
+            "fetch-tags",
+            "show-progress",
+            "lfs",
+            "submodules",
+            "set-safe-directory",
+            "github-server-url",
+            "allow-unsafe-pr-checkout",
         ],
     },
     "actions/setup-node": {
         version: "v4",
         inputs: [
-            "always-auth", "node-version", "node-version-file", "architecture", "check-latest", "registry-url", "scope", "token",
-            "cache", "cache-dependency-path", "mirror", "mirror-token",
+            "always-auth",
+            "node-version",
+            "node-version-file",
+            "architecture",
+            "check-latest",
+            "registry-url",
+            "scope",
+            "token",
+            "cache",
+            "cache-dependency-path",
+            "mirror",
+            "mirror-token",
         ],
     },
     "actions/upload-artifact": {
         version: "v4",
-        inputs: ["name", "path", "if-no-files-found", "retention-days", "compression-level", "overwrite", "include-hidden-files"],
+        inputs: [
+            "name",
+            "path",
+            "if-no-files-found",
+            "retention-days",
+            "compression-level",
+            "overwrite",
+            "include-hidden-files",
+        ],
     },
     "actions/download-artifact": {
         version: "v4",
@@ -85,7 +154,17 @@ const KNOWN_INPUTS: Record<string, { version: string; inputs: string[] }> = {
     },
     "actions/github-script": {
         version: "v7",
-        inputs: ["script", "github-token", "debug", "user-agent", "previews", "result-encoding", "retries", "retry-exempt-status-codes", "base-url"],
+        inputs: [
+            "script",
+            "github-token",
+            "debug",
+            "user-agent",
+            "previews",
+            "result-encoding",
+            "retries",
+            "retry-exempt-status-codes",
+            "base-url",
+        ],
     },
 };
 
@@ -180,8 +259,14 @@ function stepsOf(job: PlainMap): PlainMap[] {
     return (Array.isArray(job.steps) ? job.steps : []).map((step) => (isMap(step) ? step : {}));
 }
 
-function checkPermissions(where: string, permissions: Plain | undefined, allowed: Record<string, Level>, exact: boolean): string[] {
-    if (permissions === undefined) return exact ? [`${where}: permissions are not declared (the default token may write)`] : [];
+function checkPermissions(
+    where: string,
+    permissions: Plain | undefined,
+    allowed: Record<string, Level>,
+    exact: boolean,
+): string[] {
+    if (permissions === undefined)
+        return exact ? [`${where}: permissions are not declared (the default token may write)`] : [];
     if (!isMap(permissions)) return [`${where}: permissions must list scopes, not ${JSON.stringify(permissions)}`];
     const problems: string[] = [];
     for (const [scope, level] of Object.entries(permissions)) {
@@ -191,7 +276,8 @@ function checkPermissions(where: string, permissions: Plain | undefined, allowed
     }
     if (exact) {
         for (const [scope, level] of Object.entries(allowed)) {
-            if (permissions[scope] !== level) problems.push(`${where}: ${scope} must be ${level}, is ${permissions[scope] ?? "unset"}`);
+            if (permissions[scope] !== level)
+                problems.push(`${where}: ${scope} must be ${level}, is ${permissions[scope] ?? "unset"}`);
         }
     }
     return problems;
@@ -207,13 +293,24 @@ async function auditWorkflow(name: string, content: string, allowed: Record<stri
     const { errors, raw } = await parse(name, content);
     if (errors.length) return errors;
     const problems = checkPermissions("workflow", raw.permissions, allowed, true);
-    const events = typeof raw.on === "string" ? [raw.on] : Array.isArray(raw.on) ? raw.on.map(String) : Object.keys(isMap(raw.on) ? raw.on : {});
+    const events =
+        typeof raw.on === "string"
+            ? [raw.on]
+            : Array.isArray(raw.on)
+              ? raw.on.map(String)
+              : Object.keys(isMap(raw.on) ? raw.on : {});
     const privileged = events.filter((event) => PRIVILEGED_EVENTS.includes(event));
     for (const [id, job] of jobsOf(raw)) {
         for (const [i, step] of stepsOf(job).entries()) {
             if (!privileged.length) break;
-            if (actionOf(step)?.name === "actions/checkout") problems.push(`job ${id} step ${i + 1}: checks out code in a ${privileged.join("/")} workflow, which holds a write token for fork pull requests`);
-            if (typeof step.run === "string") problems.push(`job ${id} step ${i + 1}: runs a shell command in a ${privileged.join("/")} workflow (only its own actions may run there)`);
+            if (actionOf(step)?.name === "actions/checkout")
+                problems.push(
+                    `job ${id} step ${i + 1}: checks out code in a ${privileged.join("/")} workflow, which holds a write token for fork pull requests`,
+                );
+            if (typeof step.run === "string")
+                problems.push(
+                    `job ${id} step ${i + 1}: runs a shell command in a ${privileged.join("/")} workflow (only its own actions may run there)`,
+                );
         }
         problems.push(...checkPermissions(`job ${id}`, job.permissions, allowed, false));
         for (const [i, step] of stepsOf(job).entries()) {
@@ -234,11 +331,16 @@ async function auditWorkflow(name: string, content: string, allowed: Record<stri
             }
             if (action.name === "azure/use-kubelogin") {
                 const version = inputs["kubelogin-version"];
-                if (version === undefined) problems.push(`${where}: kubelogin-version is missing (the action then installs the latest release)`);
-                else if (!PINNED_KUBELOGIN.test(String(version))) problems.push(`${where}: kubelogin-version must pin a release (vX.Y.Z), is ${version}`);
+                if (version === undefined)
+                    problems.push(
+                        `${where}: kubelogin-version is missing (the action then installs the latest release)`,
+                    );
+                else if (!PINNED_KUBELOGIN.test(String(version)))
+                    problems.push(`${where}: kubelogin-version must pin a release (vX.Y.Z), is ${version}`);
             }
             if (action.name === "pulumi/actions") {
-                if (String(inputs["suppress-outputs"]) !== "true") problems.push(`${where}: suppress-outputs is not true`);
+                if (String(inputs["suppress-outputs"]) !== "true")
+                    problems.push(`${where}: suppress-outputs is not true`);
                 if ("cloud-url" in inputs && inputs["cloud-url"] !== BACKEND_FROM_VARIABLE) {
                     problems.push(`${where}: cloud-url must be ${BACKEND_FROM_VARIABLE}, is ${inputs["cloud-url"]}`);
                 }
@@ -274,7 +376,8 @@ function indexOf(job: PlainMap, match: (step: PlainMap) => boolean, what: string
 
 const runs = (command: string) => (step: PlainMap) => typeof step.run === "string" && step.run.trim() === command;
 /** A step that runs the test suite, in any spelling npm accepts (`npm test`, `npm t`, `npm run test`, `npm run-script test`). */
-const runsTests = (step: PlainMap) => typeof step.run === "string" && /\bnpm\s+(?:(?:run|run-script)\s+(?:-\S+\s+)*)?(?:test|t|tst)\b/.test(step.run);
+const runsTests = (step: PlainMap) =>
+    typeof step.run === "string" && /\bnpm\s+(?:(?:run|run-script)\s+(?:-\S+\s+)*)?(?:test|t|tst)\b/.test(step.run);
 const usesAction = (action: string) => (step: PlainMap) => actionOf(step)?.name === action;
 
 /**
@@ -309,7 +412,11 @@ function assertPipeline(job: PlainMap): void {
     const pulumi = indexOf(job, usesAction("pulumi/actions"), "pulumi/actions");
     const order = [checkout, setupNode, install, kubelogin, login, pulumi];
     assert.deepEqual(stepsOf(job).filter(runsTests), [], "the tests run in the test job, not here");
-    assert.deepEqual([...order].sort((a, b) => a - b), order, `steps out of order: ${order}`);
+    assert.deepEqual(
+        [...order].sort((a, b) => a - b),
+        order,
+        `steps out of order: ${order}`,
+    );
 
     const node = map(only(uses(job, "actions/setup-node"), "setup-node").with, "setup-node with");
     assert.equal(String(node["node-version"]), "20");
@@ -329,7 +436,11 @@ function assertPipeline(job: PlainMap): void {
     const env = map(only(uses(job, "pulumi/actions"), "pulumi/actions").env, "pulumi step env");
     assert.equal(String(env.ARM_USE_OIDC), "true");
     for (const name of ["ARM_CLIENT_ID", "ARM_TENANT_ID", "ARM_SUBSCRIPTION_ID"]) {
-        assert.match(String(env[name]), new RegExp(`\\b(vars|secrets)\\.AZURE_${name.slice(4)}\\b`), `${name}: ${env[name]}`);
+        assert.match(
+            String(env[name]),
+            new RegExp(`\\b(vars|secrets)\\.AZURE_${name.slice(4)}\\b`),
+            `${name}: ${env[name]}`,
+        );
     }
     assert.match(String(env.PULUMI_ACCESS_TOKEN), /^\$\{\{ secrets\.PULUMI_ACCESS_TOKEN \}\}$/);
     // kubelogin reuses the az CLI session of azure/login instead of the kubeconfig's interactive device-code login.
@@ -366,13 +477,23 @@ function upstreamOf(needs: Map<string, string[]>, id: string, seen = new Set<str
  */
 function assertNeedsNothingPrivileged(id: string, job: PlainMap): void {
     assert.deepEqual(job.permissions, { contents: "read" }, `job ${id}: the token only reads`);
-    for (const action of ["azure/login", "azure/use-kubelogin", "pulumi/actions"]) assert.deepEqual(uses(job, action), [], `${action} in job ${id}`);
+    for (const action of ["azure/login", "azure/use-kubelogin", "pulumi/actions"])
+        assert.deepEqual(uses(job, action), [], `${action} in job ${id}`);
     for (const [at, text] of scalars(job)) {
-        assert.doesNotMatch(text, /\bsecrets\.|\bvars\.|id-token|ACTIONS_ID_TOKEN/, `job ${id}${at} needs a secret, a variable or an OIDC token`);
+        assert.doesNotMatch(
+            text,
+            /\bsecrets\.|\bvars\.|id-token|ACTIONS_ID_TOKEN/,
+            `job ${id}${at} needs a secret, a variable or an OIDC token`,
+        );
         assert.doesNotMatch(text, /head\.repo|\bfork\b/, `job ${id}${at} tells fork pull requests apart`);
     }
     assert.equal(job.environment, undefined, `job ${id} runs in an environment`);
-    for (const step of uses(job, "actions/checkout")) assert.equal(String(map(step.with, `job ${id} checkout with`)["persist-credentials"]), "false", `job ${id} keeps the token`);
+    for (const step of uses(job, "actions/checkout"))
+        assert.equal(
+            String(map(step.with, `job ${id} checkout with`)["persist-credentials"]),
+            "false",
+            `job ${id} keeps the token`,
+        );
 }
 
 /**
@@ -381,11 +502,20 @@ function assertNeedsNothingPrivileged(id: string, job: PlainMap): void {
  * that does.
  */
 function assertTestsOnce(parsed: ParsedWorkflow): PlainMap {
-    const testing = jobsOf(parsed.raw).filter(([, each]) => stepsOf(each).some(runsTests)).map(([id]) => id);
+    const testing = jobsOf(parsed.raw)
+        .filter(([, each]) => stepsOf(each).some(runsTests))
+        .map(([id]) => id);
     assert.deepEqual(testing, ["test"], "exactly one job runs npm test");
     const job = map(map(parsed.raw.jobs, "jobs").test, "job test");
     const steps = stepsOf(job).map((step) => actionOf(step)?.name ?? String(step.run).trim());
-    assert.deepEqual(steps, ["actions/checkout", "actions/setup-node", "npm ci", "npm test", "npm run test:slow", "npm run -s typecheck"]);
+    assert.deepEqual(steps, [
+        "actions/checkout",
+        "actions/setup-node",
+        "npm ci",
+        "npm test",
+        "npm run test:slow",
+        "npm run -s typecheck",
+    ]);
     const node = map(only(uses(job, "actions/setup-node"), "setup-node").with, "setup-node with");
     assert.equal(String(node["node-version"]), "20");
     assert.equal(node.cache, "npm");
@@ -434,7 +564,10 @@ jobs:
         async function assertCaught(content: string, fragment: string): Promise<void> {
             assert.notEqual(content, good, "the bad example must differ from the good one");
             const problems = await audit(content);
-            assert.ok(problems.some((problem) => problem.includes(fragment)), `"${fragment}" not in ${JSON.stringify(problems, null, 2)}`);
+            assert.ok(
+                problems.some((problem) => problem.includes(fragment)),
+                `"${fragment}" not in ${JSON.stringify(problems, null, 2)}`,
+            );
         }
 
         it("passes the minimal good example", async () => {
@@ -444,37 +577,83 @@ jobs:
         it("reports parse errors from GitHub's parser (bad YAML, unknown keys, contexts not allowed there)", async () => {
             await assertCaught(good.replace("runs-on:", "runs_on:"), "runs_on");
             await assertCaught(good.replace("command: up", "command: up\n         bad-indent: x"), "example.yml");
-            await assertCaught(good.replace("runs-on: ubuntu-latest", "runs-on: ubuntu-latest\n    concurrency: x-${{ secrets.X }}"), "secrets");
+            await assertCaught(
+                good.replace("runs-on: ubuntu-latest", "runs-on: ubuntu-latest\n    concurrency: x-${{ secrets.X }}"),
+                "secrets",
+            );
             // A matrix may use vars (as preview.yml does for the prod runner), but not secrets.
-            const matrix = (value: string) => good.replace("    runs-on: ubuntu-latest", `    runs-on: \${{ matrix.runner }}\n    strategy:\n      matrix:\n        include:\n          - runner: ${value}`);
+            const matrix = (value: string) =>
+                good.replace(
+                    "    runs-on: ubuntu-latest",
+                    `    runs-on: \${{ matrix.runner }}\n    strategy:\n      matrix:\n        include:\n          - runner: ${value}`,
+                );
             assert.deepEqual(await audit(matrix("${{ vars.PRIVATE_RUNNER || 'ubuntu-latest' }}")), []);
             await assertCaught(matrix("${{ secrets.PRIVATE_RUNNER }}"), "secrets");
         });
 
         it("rejects write-all, read-all and missing permissions", async () => {
-            await assertCaught(good.replace(/permissions:\n  id-token: write\n  contents: read\n/, "permissions: write-all\n"), "must list scopes");
-            await assertCaught(good.replace(/permissions:\n  id-token: write\n  contents: read\n/, "permissions: read-all\n"), "must list scopes");
+            await assertCaught(
+                good.replace(/permissions:\n  id-token: write\n  contents: read\n/, "permissions: write-all\n"),
+                "must list scopes",
+            );
+            await assertCaught(
+                good.replace(/permissions:\n  id-token: write\n  contents: read\n/, "permissions: read-all\n"),
+                "must list scopes",
+            );
             await assertCaught(good.replace(/permissions:\n  id-token: write\n  contents: read\n/, ""), "not declared");
         });
 
         it("rejects write scopes beyond those allowed, at workflow or job level", async () => {
             await assertCaught(good.replace("contents: read", "contents: write"), "contents: write exceeds read");
-            await assertCaught(good.replace("contents: read", "contents: read\n  packages: write"), "packages: write exceeds none");
-            await assertCaught(good.replace("    runs-on:", "    permissions:\n      pull-requests: write\n    runs-on:"), "job up: pull-requests: write exceeds none");
+            await assertCaught(
+                good.replace("contents: read", "contents: read\n  packages: write"),
+                "packages: write exceeds none",
+            );
+            await assertCaught(
+                good.replace("    runs-on:", "    permissions:\n      pull-requests: write\n    runs-on:"),
+                "job up: pull-requests: write exceeds none",
+            );
             await assertCaught(good.replace("id-token: write", "id-token: none"), "id-token must be write");
         });
 
         it("rejects client secrets in any form", async () => {
-            await assertCaught(good.replace(/client-id:.*\n.*tenant-id:.*\n.*subscription-id:.*\n/, "creds: ${{ secrets.AZURE_CREDENTIALS }}\n"), "creds is a client secret");
-            await assertCaught(good.replace("client-id:", "client-secret: ${{ secrets.SP_SECRET }}\n          client-id:"), "client-secret");
-            await assertCaught(good.replace("suppress-outputs: true", "suppress-outputs: true\n        env:\n          ARM_CLIENT_SECRET: ${{ secrets.SP }}"), "ARM_CLIENT_SECRET");
+            await assertCaught(
+                good.replace(
+                    /client-id:.*\n.*tenant-id:.*\n.*subscription-id:.*\n/,
+                    "creds: ${{ secrets.AZURE_CREDENTIALS }}\n",
+                ),
+                "creds is a client secret",
+            );
+            await assertCaught(
+                good.replace("client-id:", "client-secret: ${{ secrets.SP_SECRET }}\n          client-id:"),
+                "client-secret",
+            );
+            await assertCaught(
+                good.replace(
+                    "suppress-outputs: true",
+                    "suppress-outputs: true\n        env:\n          ARM_CLIENT_SECRET: ${{ secrets.SP }}",
+                ),
+                "ARM_CLIENT_SECRET",
+            );
         });
 
         it("rejects a hard-coded backend, unknown inputs, other majors and unsuppressed outputs", async () => {
-            await assertCaught(good.replace("${{ vars.PULUMI_BACKEND_URL }}", "azblob://state"), "hard-coded backend URL");
-            await assertCaught(good.replace("${{ vars.PULUMI_BACKEND_URL }}", "https://api.pulumi.com"), "hard-coded backend URL");
-            await assertCaught(good.replace("suppress-outputs: true", "suppress-output: true"), "unknown input suppress-output");
-            await assertCaught(good.replace("suppress-outputs: true", "suppress-outputs: false"), "suppress-outputs is not true");
+            await assertCaught(
+                good.replace("${{ vars.PULUMI_BACKEND_URL }}", "azblob://state"),
+                "hard-coded backend URL",
+            );
+            await assertCaught(
+                good.replace("${{ vars.PULUMI_BACKEND_URL }}", "https://api.pulumi.com"),
+                "hard-coded backend URL",
+            );
+            await assertCaught(
+                good.replace("suppress-outputs: true", "suppress-output: true"),
+                "unknown input suppress-output",
+            );
+            await assertCaught(
+                good.replace("suppress-outputs: true", "suppress-outputs: false"),
+                "suppress-outputs is not true",
+            );
             await assertCaught(good.replace("pulumi/actions@v6", "pulumi/actions@v5"), "expected @v6");
             await assertCaught(good.replace("azure/login@v2", "azure/login@v1"), "expected @v2");
         });
@@ -500,18 +679,39 @@ jobs:
             const checkout = comment.replace("    steps:\n", "    steps:\n      - uses: actions/checkout@v4\n");
             assert.ok((await audit(checkout)).some((p) => p.includes("checks out code in a workflow_run workflow")));
             const target = checkout.replace(/on:\n(  .*\n)+/, "on: pull_request_target\n");
-            assert.ok((await audit(target)).some((p) => p.includes("checks out code in a pull_request_target workflow")));
+            assert.ok(
+                (await audit(target)).some((p) => p.includes("checks out code in a pull_request_target workflow")),
+            );
             const shell = comment.replace("    steps:\n", "    steps:\n      - run: npm ci\n");
             assert.ok((await audit(shell)).some((p) => p.includes("runs a shell command in a workflow_run workflow")));
-            assert.ok((await audit(comment.replace("actions/github-script@v7", "actions/github-script@v6"))).some((p) => p.includes("expected @v7")));
+            assert.ok(
+                (await audit(comment.replace("actions/github-script@v7", "actions/github-script@v6"))).some((p) =>
+                    p.includes("expected @v7"),
+                ),
+            );
         });
 
         it("rejects kubelogin that is not pinned to a release, unknown inputs and other majors", async () => {
-            await assertCaught(good.replace("kubelogin-version: v0.1.6", "kubelogin-version: latest"), "must pin a release (vX.Y.Z), is latest");
-            await assertCaught(good.replace("kubelogin-version: v0.1.6", "kubelogin-version: '*'"), "must pin a release (vX.Y.Z), is *");
-            await assertCaught(good.replace("kubelogin-version: v0.1.6", "kubelogin-version: ${{ vars.KUBELOGIN }}"), "must pin a release");
-            await assertCaught(good.replace("        with:\n          kubelogin-version: v0.1.6\n", ""), "kubelogin-version is missing");
-            await assertCaught(good.replace("kubelogin-version: v0.1.6", "kubelogin-version: v0.1.6\n          version: v0.1.6"), "unknown input version");
+            await assertCaught(
+                good.replace("kubelogin-version: v0.1.6", "kubelogin-version: latest"),
+                "must pin a release (vX.Y.Z), is latest",
+            );
+            await assertCaught(
+                good.replace("kubelogin-version: v0.1.6", "kubelogin-version: '*'"),
+                "must pin a release (vX.Y.Z), is *",
+            );
+            await assertCaught(
+                good.replace("kubelogin-version: v0.1.6", "kubelogin-version: ${{ vars.KUBELOGIN }}"),
+                "must pin a release",
+            );
+            await assertCaught(
+                good.replace("        with:\n          kubelogin-version: v0.1.6\n", ""),
+                "kubelogin-version is missing",
+            );
+            await assertCaught(
+                good.replace("kubelogin-version: v0.1.6", "kubelogin-version: v0.1.6\n          version: v0.1.6"),
+                "unknown input version",
+            );
             await assertCaught(good.replace("azure/use-kubelogin@v1", "azure/use-kubelogin@main"), "expected @v1");
         });
     });
@@ -537,9 +737,17 @@ jobs:
         });
 
         it("grants the token id-token: write, contents: read and pull-requests: write only; the test and review jobs contents: read alone", () => {
-            assert.deepEqual(parsed.raw.permissions, { "id-token": "write", contents: "read", "pull-requests": "write" });
+            assert.deepEqual(parsed.raw.permissions, {
+                "id-token": "write",
+                contents: "read",
+                "pull-requests": "write",
+            });
             const permissions = Object.fromEntries(jobsOf(parsed.raw).map(([id, each]) => [id, each.permissions]));
-            assert.deepEqual(permissions, { test: { contents: "read" }, preview: undefined, review: { contents: "read" } });
+            assert.deepEqual(permissions, {
+                test: { contents: "read" },
+                preview: undefined,
+                review: { contents: "read" },
+            });
         });
 
         it("runs the tests and the type check once, in the job test, which the preview and review jobs need", () => {
@@ -553,23 +761,34 @@ jobs:
             assert.deepEqual(needs.get("preview"), ["test"]);
             // Not the preview: a fork's preview cannot log in to Azure, and its review and plan must not wait for it.
             assert.deepEqual(needs.get("review"), ["test"]);
-            assert.ok(JSON.parse(readFileSync(path.join(__dirname, "..", "package.json"), "utf8")).scripts?.typecheck, "package.json has no typecheck script");
+            assert.ok(
+                JSON.parse(readFileSync(path.join(__dirname, "..", "package.json"), "utf8")).scripts?.typecheck,
+                "package.json has no typecheck script",
+            );
         });
 
         it("has one job per stack: a matrix over dev and prod that lets both finish", () => {
-            assert.deepEqual(parsed.template!.jobs.map((each) => each.id.value), ["test", "preview", "review"]);
+            assert.deepEqual(
+                parsed.template!.jobs.map((each) => each.id.value),
+                ["test", "preview", "review"],
+            );
             const strategy = map(job.strategy, "strategy");
             const matrix = map(strategy.matrix, "matrix");
             assert.deepEqual(Object.keys(matrix), ["include"]);
             assert.ok(Array.isArray(matrix.include), "matrix.include is not a list");
-            assert.deepEqual(matrix.include.map((entry) => map(entry, "matrix entry").stack), ["dev", "prod"]);
+            assert.deepEqual(
+                matrix.include.map((entry) => map(entry, "matrix entry").stack),
+                ["dev", "prod"],
+            );
             assert.equal(strategy["fail-fast"], false);
         });
 
         it("previews dev on ubuntu-latest and prod on the runner named by vars.PRIVATE_RUNNER", () => {
             assert.equal(job["runs-on"], "${{ matrix.runner }}");
             const include = map(map(job.strategy, "strategy").matrix, "matrix").include as Plain[];
-            const runnerOf = new Map(include.map((entry) => [map(entry, "matrix entry").stack, map(entry, "matrix entry").runner]));
+            const runnerOf = new Map(
+                include.map((entry) => [map(entry, "matrix entry").stack, map(entry, "matrix entry").runner]),
+            );
             assert.equal(runnerOf.get("dev"), "ubuntu-latest");
             assert.equal(runnerOf.get("prod"), PRIVATE_RUNNER);
         });
@@ -626,7 +845,8 @@ jobs:
 
         it("needs no Azure, no Pulumi and no secrets, so it also runs for fork pull requests; its token only reads", () => {
             assert.deepEqual(job.permissions, { contents: "read" });
-            for (const action of ["azure/login", "azure/use-kubelogin", "pulumi/actions"]) assert.deepEqual(uses(job, action), [], `${action} in the review job`);
+            for (const action of ["azure/login", "azure/use-kubelogin", "pulumi/actions"])
+                assert.deepEqual(uses(job, action), [], `${action} in the review job`);
             for (const [at, text] of scalars(job)) assert.doesNotMatch(text, /\bsecrets\./, `${at} reads a secret`);
             assert.equal(job.if, undefined, "runs for every pull request");
         });
@@ -637,7 +857,10 @@ jobs:
             assert.equal(String(inputs["fetch-depth"]), "2");
             assert.equal(String(inputs["persist-credentials"]), "false");
             assert.equal(inputs.ref, undefined, "the pull request's merge commit, GitHub's default");
-            assert.equal(script(stepNamed("Check out the base commit")).trim(), 'git worktree add --detach "$RUNNER_TEMP/base" HEAD^1');
+            assert.equal(
+                script(stepNamed("Check out the base commit")).trim(),
+                'git worktree add --detach "$RUNNER_TEMP/base" HEAD^1',
+            );
             const node = map(only(uses(job, "actions/setup-node"), "setup-node").with, "setup-node with");
             assert.equal(String(node["node-version"]), "20");
         });
@@ -648,15 +871,25 @@ jobs:
             assert.equal(base["continue-on-error"], true);
             assert.equal(base["working-directory"], "${{ format('{0}/base', runner.temp) }}");
             const lines = script(base).trim().split("\n");
-            assert.deepEqual(lines, ["npm ci", 'npm run -s plan -- --stack "$STACK" --json > "$GITHUB_WORKSPACE/base.json"']);
+            assert.deepEqual(lines, [
+                "npm ci",
+                'npm run -s plan -- --stack "$STACK" --json > "$GITHUB_WORKSPACE/base.json"',
+            ]);
             assert.equal(map(job.env, "job env").STACK, "${{ matrix.stack }}");
         });
 
         it("then installs the pull request's dependencies and writes the review with --diff base.json into review.md", () => {
             const names = steps.map((each) => each.name);
             const order = [
-                "Check out", "Set up Node.js 20", "Check out the base commit", "Plan of the base commit", "Install dependencies",
-                "Plan review of this pull request", "Upload the review", "Offline plan of this pull request", "Upload the plan",
+                "Check out",
+                "Set up Node.js 20",
+                "Check out the base commit",
+                "Plan of the base commit",
+                "Install dependencies",
+                "Plan review of this pull request",
+                "Upload the review",
+                "Offline plan of this pull request",
+                "Upload the plan",
             ];
             assert.deepEqual(names, order);
             assert.equal(script(stepNamed("Install dependencies")).trim(), "npm ci");
@@ -672,7 +905,10 @@ jobs:
 
         it("silences npm wherever a plan's stdout is redirected (npm run prints a banner on stdout without -s)", () => {
             for (const each of steps) {
-                for (const line of script(each).split("\n").filter((l) => /npm run\b.*>/.test(l))) assert.match(line, /npm run -s /, line);
+                for (const line of script(each)
+                    .split("\n")
+                    .filter((l) => /npm run\b.*>/.test(l)))
+                    assert.match(line, /npm run -s /, line);
             }
         });
 
@@ -698,15 +934,28 @@ jobs:
                 'npm run -s plan -- --stack "$STACK" --svg "plan-out/plan-$STACK.svg" > "plan-out/plan-$STACK.txt"',
                 'npm run -s plan -- --stack "$STACK" --json > "plan-out/plan-$STACK.json"',
             ]);
-            assert.ok(readFileSync(path.join(__dirname, "..", ".gitignore"), "utf8").split("\n").includes("/plan-out/"), "plan-out/ is not git-ignored");
+            assert.ok(
+                readFileSync(path.join(__dirname, "..", ".gitignore"), "utf8")
+                    .split("\n")
+                    .includes("/plan-out/"),
+                "plan-out/ is not git-ignored",
+            );
         });
 
         it("uploads, per stack, the artifact plan-<stack> holding exactly the text plan, the JSON plan and the SVG it wrote", () => {
             const plan = stepNamed("Offline plan of this pull request");
             const upload = stepNamed("Upload the plan");
             assert.equal(actionOf(upload)?.name, "actions/upload-artifact");
-            assert.equal(actionOf(upload)?.ref, KNOWN_INPUTS["actions/upload-artifact"].version, "pinned like every other action");
-            assert.equal(upload.if, "${{ !cancelled() && steps.plan.outcome == 'success' }}", "only a whole plan is uploaded");
+            assert.equal(
+                actionOf(upload)?.ref,
+                KNOWN_INPUTS["actions/upload-artifact"].version,
+                "pinned like every other action",
+            );
+            assert.equal(
+                upload.if,
+                "${{ !cancelled() && steps.plan.outcome == 'success' }}",
+                "only a whole plan is uploaded",
+            );
             const inputs = map(upload.with, "upload with");
             assert.equal(inputs["if-no-files-found"], "error");
             assert.equal(inputs["github-token"], undefined);
@@ -717,17 +966,30 @@ jobs:
                 assert.equal(name, `plan-${stack}`);
                 // The comment workflow posts every plan-review-* artifact as a review: the plan must not look like one.
                 assert.doesNotMatch(name, /^plan-review-/);
-                const uploaded = forStack(inputs.path, stack).split("\n").map((line) => line.trim()).filter(Boolean).sort();
+                const uploaded = forStack(inputs.path, stack)
+                    .split("\n")
+                    .map((line) => line.trim())
+                    .filter(Boolean)
+                    .sort();
                 const wanted = ["json", "svg", "txt"].map((ext) => `plan-out/plan-${stack}.${ext}`);
                 assert.deepEqual(uploaded, wanted);
-                const written = [...script(plan).matchAll(/(?:--svg|>) "([^"]+)"/g)].map((match) => match[1].replaceAll("$STACK", stack)).sort();
+                const written = [...script(plan).matchAll(/(?:--svg|>) "([^"]+)"/g)]
+                    .map((match) => match[1].replaceAll("$STACK", stack))
+                    .sort();
                 assert.deepEqual(written, wanted, "the plan step writes what is uploaded");
             }
         });
 
         it("plans only in this job, one per stack per run (no other job of Preview or the comment workflow runs the plan)", async () => {
-            const all = [...jobsOf(parsed.raw), ...jobsOf((await parse("plan-review-comment.yml", read("plan-review-comment.yml"))).raw)];
-            const planning = all.filter(([, each]) => stepsOf(each).some((step) => /\bnpm run (-s )?plan\b/.test(String(step.run ?? "")))).map(([id]) => id);
+            const all = [
+                ...jobsOf(parsed.raw),
+                ...jobsOf((await parse("plan-review-comment.yml", read("plan-review-comment.yml"))).raw),
+            ];
+            const planning = all
+                .filter(([, each]) =>
+                    stepsOf(each).some((step) => /\bnpm run (-s )?plan\b/.test(String(step.run ?? ""))),
+                )
+                .map(([id]) => id);
             assert.deepEqual(planning, ["review"]);
         });
 
@@ -740,20 +1002,40 @@ jobs:
                 return each;
             };
             const install = "      - name: Install dependencies\n        run: npm ci\n\n      # Entra";
-            const twice = await mutated(install, install.replace("run: npm ci\n", "run: npm ci\n\n      - run: npm run test\n"));
+            const twice = await mutated(
+                install,
+                install.replace("run: npm ci\n", "run: npm ci\n\n      - run: npm run test\n"),
+            );
             assert.throws(() => assertTestsOnce(twice), /exactly one job runs npm test/);
-            const skips = await mutated("    needs: test\n    runs-on: ubuntu-latest\n", "    runs-on: ubuntu-latest\n");
+            const skips = await mutated(
+                "    needs: test\n    runs-on: ubuntu-latest\n",
+                "    runs-on: ubuntu-latest\n",
+            );
             assert.throws(() => assertTestsOnce(skips), /job review does not wait for the test job/);
-            const secret = await mutated("      STACK: ${{ matrix.stack }}\n", "      STACK: ${{ matrix.stack }}\n      TOKEN: ${{ secrets.PULUMI_ACCESS_TOKEN }}\n");
-            assert.throws(() => assertNeedsNothingPrivileged("review", map(map(secret.raw.jobs, "jobs").review, "review")), /needs a secret/);
-            const oidc = await mutated("    permissions:\n      contents: read\n    strategy:", "    permissions:\n      contents: read\n      id-token: write\n    strategy:");
-            assert.throws(() => assertNeedsNothingPrivileged("review", map(map(oidc.raw.jobs, "jobs").review, "review")), /the token only reads/);
+            const secret = await mutated(
+                "      STACK: ${{ matrix.stack }}\n",
+                "      STACK: ${{ matrix.stack }}\n      TOKEN: ${{ secrets.PULUMI_ACCESS_TOKEN }}\n",
+            );
+            assert.throws(
+                () => assertNeedsNothingPrivileged("review", map(map(secret.raw.jobs, "jobs").review, "review")),
+                /needs a secret/,
+            );
+            const oidc = await mutated(
+                "    permissions:\n      contents: read\n    strategy:",
+                "    permissions:\n      contents: read\n      id-token: write\n    strategy:",
+            );
+            assert.throws(
+                () => assertNeedsNothingPrivileged("review", map(map(oidc.raw.jobs, "jobs").review, "review")),
+                /the token only reads/,
+            );
         });
 
         it("gives fork pull requests the plan and the review: no step of the test or review job needs a secret or an OIDC token", () => {
-            for (const id of ["test", "review"]) assertNeedsNothingPrivileged(id, map(map(parsed.raw.jobs, "jobs")[id], `job ${id}`));
+            for (const id of ["test", "review"])
+                assertNeedsNothingPrivileged(id, map(map(parsed.raw.jobs, "jobs")[id], `job ${id}`));
             for (const step of steps) {
-                if (step.if !== undefined) assert.doesNotMatch(String(step.if), /head|fork|secrets|vars/, `step ${step.name}: ${step.if}`);
+                if (step.if !== undefined)
+                    assert.doesNotMatch(String(step.if), /head|fork|secrets|vars/, `step ${step.name}: ${step.if}`);
             }
         });
     });
@@ -766,12 +1048,18 @@ jobs:
             parsed = await parse("plan-review-comment.yml", read("plan-review-comment.yml"));
             assert.deepEqual(parsed.errors, []);
             job = map(map(parsed.raw.jobs, "jobs").comment, "job comment");
-            github = String(map(only(uses(job, "actions/github-script"), "actions/github-script").with, "github-script with").script);
+            github = String(
+                map(only(uses(job, "actions/github-script"), "actions/github-script").with, "github-script with")
+                    .script,
+            );
         });
 
         it("parses without errors and passes the audit", async () => {
             assert.ok(parsed.template, "the parser produced no workflow template");
-            assert.deepEqual(await auditWorkflow("plan-review-comment.yml", read("plan-review-comment.yml"), COMMENT_PERMISSIONS), []);
+            assert.deepEqual(
+                await auditWorkflow("plan-review-comment.yml", read("plan-review-comment.yml"), COMMENT_PERMISSIONS),
+                [],
+            );
         });
 
         it("runs when the Preview workflow completes (workflow_run), never on pull_request_target", async () => {
@@ -789,12 +1077,18 @@ jobs:
         });
 
         it("has no checkout and no shell step: only the Preview run's artifacts and a script of its own", () => {
-            assert.deepEqual(stepsOf(job).map((step) => actionOf(step)?.name), ["actions/download-artifact", "actions/github-script"]);
+            assert.deepEqual(
+                stepsOf(job).map((step) => actionOf(step)?.name),
+                ["actions/download-artifact", "actions/github-script"],
+            );
             for (const step of stepsOf(job)) assert.equal(step.run, undefined);
         });
 
         it("downloads every stack's review of that run", () => {
-            const inputs = map(only(uses(job, "actions/download-artifact"), "actions/download-artifact").with, "download with");
+            const inputs = map(
+                only(uses(job, "actions/download-artifact"), "actions/download-artifact").with,
+                "download with",
+            );
             assert.equal(inputs["run-id"], "${{ github.event.workflow_run.id }}");
             assert.equal(inputs["github-token"], "${{ github.token }}");
             // The pattern matches the name preview.yml uploads under (plan-review-<stack>).
@@ -805,13 +1099,21 @@ jobs:
         it("finds the pull request from the run's head commit, never from the artifact, and edits one comment per stack", () => {
             assert.match(github, /github\.rest\.pulls\.list/);
             assert.match(github, /p\.head\.sha === run\.head_sha/);
-            assert.doesNotMatch(github, /issue_number: Number|parseInt|pr-number/i, "the PR number never comes from the artifact");
+            assert.doesNotMatch(
+                github,
+                /issue_number: Number|parseInt|pr-number/i,
+                "the PR number never comes from the artifact",
+            );
             assert.match(github, /const marker = `<!-- aks-pod-subnet plan review: \$\{stack\} -->`/);
             assert.match(github, /github\.rest\.issues\.updateComment/);
             assert.match(github, /github\.rest\.issues\.createComment/);
             assert.match(github, /c\.user\?\.login === "github-actions\[bot\]"/);
             assert.match(github, /review\.length > 60000/, "kept below GitHub's comment size limit");
-            assert.doesNotMatch(github, /\beval\b|child_process|new Function|require\("vm"\)/, "the artifact is text, never run");
+            assert.doesNotMatch(
+                github,
+                /\beval\b|child_process|new Function|require\("vm"\)/,
+                "the artifact is text, never run",
+            );
         });
     });
 
@@ -850,8 +1152,14 @@ jobs:
         it("tests, then deploys dev, then prod after dev, prod in the production environment", () => {
             const byId = new Map(parsed.template!.jobs.map((each) => [each.id.value, each]));
             assert.deepEqual([...byId.keys()], ["test", "dev", "prod"]);
-            assert.deepEqual(byId.get("dev")!.needs?.map((need) => need.value), ["test"]);
-            assert.deepEqual(byId.get("prod")!.needs?.map((need) => need.value), ["dev"]);
+            assert.deepEqual(
+                byId.get("dev")!.needs?.map((need) => need.value),
+                ["test"],
+            );
+            assert.deepEqual(
+                byId.get("prod")!.needs?.map((need) => need.value),
+                ["dev"],
+            );
             assert.equal(map(jobs.prod, "prod").environment, "production");
             assert.equal(map(jobs.dev, "dev").environment, undefined);
         });
@@ -890,7 +1198,10 @@ jobs:
         }
 
         it("uses different concurrency groups for dev and prod", () => {
-            assert.notEqual(map(map(jobs.dev, "dev").concurrency, "c").group, map(map(jobs.prod, "prod").concurrency, "c").group);
+            assert.notEqual(
+                map(map(jobs.dev, "dev").concurrency, "c").group,
+                map(map(jobs.prod, "prod").concurrency, "c").group,
+            );
         });
     });
 });

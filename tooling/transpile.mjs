@@ -18,4 +18,12 @@ function sources(path) {
     }
 }
 
-await build({ entryPoints, outdir: "dist", outbase: ".", format: "cjs", platform: "node", target: "node20", logLevel: "warning" });
+await build({
+    entryPoints,
+    outdir: "dist",
+    outbase: ".",
+    format: "cjs",
+    platform: "node",
+    target: "node20",
+    logLevel: "warning",
+});

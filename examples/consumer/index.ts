@@ -24,7 +24,9 @@ const nodePools: NodePoolSpec[] = [
     { name: "apps", mode: "User", minCount: 1, maxCount: 5, maxPods: 50, maxSurge: "33%" },
 ];
 
-const resourceGroup = new resources.ResourceGroup("platform", { resourceGroupName: `rg-aks-platform-${pulumi.getStack()}` });
+const resourceGroup = new resources.ResourceGroup("platform", {
+    resourceGroupName: `rg-aks-platform-${pulumi.getStack()}`,
+});
 
 /** One cluster: its VNet (routable node subnet + its own pod block), the cluster, and its ip-masq-agent. */
 function aksCluster(name: string, nodeSubnetCidr: string, podSubnetCidr: string) {

@@ -56,7 +56,8 @@ export const CHECK_DATE_VARIABLE = "AKS_POD_SUBNET_CHECK_DATE";
  */
 export function versionCheckDate(env: NodeJS.ProcessEnv = process.env): Date {
     const pinned = env[CHECK_DATE_VARIABLE];
-    if (pinned && /^\d{4}-\d{2}-\d{2}$/.test(pinned) && !Number.isNaN(Date.parse(pinned))) return new Date(`${pinned}T00:00:00Z`);
+    if (pinned && /^\d{4}-\d{2}-\d{2}$/.test(pinned) && !Number.isNaN(Date.parse(pinned)))
+        return new Date(`${pinned}T00:00:00Z`);
     return new Date();
 }
 
@@ -75,11 +76,19 @@ export function parseKubernetesVersion(value: unknown): KubernetesVersion | unde
     const match = typeof value === "string" ? VERSION.exec(value) : null;
     if (!match) return undefined;
     const [major, minor] = [Number(match[1]), Number(match[2])];
-    return { major, minor, patch: match[3] === undefined ? undefined : Number(match[3]), minorText: `${major}.${minor}` };
+    return {
+        major,
+        minor,
+        patch: match[3] === undefined ? undefined : Number(match[3]),
+        minorText: `${major}.${minor}`,
+    };
 }
 
 /** a < b, comparing major then minor. */
-export function olderThan(a: Pick<KubernetesVersion, "major" | "minor">, b: Pick<KubernetesVersion, "major" | "minor">): boolean {
+export function olderThan(
+    a: Pick<KubernetesVersion, "major" | "minor">,
+    b: Pick<KubernetesVersion, "major" | "minor">,
+): boolean {
     return a.major < b.major || (a.major === b.major && a.minor < b.minor);
 }
 
@@ -97,7 +106,9 @@ function endOf(when: string): Date {
 
 /** Minor versions AKS creates new clusters on at `date`: from AKS preview to end of community support. */
 export function creatableVersions(date: Date): string[] {
-    return KUBERNETES_CALENDAR.releases.filter((r) => startOf(r.preview) <= date && date <= endOf(r.endOfLife)).map((r) => r.minor);
+    return KUBERNETES_CALENDAR.releases
+        .filter((r) => startOf(r.preview) <= date && date <= endOf(r.endOfLife))
+        .map((r) => r.minor);
 }
 
 /**
@@ -105,7 +116,13 @@ export function creatableVersions(date: Date): string[] {
  * "the creation of new clusters isn't possible" without the Premium tier's LTS plan), not yet in preview, or
  * unknown to the calendar. Empty means "AKS's default", which AKS always creates.
  */
-export function checkKubernetesVersion(value: unknown, key: string, date: Date, problems: ProblemList, allowUnknown = false): void {
+export function checkKubernetesVersion(
+    value: unknown,
+    key: string,
+    date: Date,
+    problems: ProblemList,
+    allowUnknown = false,
+): void {
     if (value === undefined || value === null || value === "") return;
     const version = parseKubernetesVersion(value);
     if (!version) {
@@ -115,7 +132,9 @@ export function checkKubernetesVersion(value: unknown, key: string, date: Date, 
     const { releases, source, asOf } = KUBERNETES_CALENDAR;
     const day = date.toISOString().slice(0, 10);
     const creatable = creatableVersions(date);
-    const offer = creatable.length ? `AKS creates clusters on ${creatable.join(", ")}` : `the calendar (as of ${asOf}) lists no version AKS still creates on ${day}; update it`;
+    const offer = creatable.length
+        ? `AKS creates clusters on ${creatable.join(", ")}`
+        : `the calendar (as of ${asOf}) lists no version AKS still creates on ${day}; update it`;
     const release = releases.find((r) => r.minor === version.minorText);
     if (!release) {
         const newest = releases[releases.length - 1];
@@ -128,7 +147,9 @@ export function checkKubernetesVersion(value: unknown, key: string, date: Date, 
             );
             return;
         }
-        const why = olderThan(version, parseKubernetesVersion(releases[0].minor)!) ? "is older than every version AKS still lists" : "is not in AKS's calendar";
+        const why = olderThan(version, parseKubernetesVersion(releases[0].minor)!)
+            ? "is older than every version AKS still lists"
+            : "is not in AKS's calendar";
         problems.add(key, `${version.minorText} ${why}: ${offer} on ${day}`);
     } else if (date > endOf(release.endOfLife)) {
         problems.add(
@@ -136,6 +157,9 @@ export function checkKubernetesVersion(value: unknown, key: string, date: Date, 
             `${value} reached end of life on ${endOf(release.endOfLife).toISOString().slice(0, 10)}: AKS creates no new cluster on it (platform support and LTS, the latter only with the Premium tier, do not allow it); ${offer} on ${day}`,
         );
     } else if (date < startOf(release.preview)) {
-        problems.add(key, `${value} is not available in AKS before its preview in ${release.preview}: ${offer} on ${day}`);
+        problems.add(
+            key,
+            `${value} is not available in AKS before its preview in ${release.preview}: ${offer} on ${day}`,
+        );
     }
 }

@@ -25,7 +25,8 @@ export function privateDnsZoneProblem(zoneId: string, location: string | undefin
         return `expected "system", "none" or the resource ID of a private DNS zone named privatelink.<region>.azmk8s.io or <subzone>.privatelink.<region>.azmk8s.io, got "${zoneId}"`;
     }
     const [, subzone, , region] = match;
-    if (subzone !== undefined && subzone.length > 32) return `the subzone "${subzone}" has ${subzone.length} characters; AKS allows at most 32`;
+    if (subzone !== undefined && subzone.length > 32)
+        return `the subzone "${subzone}" has ${subzone.length} characters; AKS allows at most 32`;
     if (location !== undefined && region.toLowerCase() !== location.toLowerCase()) {
         return `the zone is for region "${region}", the cluster is in "${location}": use privatelink.${location}.azmk8s.io`;
     }
@@ -53,10 +54,44 @@ export function nodeResourceGroupName(resourceGroup: string, cluster: string, lo
  * its start (AKS's InvalidParameter article says XBOX too).
  */
 const RESERVED_WHOLE = [
-    "ACCESS", "APP_CODE", "APP_THEMES", "APP_DATA", "APP_GLOBALRESOURCES", "APP_LOCALRESOURCES", "APP_WEBREFERENCES",
-    "APP_BROWSERS", "AZURE", "BING", "BIZSPARK", "BIZTALK", "CORTANA", "DIRECTX", "DOTNET", "DYNAMICS", "EXCEL",
-    "EXCHANGE", "FOREFRONT", "GROOVE", "HOLOLENS", "HYPERV", "KINECT", "LYNC", "MSDN", "O365", "OFFICE", "OFFICE365",
-    "ONEDRIVE", "ONENOTE", "OUTLOOK", "POWERPOINT", "SHAREPOINT", "SKYPE", "VISIO", "VISUALSTUDIO", "WEB.CONFIG", "XBOX",
+    "ACCESS",
+    "APP_CODE",
+    "APP_THEMES",
+    "APP_DATA",
+    "APP_GLOBALRESOURCES",
+    "APP_LOCALRESOURCES",
+    "APP_WEBREFERENCES",
+    "APP_BROWSERS",
+    "AZURE",
+    "BING",
+    "BIZSPARK",
+    "BIZTALK",
+    "CORTANA",
+    "DIRECTX",
+    "DOTNET",
+    "DYNAMICS",
+    "EXCEL",
+    "EXCHANGE",
+    "FOREFRONT",
+    "GROOVE",
+    "HOLOLENS",
+    "HYPERV",
+    "KINECT",
+    "LYNC",
+    "MSDN",
+    "O365",
+    "OFFICE",
+    "OFFICE365",
+    "ONEDRIVE",
+    "ONENOTE",
+    "OUTLOOK",
+    "POWERPOINT",
+    "SHAREPOINT",
+    "SKYPE",
+    "VISIO",
+    "VISUALSTUDIO",
+    "WEB.CONFIG",
+    "XBOX",
 ];
 const RESERVED_ANYWHERE = ["MICROSOFT", "WINDOWS"];
 const RESERVED_START = ["LOGIN", "XBOX"];
@@ -64,8 +99,12 @@ const RESERVED_START = ["LOGIN", "XBOX"];
 export function reservedNameProblem(name: string): string | undefined {
     const upper = name.toUpperCase();
     const word =
-        RESERVED_WHOLE.find((w) => upper === w) ?? RESERVED_ANYWHERE.find((w) => upper.includes(w)) ?? RESERVED_START.find((w) => upper.startsWith(w));
-    return word ? `"${name}" contains "${word}", a word Azure reserves (ReservedResourceName): choose a name without it` : undefined;
+        RESERVED_WHOLE.find((w) => upper === w) ??
+        RESERVED_ANYWHERE.find((w) => upper.includes(w)) ??
+        RESERVED_START.find((w) => upper.startsWith(w));
+    return word
+        ? `"${name}" contains "${word}", a word Azure reserves (ReservedResourceName): choose a name without it`
+        : undefined;
 }
 
 /** The resource ID's parts a role assignment needs. */

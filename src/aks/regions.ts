@@ -10,18 +10,66 @@ export const AZURE_REGIONS = {
     asOf: "2026-11-30",
     /** Regions with availability zones (three zones: 1, 2, 3). */
     withZones: [
-        "australiaeast", "austriaeast", "belgiumcentral", "brazilsouth", "canadacentral", "centralindia", "centralus",
-        "chilecentral", "denmarkeast", "eastasia", "eastus", "eastus2", "francecentral", "germanywestcentral",
-        "indiasouthcentral", "indonesiacentral", "israelcentral", "italynorth", "japaneast", "japanwest", "koreacentral",
-        "malaysiawest", "mexicocentral", "newzealandnorth", "northeurope", "norwayeast", "polandcentral", "qatarcentral",
-        "southafricanorth", "southcentralus", "southeastasia", "spaincentral", "swedencentral", "switzerlandnorth",
-        "uaenorth", "uksouth", "westeurope", "westus2", "westus3",
+        "australiaeast",
+        "austriaeast",
+        "belgiumcentral",
+        "brazilsouth",
+        "canadacentral",
+        "centralindia",
+        "centralus",
+        "chilecentral",
+        "denmarkeast",
+        "eastasia",
+        "eastus",
+        "eastus2",
+        "francecentral",
+        "germanywestcentral",
+        "indiasouthcentral",
+        "indonesiacentral",
+        "israelcentral",
+        "italynorth",
+        "japaneast",
+        "japanwest",
+        "koreacentral",
+        "malaysiawest",
+        "mexicocentral",
+        "newzealandnorth",
+        "northeurope",
+        "norwayeast",
+        "polandcentral",
+        "qatarcentral",
+        "southafricanorth",
+        "southcentralus",
+        "southeastasia",
+        "spaincentral",
+        "swedencentral",
+        "switzerlandnorth",
+        "uaenorth",
+        "uksouth",
+        "westeurope",
+        "westus2",
+        "westus3",
     ],
     /** Regions without availability zones (some open to selected customers only). */
     withoutZones: [
-        "australiacentral", "australiacentral2", "australiasoutheast", "brazilsoutheast", "canadaeast", "francesouth",
-        "germanynorth", "koreasouth", "northcentralus", "norwaywest", "southafricawest", "southindia", "switzerlandwest",
-        "uaecentral", "ukwest", "westcentralus", "westindia", "westus",
+        "australiacentral",
+        "australiacentral2",
+        "australiasoutheast",
+        "brazilsoutheast",
+        "canadaeast",
+        "francesouth",
+        "germanynorth",
+        "koreasouth",
+        "northcentralus",
+        "norwaywest",
+        "southafricawest",
+        "southindia",
+        "switzerlandwest",
+        "uaecentral",
+        "ukwest",
+        "westcentralus",
+        "westindia",
+        "westus",
     ],
 } as const;
 
@@ -35,10 +83,18 @@ export interface ZonalPool {
  * A region the data does not know (LocationNotAvailableForResourceGroup, usually a misspelling) is an unknown value;
  * zones in a region without them are refused (AvailabilityZoneNotSupported).
  */
-export function checkLocation(location: string, zonalPools: readonly ZonalPool[], key: string, problems: ProblemList, allowUnknown: boolean): void {
+export function checkLocation(
+    location: string,
+    zonalPools: readonly ZonalPool[],
+    key: string,
+    problems: ProblemList,
+    allowUnknown: boolean,
+): void {
     const zonal = (AZURE_REGIONS.withZones as readonly string[]).includes(location);
     if (!zonal && !(AZURE_REGIONS.withoutZones as readonly string[]).includes(location)) {
-        const near = [...AZURE_REGIONS.withZones, ...AZURE_REGIONS.withoutZones].filter((r) => editDistance(r, location) <= 2);
+        const near = [...AZURE_REGIONS.withZones, ...AZURE_REGIONS.withoutZones].filter(
+            (r) => editDistance(r, location) <= 2,
+        );
         problems.addUnknown(
             key,
             `"${location}" is not an Azure region known to this version of the data (as of ${AZURE_REGIONS.asOf})${near.length ? `: did you mean ${near.join(" or ")}?` : ": check the name (az account list-locations -o table)"}`,

@@ -13,7 +13,8 @@ export interface Replacement {
     source: string;
 }
 
-const AZURE_NATIVE_REPLACEMENTS = "pulumi-azure-native provider/pkg/gen/replacement.go (forceNew map, PR #4771) and path parameters";
+const AZURE_NATIVE_REPLACEMENTS =
+    "pulumi-azure-native provider/pkg/gen/replacement.go (forceNew map, PR #4771) and path parameters";
 
 /**
  * ManagedCluster inputs azure-native replaces the cluster for (a new cluster: new API server, nodes and kubeconfig).
@@ -29,7 +30,11 @@ export const CLUSTER_REPLACEMENTS: readonly Replacement[] = [
     { property: "networkProfile.outboundType", key: "outboundType", source: AZURE_NATIVE_REPLACEMENTS },
     { property: "networkProfile.networkPolicy", key: "networkPolicy", source: AZURE_NATIVE_REPLACEMENTS },
     { property: "networkProfile.networkDataplane", key: "networkDataplane", source: AZURE_NATIVE_REPLACEMENTS },
-    { property: "networkProfile.networkPlugin", key: "(networkPlugin, always azure)", source: AZURE_NATIVE_REPLACEMENTS },
+    {
+        property: "networkProfile.networkPlugin",
+        key: "(networkPlugin, always azure)",
+        source: AZURE_NATIVE_REPLACEMENTS,
+    },
     { property: "networkProfile.networkPluginMode", key: "networkPluginMode", source: AZURE_NATIVE_REPLACEMENTS },
 ];
 
@@ -40,21 +45,44 @@ export const CLUSTER_REPLACEMENTS: readonly Replacement[] = [
  */
 export const AGENT_POOL_REPLACEMENTS: readonly Replacement[] = [
     { property: "agentPoolName", key: "nodePools[].name", source: AZURE_NATIVE_REPLACEMENTS },
-    { property: "vmSize", key: "nodePools[].vmSize", source: `${AZURE_NATIVE_REPLACEMENTS}; manage-node-pools.md: "You can't change the VM size of a node pool after you create it."` },
+    {
+        property: "vmSize",
+        key: "nodePools[].vmSize",
+        source: `${AZURE_NATIVE_REPLACEMENTS}; manage-node-pools.md: "You can't change the VM size of a node pool after you create it."`,
+    },
     {
         property: "podIPAllocationMode",
         key: "nodePools[].podIPAllocationMode",
         source: 'configure-azure-cni-static-block-allocation.md: "Migrating or updating existing clusters or node pools is not supported."',
     },
-    { property: "maxPods", key: "nodePools[].maxPods", source: "concepts-network-ip-address-planning.md: maximum pods per node is set when a node pool is created" },
+    {
+        property: "maxPods",
+        key: "nodePools[].maxPods",
+        source: "concepts-network-ip-address-planning.md: maximum pods per node is set when a node pool is created",
+    },
     {
         property: "availabilityZones",
         key: "nodePools[].availabilityZones",
         source: 'reliability-availability-zones-configure.md: "You can\'t change the number of availability zones after you create a node pool."',
     },
-    { property: "podSubnetID", key: "nodePools[].podSubnetCidr", source: "AKS: a node pool's subnets are chosen when it is created" },
-    { property: "vnetSubnetID", key: "nodeSubnetCidr", source: "AKS: a node pool's subnets are chosen when it is created" },
+    {
+        property: "podSubnetID",
+        key: "nodePools[].podSubnetCidr",
+        source: "AKS: a node pool's subnets are chosen when it is created",
+    },
+    {
+        property: "vnetSubnetID",
+        key: "nodeSubnetCidr",
+        source: "AKS: a node pool's subnets are chosen when it is created",
+    },
 ];
 
 /** The inline System pool's fields AKS cannot change in place (the same list, on the ManagedCluster's first pool). */
-export const INLINE_POOL_IMMUTABLE = ["name", "vmSize", "podIPAllocationMode", "maxPods", "availabilityZones", "podSubnetCidr"] as const;
+export const INLINE_POOL_IMMUTABLE = [
+    "name",
+    "vmSize",
+    "podIPAllocationMode",
+    "maxPods",
+    "availabilityZones",
+    "podSubnetCidr",
+] as const;

@@ -21,7 +21,35 @@ const VM_SIZE_NAME = /^Standard_([A-Z]+[a-z]?)(\d+)(?:-(\d+))?[a-z]*(?:_|$)/;
 export const VM_FAMILIES = {
     source: "MicrosoftDocs/azure-compute-docs articles/virtual-machines/sizes/overview.md and previous-gen-sizes-list.md",
     asOf: "2026-11-30",
-    families: ["A", "B", "D", "DC", "DS", "E", "EB", "EC", "F", "FX", "FS", "G", "GS", "H", "HB", "HC", "HX", "L", "LS", "M", "MS", "NC", "NCC", "ND", "NG", "NP", "NV"],
+    families: [
+        "A",
+        "B",
+        "D",
+        "DC",
+        "DS",
+        "E",
+        "EB",
+        "EC",
+        "F",
+        "FX",
+        "FS",
+        "G",
+        "GS",
+        "H",
+        "HB",
+        "HC",
+        "HX",
+        "L",
+        "LS",
+        "M",
+        "MS",
+        "NC",
+        "NCC",
+        "ND",
+        "NG",
+        "NP",
+        "NV",
+    ],
 } as const;
 
 /** Family and vCPUs from a size name, or undefined for a name that does not follow the convention. */
@@ -50,7 +78,8 @@ export function unknownVmSizeProblem(vmSize: string): string | undefined {
 export function systemPoolVmSizeProblem(vmSize: string): string | undefined {
     const size = parseVmSizeName(vmSize);
     if (!size) return undefined;
-    if (size.family.toUpperCase() === "B") return `"${vmSize}" is a burstable B-series size, which AKS does not support for System pools: use e.g. "Standard_D4s_v5"`;
+    if (size.family.toUpperCase() === "B")
+        return `"${vmSize}" is a burstable B-series size, which AKS does not support for System pools: use e.g. "Standard_D4s_v5"`;
     if (size.vCPUs < SYSTEM_POOL_MIN_VCPUS) {
         return `"${vmSize}" has ${size.vCPUs} vCPU${size.vCPUs === 1 ? "" : "s"}; AKS System pools need at least ${SYSTEM_POOL_MIN_VCPUS} vCPUs and 4 GiB: use e.g. "Standard_D4s_v5"`;
     }

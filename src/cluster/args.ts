@@ -51,7 +51,10 @@ export function checkPoolSettings(pools: unknown, problems: ProblemList, allowUn
         const spec = pool as Record<string, unknown>;
         const system = spec.mode === "System";
         if (spec.vmSize !== undefined && (typeof spec.vmSize !== "string" || !VM_SIZE.test(spec.vmSize))) {
-            problems.add(`${key}.vmSize`, `expected an Azure VM size such as "Standard_D4s_v5", got ${describeValue(spec.vmSize)}`);
+            problems.add(
+                `${key}.vmSize`,
+                `expected an Azure VM size such as "Standard_D4s_v5", got ${describeValue(spec.vmSize)}`,
+            );
         } else {
             const vmSize = (spec.vmSize as string | undefined) ?? poolDefaults.vmSize;
             const unknown = unknownVmSizeProblem(vmSize);
@@ -63,8 +66,16 @@ export function checkPoolSettings(pools: unknown, problems: ProblemList, allowUn
             problems.add(`${key}.osSku`, `expected one of ${OS_SKUS.join(", ")}, got ${describeValue(spec.osSku)}`);
         }
         const zones = spec.availabilityZones;
-        if (zones !== undefined && (!Array.isArray(zones) || zones.some((z) => typeof z !== "string" || !ZONE.test(z)) || new Set(zones).size !== zones.length)) {
-            problems.add(`${key}.availabilityZones`, `expected distinct zones from "1", "2", "3", e.g. ["1", "2", "3"], got ${describeValue(zones)}`);
+        if (
+            zones !== undefined &&
+            (!Array.isArray(zones) ||
+                zones.some((z) => typeof z !== "string" || !ZONE.test(z)) ||
+                new Set(zones).size !== zones.length)
+        ) {
+            problems.add(
+                `${key}.availabilityZones`,
+                `expected distinct zones from "1", "2", "3", e.g. ["1", "2", "3"], got ${describeValue(zones)}`,
+            );
         }
         checkLabels(spec.nodeLabels, `${key}.nodeLabels`, problems);
         checkTaints(spec.nodeTaints, `${key}.nodeTaints`, system, problems);
@@ -74,20 +85,35 @@ export function checkPoolSettings(pools: unknown, problems: ProblemList, allowUn
 function checkLabels(labels: unknown, key: string, problems: ProblemList): void {
     if (labels === undefined) return;
     if (typeof labels !== "object" || labels === null || Array.isArray(labels)) {
-        problems.add(key, `expected a map of Kubernetes labels such as { workload: "batch" }, got ${describeValue(labels)}`);
+        problems.add(
+            key,
+            `expected a map of Kubernetes labels such as { workload: "batch" }, got ${describeValue(labels)}`,
+        );
         return;
     }
     for (const [name, value] of Object.entries(labels)) {
         const slash = name.lastIndexOf("/");
         const prefix = slash >= 0 ? name.slice(0, slash) : undefined;
-        const reserved = prefix !== undefined && RESERVED_LABEL_DOMAINS.find((domain) => prefix === domain || prefix.endsWith(`.${domain}`));
+        const reserved =
+            prefix !== undefined &&
+            RESERVED_LABEL_DOMAINS.find((domain) => prefix === domain || prefix.endsWith(`.${domain}`));
         if ((prefix !== undefined && !LABEL_PREFIX.test(prefix)) || !LABEL_NAME.test(name.slice(slash + 1))) {
-            problems.add(`${key}.${name}`, `is not a Kubernetes label key: an optional DNS prefix of at most 253 characters and "/", then a name of 1–63 letters, digits, '-', '_' or '.'`);
+            problems.add(
+                `${key}.${name}`,
+                `is not a Kubernetes label key: an optional DNS prefix of at most 253 characters and "/", then a name of 1–63 letters, digits, '-', '_' or '.'`,
+            );
         } else if (reserved) {
-            problems.add(`${key}.${name}`, `uses the prefix "${prefix}/", which AKS reserves (${reserved}): AKS refuses the pool; use your own prefix, e.g. "example.com/${name.slice(slash + 1)}"`);
+            problems.add(
+                `${key}.${name}`,
+                `uses the prefix "${prefix}/", which AKS reserves (${reserved}): AKS refuses the pool; use your own prefix, e.g. "example.com/${name.slice(slash + 1)}"`,
+            );
         } else if (typeof value !== "string" || !LABEL_VALUE.test(value)) {
-            const hint = typeof value === "number" || typeof value === "boolean" ? ` (quote it in YAML: "${value}")` : "";
-            problems.add(`${key}.${name}`, `expected a label value of at most 63 letters, digits, '-', '_' or '.', got ${describeValue(value)}${hint}`);
+            const hint =
+                typeof value === "number" || typeof value === "boolean" ? ` (quote it in YAML: "${value}")` : "";
+            problems.add(
+                `${key}.${name}`,
+                `expected a label value of at most 63 letters, digits, '-', '_' or '.', got ${describeValue(value)}${hint}`,
+            );
         }
     }
 }
@@ -101,8 +127,14 @@ function checkTaints(taints: unknown, key: string, system: boolean, problems: Pr
     taints.forEach((taint, i) => {
         if (typeof taint !== "string" || !TAINT.test(taint)) {
             const effect = typeof taint === "string" ? taint.split(":")[1] : undefined;
-            const why = effect !== undefined && !TAINT_EFFECTS.includes(effect) ? `the effect "${effect}" is not one of ${TAINT_EFFECTS.join(", ")}` : "expected key=value:Effect";
-            problems.add(`${key}[${i}]`, `${describeValue(taint)}: ${why}, e.g. "workload=batch:NoSchedule" (the az CLI's form: key ≤ 253, value ≤ 63 characters)`);
+            const why =
+                effect !== undefined && !TAINT_EFFECTS.includes(effect)
+                    ? `the effect "${effect}" is not one of ${TAINT_EFFECTS.join(", ")}`
+                    : "expected key=value:Effect";
+            problems.add(
+                `${key}[${i}]`,
+                `${describeValue(taint)}: ${why}, e.g. "workload=batch:NoSchedule" (the az CLI's form: key ≤ 253, value ≤ 63 characters)`,
+            );
         } else if (system && !taint.startsWith("CriticalAddonsOnly=") && !taint.endsWith(":PreferNoSchedule")) {
             problems.add(
                 `${key}[${i}]`,

@@ -18,7 +18,12 @@ import { NodePoolSpec, OUTBOUND_TYPES, OutboundType, poolDefaults } from "./args
 import { dnsPrefixProblem, isPrivateDnsZoneId, nodeResourceGroupName, reservedNameProblem } from "../aks/names";
 import { AGENT_POOL_REPLACEMENTS } from "../aks/replacements";
 import { inlinePoolChanges, inlinePoolSettings, InlinePoolSettings } from "./inlinePool";
-import { AKS_RBAC_CLUSTER_ADMIN_ROLE, RBAC_PROPAGATION_SECONDS, RoleAssignmentPropagation, withKubeloginMode } from "./kubernetesAccess";
+import {
+    AKS_RBAC_CLUSTER_ADMIN_ROLE,
+    RBAC_PROPAGATION_SECONDS,
+    RoleAssignmentPropagation,
+    withKubeloginMode,
+} from "./kubernetesAccess";
 import { agentPoolProfile } from "./pools";
 import { checkClusterSettings, checkNodeLimit, ClusterSettings, MaintenanceWindow, schedulesNodeOs } from "./settings";
 import { PoolPlan } from "../planner/types";
@@ -98,39 +103,76 @@ export class Cluster extends pulumi.ComponentResource {
         const { network, resourceGroupName, location, tags } = args;
         const plan = network.plan;
         const specOf = (poolName: string) => network.nodePools.find((p) => p.name === poolName) as NodePoolSpec;
-        const subnetsOf = (podSubnetName: string) => ({ nodeSubnetId: network.nodeSubnetId, podSubnetId: network.podSubnetIds[podSubnetName] });
+        const subnetsOf = (podSubnetName: string) => ({
+            nodeSubnetId: network.nodeSubnetId,
+            podSubnetId: network.podSubnetIds[podSubnetName],
+        });
 
-        this.identity = new managedidentity.UserAssignedIdentity(`${name}-identity`, { resourceGroupName, location, tags }, { parent: this });
+        this.identity = new managedidentity.UserAssignedIdentity(
+            `${name}-identity`,
+            { resourceGroupName, location, tags },
+            { parent: this },
+        );
 
         // Before the cluster exists: AKS checks the identity's rights on the subnets when it creates the cluster.
         const subnetIds: [string, pulumi.Input<string>][] = [
             ["nodes", network.nodeSubnetId],
             ...Object.entries(network.podSubnetIds),
-            ...(network.virtualNodeSubnetId ? [["virtual-nodes", network.virtualNodeSubnetId] as [string, pulumi.Input<string>]] : []),
+            ...(network.virtualNodeSubnetId
+                ? [["virtual-nodes", network.virtualNodeSubnetId] as [string, pulumi.Input<string>]]
+                : []),
         ];
-        const grant = (role: "network-contributor" | "private-dns-zone-contributor", grantee: string, principalId: pulumi.Input<string>, scope: pulumi.Input<string>) =>
+        const grant = (
+            role: "network-contributor" | "private-dns-zone-contributor",
+            grantee: string,
+            principalId: pulumi.Input<string>,
+            scope: pulumi.Input<string>,
+        ) =>
             new authorization.RoleAssignment(
                 `${name}-${role}-${grantee}`,
-                { principalId, principalType: "ServicePrincipal", scope, roleDefinitionId: pulumi.output(scope).apply((s) => roleDefinitionIdIn(s, ROLES[role])) },
+                {
+                    principalId,
+                    principalType: "ServicePrincipal",
+                    scope,
+                    roleDefinitionId: pulumi.output(scope).apply((s) => roleDefinitionIdIn(s, ROLES[role])),
+                },
                 { parent: this },
             );
-        const networkContributor = (grantee: string, principalId: pulumi.Input<string>, scope: pulumi.Input<string>) => grant("network-contributor", grantee, principalId, scope);
-        this.subnetRoleAssignments = subnetIds.map(([subnetName, subnetId]) => networkContributor(subnetName, this.identity.principalId, subnetId));
+        const networkContributor = (grantee: string, principalId: pulumi.Input<string>, scope: pulumi.Input<string>) =>
+            grant("network-contributor", grantee, principalId, scope);
+        this.subnetRoleAssignments = subnetIds.map(([subnetName, subnetId]) =>
+            networkContributor(subnetName, this.identity.principalId, subnetId),
+        );
         // A custom private DNS zone (private-clusters.md): the identity needs Private DNS Zone Contributor on the zone
         // and Network Contributor on the VNet before AKS creates the cluster (else CustomPrivateDNSZoneMissingPermissionError).
         this.privateDnsZoneRoleAssignments =
             args.privateCluster && args.privateDnsZone && isPrivateDnsZoneId(args.privateDnsZone)
-                ? [grant("private-dns-zone-contributor", "zone", this.identity.principalId, args.privateDnsZone), networkContributor("vnet", this.identity.principalId, network.vnetId!)]
+                ? [
+                      grant("private-dns-zone-contributor", "zone", this.identity.principalId, args.privateDnsZone),
+                      networkContributor("vnet", this.identity.principalId, network.vnetId!),
+                  ]
                 : [];
 
-        const [systemPool, ...otherPools] = [...plan.pools].sort((a, b) => Number(b.mode === "System") - Number(a.mode === "System"));
+        const [systemPool, ...otherPools] = [...plan.pools].sort(
+            (a, b) => Number(b.mode === "System") - Number(a.mode === "System"),
+        );
         this.inlineSystemPool = inlinePoolSettings(systemPool, specOf(systemPool.name), poolDefaults.vmSize);
         const inlinePoolKey = `nodePools[${network.nodePools.findIndex((p) => p.name === systemPool.name)}]`;
         // Resolved before the cluster is registered: an edit AKS cannot apply fails the preview, not the update.
         const agentPoolProfiles = pulumi.output(args.deployedInlinePool).apply((deployed) => {
             const changes = inlinePoolChanges(deployed, this.inlineSystemPool, inlinePoolKey);
-            if (changes.length > 0) throw new pulumi.ResourceError(formatProblems(changes, "change of the inline System pool"), this, /* hideStack */ true);
-            return [{ name: systemPool.name, ...agentPoolProfile(systemPool, specOf(systemPool.name), subnetsOf(systemPool.podSubnetName)) }];
+            if (changes.length > 0)
+                throw new pulumi.ResourceError(
+                    formatProblems(changes, "change of the inline System pool"),
+                    this,
+                    /* hideStack */ true,
+                );
+            return [
+                {
+                    name: systemPool.name,
+                    ...agentPoolProfile(systemPool, specOf(systemPool.name), subnetsOf(systemPool.podSubnetName)),
+                },
+            ];
         });
         this.managedCluster = new containerservice.ManagedCluster(
             `${name}-aks`,
@@ -142,14 +184,19 @@ export class Cluster extends pulumi.ComponentResource {
                 // Set only where AKS's default MC_<resource group>_<cluster>_<location> would pass 80 characters.
                 nodeResourceGroup:
                     args.nodeResourceGroup ??
-                    (args.clusterName !== undefined && typeof resourceGroupName === "string" && typeof location === "string"
+                    (args.clusterName !== undefined &&
+                    typeof resourceGroupName === "string" &&
+                    typeof location === "string"
                         ? nodeResourceGroupName(resourceGroupName, args.clusterName, location)
                         : undefined),
                 kubernetesVersion: args.kubernetesVersion,
                 identity: { type: "UserAssigned", userAssignedIdentities: [this.identity.id] },
                 enableRBAC: true,
                 ...accessProfiles(args, network.egressPublicIpAddress),
-                autoUpgradeProfile: { upgradeChannel: args.autoUpgradeChannel ?? "none", nodeOSUpgradeChannel: args.nodeOsUpgradeChannel },
+                autoUpgradeProfile: {
+                    upgradeChannel: args.autoUpgradeChannel ?? "none",
+                    nodeOSUpgradeChannel: args.nodeOsUpgradeChannel,
+                },
                 sku: args.tier ? { name: "Base", tier: args.tier } : undefined,
                 addonProfiles: virtualNodesAddon(network),
                 agentPoolProfiles,
@@ -167,8 +214,14 @@ export class Cluster extends pulumi.ComponentResource {
 
         if (network.virtualNodeSubnetId) {
             // The ACI connector runs with an identity AKS creates; it must be able to join the virtual nodes' subnet.
-            const connector = this.managedCluster.addonProfiles.apply((p) => p?.aciConnectorLinux?.identity?.objectId ?? "");
-            this.virtualNodeRoleAssignment = networkContributor("aci-connector", connector, network.virtualNodeSubnetId);
+            const connector = this.managedCluster.addonProfiles.apply(
+                (p) => p?.aciConnectorLinux?.identity?.objectId ?? "",
+            );
+            this.virtualNodeRoleAssignment = networkContributor(
+                "aci-connector",
+                connector,
+                network.virtualNodeSubnetId,
+            );
         }
 
         // AKS runs one agent-pool operation per cluster at a time and refuses a second with OperationNotAllowed
@@ -204,14 +257,24 @@ export class Cluster extends pulumi.ComponentResource {
         if (window && (args.autoUpgradeChannel ?? "none") !== "none") {
             previous = this.maintenanceConfiguration = new containerservice.MaintenanceConfiguration(
                 `${name}-auto-upgrade-window`,
-                { resourceGroupName, resourceName: this.managedCluster.name, configName: "aksManagedAutoUpgradeSchedule", maintenanceWindow: weeklyWindow(window) },
+                {
+                    resourceGroupName,
+                    resourceName: this.managedCluster.name,
+                    configName: "aksManagedAutoUpgradeSchedule",
+                    maintenanceWindow: weeklyWindow(window),
+                },
                 { parent: this, dependsOn: [previous] },
             );
         }
         if (window && schedulesNodeOs(args.nodeOsUpgradeChannel)) {
             this.nodeOsMaintenanceConfiguration = new containerservice.MaintenanceConfiguration(
                 `${name}-node-os-upgrade-window`,
-                { resourceGroupName, resourceName: this.managedCluster.name, configName: "aksManagedNodeOSUpgradeSchedule", maintenanceWindow: weeklyWindow(window) },
+                {
+                    resourceGroupName,
+                    resourceName: this.managedCluster.name,
+                    configName: "aksManagedNodeOSUpgradeSchedule",
+                    maintenanceWindow: weeklyWindow(window),
+                },
                 { parent: this, dependsOn: [previous] },
             );
         }
@@ -241,13 +304,18 @@ export class Cluster extends pulumi.ComponentResource {
                 {
                     principalId: deployer.objectId,
                     scope: this.managedCluster.id,
-                    roleDefinitionId: this.managedCluster.id.apply((id) => roleDefinitionIdIn(id, AKS_RBAC_CLUSTER_ADMIN_ROLE)),
+                    roleDefinitionId: this.managedCluster.id.apply((id) =>
+                        roleDefinitionIdIn(id, AKS_RBAC_CLUSTER_ADMIN_ROLE),
+                    ),
                 },
                 { parent: this },
             );
             this.deployerRolePropagation = new RoleAssignmentPropagation(
                 `${name}-deployer-role-propagation`,
-                { roleAssignmentId: this.deployerRoleAssignment.id, seconds: args.rbacPropagationSeconds ?? RBAC_PROPAGATION_SECONDS },
+                {
+                    roleAssignmentId: this.deployerRoleAssignment.id,
+                    seconds: args.rbacPropagationSeconds ?? RBAC_PROPAGATION_SECONDS,
+                },
                 { parent: this },
             );
         }
@@ -257,7 +325,13 @@ export class Cluster extends pulumi.ComponentResource {
             // every Kubernetes object it manages).
             { kubeconfig: this.kubeconfig, clusterIdentifier: this.clusterId },
             // A private API server is reached through the hub peering; with Entra ID the deployer's role must apply first.
-            { parent: this, dependsOn: [...(args.privateCluster ? (network.peerings ?? []) : []), ...(this.deployerRolePropagation ? [this.deployerRolePropagation] : [])] },
+            {
+                parent: this,
+                dependsOn: [
+                    ...(args.privateCluster ? (network.peerings ?? []) : []),
+                    ...(this.deployerRolePropagation ? [this.deployerRolePropagation] : []),
+                ],
+            },
         );
 
         this.registerOutputs({ clusterName: this.clusterName, clusterId: this.clusterId, kubeconfig: this.kubeconfig });
@@ -313,14 +387,21 @@ function clusterIgnoreChanges(systemPool: PoolPlan, args: ClusterSettings): stri
  * AKS ignores it (the az CLI and azurerm refuse a pod CIDR with Azure CNI Pod Subnet), and azure-native replaces the
  * cluster when it changes: send none.
  */
-export function withoutPodCidr(args: pulumi.ResourceTransformationArgs): pulumi.ResourceTransformationResult | undefined {
-    if (args.type !== "azure-native:containerservice:ManagedCluster" || args.props.networkProfile === undefined) return undefined;
-    const networkProfile = pulumi.output(args.props.networkProfile).apply(({ podCidr: _injected, ...profile }) => profile);
+export function withoutPodCidr(
+    args: pulumi.ResourceTransformationArgs,
+): pulumi.ResourceTransformationResult | undefined {
+    if (args.type !== "azure-native:containerservice:ManagedCluster" || args.props.networkProfile === undefined)
+        return undefined;
+    const networkProfile = pulumi
+        .output(args.props.networkProfile)
+        .apply(({ podCidr: _injected, ...profile }) => profile);
     return { props: { ...args.props, networkProfile }, opts: args.opts };
 }
 
 function virtualNodesAddon(network: ClusterNetwork) {
-    return network.virtualNodeSubnetName ? { aciConnectorLinux: { enabled: true, config: { SubnetName: network.virtualNodeSubnetName } } } : undefined;
+    return network.virtualNodeSubnetName
+        ? { aciConnectorLinux: { enabled: true, config: { SubnetName: network.virtualNodeSubnetName } } }
+        : undefined;
 }
 
 function weeklyWindow(window: MaintenanceWindow) {
@@ -357,10 +438,16 @@ function accessProfiles(args: ClusterSettings, egressPublicIp: pulumi.Input<stri
  */
 function withEgressIp(ranges: string[], egressPublicIp: pulumi.Input<string> | undefined): pulumi.Input<string[]> {
     if (egressPublicIp === undefined || ranges.includes("0.0.0.0/32")) return ranges;
-    return pulumi.output(egressPublicIp).apply((ip) => (!ip || ranges.includes(`${ip}/32`) ? ranges : [...ranges, `${ip}/32`]));
+    return pulumi
+        .output(egressPublicIp)
+        .apply((ip) => (!ip || ranges.includes(`${ip}/32`) ? ranges : [...ranges, `${ip}/32`]));
 }
 
-export function checkClusterArgs(args: ClusterArgs, componentName = "cluster", warn: (warning: ConfigProblem) => void = () => undefined): void {
+export function checkClusterArgs(
+    args: ClusterArgs,
+    componentName = "cluster",
+    warn: (warning: ConfigProblem) => void = () => undefined,
+): void {
     const problems = new ProblemList();
     const location = typeof args.location === "string" ? args.location : undefined;
     checkClusterSettings(args, problems, { location, virtualNodes: args.network.virtualNodeSubnetId !== undefined });
@@ -379,42 +466,83 @@ export function checkClusterArgs(args: ClusterArgs, componentName = "cluster", w
             "the network's address plan does not count the API server's private endpoint, which AKS puts in the node subnet: pass privateCluster: true to the Network as well",
         );
     }
-    if (args.privateCluster && typeof args.privateDnsZone === "string" && isPrivateDnsZoneId(args.privateDnsZone) && args.network.vnetId === undefined) {
-        problems.add("network.vnetId", "is needed with a custom private DNS zone: the cluster identity must hold Network Contributor on the VNet before the cluster is created");
+    if (
+        args.privateCluster &&
+        typeof args.privateDnsZone === "string" &&
+        isPrivateDnsZoneId(args.privateDnsZone) &&
+        args.network.vnetId === undefined
+    ) {
+        problems.add(
+            "network.vnetId",
+            "is needed with a custom private DNS zone: the cluster identity must hold Network Contributor on the VNet before the cluster is created",
+        );
     }
     const planned = new Set(plan.pools.map((p) => p.name));
     for (const spec of nodePools) {
-        if (!planned.has(spec.name)) problems.add("nodePools", `pool "${spec.name}" is not in the network's address plan: plan every pool the cluster runs`);
+        if (!planned.has(spec.name))
+            problems.add(
+                "nodePools",
+                `pool "${spec.name}" is not in the network's address plan: plan every pool the cluster runs`,
+            );
     }
     // The cluster builds each planned pool from its spec: a planned pool without one has no VM settings to build from.
     const specified = new Set(nodePools.map((p) => p.name));
     for (const pool of plan.pools) {
-        if (!specified.has(pool.name)) problems.add("network.nodePools", `has no spec for pool "${pool.name}" of the network's address plan: pass the same nodePools the plan was made from`);
+        if (!specified.has(pool.name))
+            problems.add(
+                "network.nodePools",
+                `has no spec for pool "${pool.name}" of the network's address plan: pass the same nodePools the plan was made from`,
+            );
     }
     // A pool whose pod subnet has no ID would silently fall back to node-subnet CNI (pod IPs from the node subnet).
     const podSubnetNames = plan.podSubnets.map((s) => s.name);
     for (const subnet of plan.podSubnets) {
         if (podSubnetIds?.[subnet.name] === undefined) {
-            problems.add("network.podSubnetIds", `has no ID for the planned pod subnet "${subnet.name}" (${subnet.cidr}); give one for each of ${podSubnetNames.join(", ")}`);
+            problems.add(
+                "network.podSubnetIds",
+                `has no ID for the planned pod subnet "${subnet.name}" (${subnet.cidr}); give one for each of ${podSubnetNames.join(", ")}`,
+            );
         }
     }
     for (const name of Object.keys(podSubnetIds ?? {})) {
-        if (!podSubnetNames.includes(name)) problems.add("network.podSubnetIds", `"${name}" is not a pod subnet of the network's address plan (${podSubnetNames.join(", ")})`);
+        if (!podSubnetNames.includes(name))
+            problems.add(
+                "network.podSubnetIds",
+                `"${name}" is not a pod subnet of the network's address plan (${podSubnetNames.join(", ")})`,
+            );
     }
     if (args.clusterName !== undefined && !CLUSTER_NAME.test(args.clusterName)) {
-        problems.add("clusterName", `"${args.clusterName}" is not a valid AKS name: 1–63 letters, digits, '-' or '_', starting and ending with a letter or digit`);
+        problems.add(
+            "clusterName",
+            `"${args.clusterName}" is not a valid AKS name: 1–63 letters, digits, '-' or '_', starting and ending with a letter or digit`,
+        );
     } else if (args.clusterName !== undefined && reservedNameProblem(args.clusterName)) {
         problems.add("clusterName", reservedNameProblem(args.clusterName)!);
     } else if (dnsPrefixProblem(args.clusterName ?? componentName)) {
         // The DNS prefix is the cluster's name, or the component's name when Pulumi names the cluster.
-        problems.add("clusterName", `${dnsPrefixProblem(args.clusterName ?? componentName)}: it is the cluster's name (or the component's when unset); use at most 54 letters, digits and hyphens`);
+        problems.add(
+            "clusterName",
+            `${dnsPrefixProblem(args.clusterName ?? componentName)}: it is the cluster's name (or the component's when unset); use at most 54 letters, digits and hyphens`,
+        );
     }
-    checkKubernetesVersion(args.kubernetesVersion, "kubernetesVersion", versionCheckDate(), problems, args.allowUnknownAzureValues === true);
+    checkKubernetesVersion(
+        args.kubernetesVersion,
+        "kubernetesVersion",
+        versionCheckDate(),
+        problems,
+        args.allowUnknownAzureValues === true,
+    );
     if (args.outboundType !== undefined && !OUTBOUND_TYPES.includes(args.outboundType)) {
-        problems.add("outboundType", `expected one of ${OUTBOUND_TYPES.join(", ")}, got ${describeValue(args.outboundType)}`);
+        problems.add(
+            "outboundType",
+            `expected one of ${OUTBOUND_TYPES.join(", ")}, got ${describeValue(args.outboundType)}`,
+        );
     }
     if (args.networkDataplane !== undefined && args.networkDataplane !== "azure") {
-        problems.add("networkDataplane", `expected "azure", got ${describeValue(args.networkDataplane)}: Cilium's eBPF host routing bypasses the host iptables rules ip-masq-agent-v2 writes`);
+        problems.add(
+            "networkDataplane",
+            `expected "azure", got ${describeValue(args.networkDataplane)}: Cilium's eBPF host routing bypasses the host iptables rules ip-masq-agent-v2 writes`,
+        );
     }
     problems.throwIfAny("cluster");
     problems.warnings.forEach(warn);

@@ -13,7 +13,11 @@ import { NodePoolSpec } from "./args";
 /** What the inline pool was created with, as far as AKS cannot change it (a stack output of the program). */
 export type InlinePoolSettings = Record<(typeof INLINE_POOL_IMMUTABLE)[number], unknown>;
 
-export function inlinePoolSettings(pool: PoolPlan, spec: Pick<NodePoolSpec, "vmSize" | "availabilityZones">, vmSize: string): InlinePoolSettings {
+export function inlinePoolSettings(
+    pool: PoolPlan,
+    spec: Pick<NodePoolSpec, "vmSize" | "availabilityZones">,
+    vmSize: string,
+): InlinePoolSettings {
     return {
         name: pool.name,
         vmSize: spec.vmSize ?? vmSize,
@@ -28,7 +32,11 @@ export function inlinePoolSettings(pool: PoolPlan, spec: Pick<NodePoolSpec, "vmS
  * Every field of the inline pool that differs from what was deployed, as a problem on `keyPrefix.<field>`.
  * `deployed` undefined (a new stack, or one deployed before this check existed) means nothing to compare.
  */
-export function inlinePoolChanges(deployed: Partial<InlinePoolSettings> | undefined, planned: InlinePoolSettings, keyPrefix: string): ConfigProblem[] {
+export function inlinePoolChanges(
+    deployed: Partial<InlinePoolSettings> | undefined,
+    planned: InlinePoolSettings,
+    keyPrefix: string,
+): ConfigProblem[] {
     if (!deployed || typeof deployed !== "object") return [];
     const problems: ConfigProblem[] = [];
     for (const field of INLINE_POOL_IMMUTABLE) {

@@ -69,7 +69,11 @@ const propagationWait: pulumi.dynamic.ResourceProvider = {
 };
 
 export class RoleAssignmentPropagation extends pulumi.dynamic.Resource {
-    constructor(name: string, args: { roleAssignmentId: pulumi.Input<string>; seconds: number }, opts?: pulumi.CustomResourceOptions) {
+    constructor(
+        name: string,
+        args: { roleAssignmentId: pulumi.Input<string>; seconds: number },
+        opts?: pulumi.CustomResourceOptions,
+    ) {
         super(propagationWait, name, args, opts);
     }
 }

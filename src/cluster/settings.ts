@@ -104,14 +104,21 @@ const UTC_OFFSET = /^[+-](0\d|1[0-4]):(00|30|45)$/;
 
 export function checkClusterSettings(s: ClusterSettings, problems: ProblemList, context: ClusterContext = {}): void {
     for (const key of ["privateCluster", "entraId", "protect"] as const) {
-        if (s[key] !== undefined && typeof s[key] !== "boolean") problems.add(key, `expected true or false, got ${describeValue(s[key])}`);
+        if (s[key] !== undefined && typeof s[key] !== "boolean")
+            problems.add(key, `expected true or false, got ${describeValue(s[key])}`);
     }
 
     if (s.privateDnsZone !== undefined) {
         if (s.privateCluster !== true) {
-            problems.add("privateDnsZone", "is only used with privateCluster: true: remove it or make the cluster private");
+            problems.add(
+                "privateDnsZone",
+                "is only used with privateCluster: true: remove it or make the cluster private",
+            );
         } else if (typeof s.privateDnsZone !== "string") {
-            problems.add("privateDnsZone", `expected "system", "none" or the resource ID of a private DNS zone, got ${describeValue(s.privateDnsZone)}`);
+            problems.add(
+                "privateDnsZone",
+                `expected "system", "none" or the resource ID of a private DNS zone, got ${describeValue(s.privateDnsZone)}`,
+            );
         } else if (isPrivateDnsZoneId(s.privateDnsZone)) {
             const why = privateDnsZoneProblem(s.privateDnsZone, context.location);
             if (why) problems.add("privateDnsZone", why);
@@ -121,9 +128,15 @@ export function checkClusterSettings(s: ClusterSettings, problems: ProblemList, 
     const ranges = s.authorizedIpRanges;
     if (ranges !== undefined) {
         if (!Array.isArray(ranges)) {
-            problems.add("authorizedIpRanges", `expected a list of CIDRs such as ["203.0.113.0/24"], got ${describeValue(ranges)}`);
+            problems.add(
+                "authorizedIpRanges",
+                `expected a list of CIDRs such as ["203.0.113.0/24"], got ${describeValue(ranges)}`,
+            );
         } else if (s.privateCluster === true && ranges.length > 0) {
-            problems.add("authorizedIpRanges", "apply to a public API server only; a private cluster is reached through the VNet: remove them or set privateCluster: false");
+            problems.add(
+                "authorizedIpRanges",
+                "apply to a public API server only; a private cluster is reached through the VNet: remove them or set privateCluster: false",
+            );
         } else {
             checkAuthorizedRanges(ranges, context, problems);
         }
@@ -131,9 +144,14 @@ export function checkClusterSettings(s: ClusterSettings, problems: ProblemList, 
 
     const groups = s.adminGroupObjectIds;
     if (groups !== undefined) {
-        const bad = Array.isArray(groups) ? groups.flatMap((g, i) => (typeof g === "string" && GUID.test(g) ? [] : [i])) : [];
+        const bad = Array.isArray(groups)
+            ? groups.flatMap((g, i) => (typeof g === "string" && GUID.test(g) ? [] : [i]))
+            : [];
         if (!Array.isArray(groups)) {
-            problems.add("adminGroupObjectIds", `expected a list of Entra group object IDs (GUIDs), got ${describeValue(groups)}`);
+            problems.add(
+                "adminGroupObjectIds",
+                `expected a list of Entra group object IDs (GUIDs), got ${describeValue(groups)}`,
+            );
         } else if (bad.length) {
             for (const i of bad) {
                 problems.add(
@@ -147,20 +165,30 @@ export function checkClusterSettings(s: ClusterSettings, problems: ProblemList, 
     }
 
     if (s.kubeloginMode !== undefined && !KUBELOGIN_MODES.includes(s.kubeloginMode)) {
-        problems.add("kubeloginMode", `expected one of ${KUBELOGIN_MODES.join(", ")} (never devicecode, which waits for a person), got ${describeValue(s.kubeloginMode)}`);
+        problems.add(
+            "kubeloginMode",
+            `expected one of ${KUBELOGIN_MODES.join(", ")} (never devicecode, which waits for a person), got ${describeValue(s.kubeloginMode)}`,
+        );
     } else if (s.kubeloginMode !== undefined && s.entraId !== true) {
         problems.add("kubeloginMode", "is only used with entraId: true (kubelogin fetches Entra ID tokens): remove it");
     }
 
     const channel = s.autoUpgradeChannel;
     if (channel !== undefined && !UPGRADE_CHANNELS.includes(channel)) {
-        problems.add("autoUpgradeChannel", `expected one of ${UPGRADE_CHANNELS.join(", ")}, got ${describeValue(channel)}`);
+        problems.add(
+            "autoUpgradeChannel",
+            `expected one of ${UPGRADE_CHANNELS.join(", ")}, got ${describeValue(channel)}`,
+        );
     }
     const nodeOs = s.nodeOsUpgradeChannel;
     if (nodeOs !== undefined && !NODE_OS_UPGRADE_CHANNELS.includes(nodeOs)) {
-        problems.add("nodeOsUpgradeChannel", `expected one of ${NODE_OS_UPGRADE_CHANNELS.join(", ")}, got ${describeValue(nodeOs)}`);
+        problems.add(
+            "nodeOsUpgradeChannel",
+            `expected one of ${NODE_OS_UPGRADE_CHANNELS.join(", ")}, got ${describeValue(nodeOs)}`,
+        );
     }
-    if (s.tier !== undefined && !TIERS.includes(s.tier)) problems.add("tier", `expected one of ${TIERS.join(", ")}, got ${describeValue(s.tier)}`);
+    if (s.tier !== undefined && !TIERS.includes(s.tier))
+        problems.add("tier", `expected one of ${TIERS.join(", ")}, got ${describeValue(s.tier)}`);
     checkMaintenanceWindow(s.maintenanceWindow, channel, nodeOs, problems);
 
     const policy = s.networkPolicy;
@@ -179,7 +207,11 @@ function checkAuthorizedRanges(ranges: unknown[], context: ClusterContext, probl
     const key = "authorizedIpRanges";
     ranges.forEach((range, i) => {
         if (range === LOAD_BALANCER_ONLY) {
-            if (ranges.length > 1) problems.add(`${key}[${i}]`, `"${LOAD_BALANCER_ONLY}" (only the load balancer's outbound IP) is allowed alone, not with other ranges: remove it or the others`);
+            if (ranges.length > 1)
+                problems.add(
+                    `${key}[${i}]`,
+                    `"${LOAD_BALANCER_ONLY}" (only the load balancer's outbound IP) is allowed alone, not with other ranges: remove it or the others`,
+                );
             return;
         }
         const parsed = parseCidr(range);
@@ -195,17 +227,29 @@ function checkAuthorizedRanges(ranges: unknown[], context: ClusterContext, probl
             );
         }
     });
-    if (ranges.length > MAX_AUTHORIZED_RANGES) problems.add(key, `holds ${ranges.length} ranges; AKS takes at most ${MAX_AUTHORIZED_RANGES}`);
+    if (ranges.length > MAX_AUTHORIZED_RANGES)
+        problems.add(key, `holds ${ranges.length} ranges; AKS takes at most ${MAX_AUTHORIZED_RANGES}`);
     if (context.virtualNodes && ranges.length > 0) {
-        problems.add(key, "cannot be combined with virtual nodes (the ACI connector must reach the API server): remove the ranges or virtualNodeSubnetCidr");
+        problems.add(
+            key,
+            "cannot be combined with virtual nodes (the ACI connector must reach the API server): remove the ranges or virtualNodeSubnetCidr",
+        );
     }
 }
 
-function checkMaintenanceWindow(window: MaintenanceWindow | undefined, channel: UpgradeChannel | undefined, nodeOs: NodeOsUpgradeChannel | undefined, problems: ProblemList): void {
+function checkMaintenanceWindow(
+    window: MaintenanceWindow | undefined,
+    channel: UpgradeChannel | undefined,
+    nodeOs: NodeOsUpgradeChannel | undefined,
+    problems: ProblemList,
+): void {
     if (window === undefined) return;
     const key = "maintenanceWindow";
     if (typeof window !== "object" || window === null || Array.isArray(window)) {
-        problems.add(key, `expected an object such as { dayOfWeek: "Sunday", startTime: "02:00", durationHours: 4 }, got ${describeValue(window)}`);
+        problems.add(
+            key,
+            `expected an object such as { dayOfWeek: "Sunday", startTime: "02:00", durationHours: 4 }, got ${describeValue(window)}`,
+        );
         return;
     }
     if ((channel === undefined || channel === "none") && !schedulesNodeOs(nodeOs)) {
@@ -214,19 +258,37 @@ function checkMaintenanceWindow(window: MaintenanceWindow | undefined, channel: 
             `only schedules automatic upgrades, and autoUpgradeChannel is ${channel ?? "none"} and nodeOsUpgradeChannel ${nodeOs ?? "unset"}: pick a channel (e.g. autoUpgradeChannel "patch" or nodeOsUpgradeChannel "NodeImage") or remove the window`,
         );
     }
-    if (!DAYS.includes(window.dayOfWeek)) problems.add(`${key}.dayOfWeek`, `expected one of ${DAYS.join(", ")}, got ${describeValue(window.dayOfWeek)}`);
-    if (typeof window.startTime !== "string" || !TIME.test(window.startTime)) problems.add(`${key}.startTime`, `expected a time "HH:MM" such as "02:00", got ${describeValue(window.startTime)}`);
+    if (!DAYS.includes(window.dayOfWeek))
+        problems.add(`${key}.dayOfWeek`, `expected one of ${DAYS.join(", ")}, got ${describeValue(window.dayOfWeek)}`);
+    if (typeof window.startTime !== "string" || !TIME.test(window.startTime))
+        problems.add(
+            `${key}.startTime`,
+            `expected a time "HH:MM" such as "02:00", got ${describeValue(window.startTime)}`,
+        );
     const hours = window.durationHours;
     if (typeof hours !== "number" || !Number.isInteger(hours) || hours < 4 || hours > 24) {
-        problems.add(`${key}.durationHours`, `expected whole hours from 4 to 24 (AKS's minimum window is 4 hours), got ${describeValue(hours)}`);
+        problems.add(
+            `${key}.durationHours`,
+            `expected whole hours from 4 to 24 (AKS's minimum window is 4 hours), got ${describeValue(hours)}`,
+        );
     }
-    if (window.utcOffset !== undefined && (typeof window.utcOffset !== "string" || !UTC_OFFSET.test(window.utcOffset))) {
-        problems.add(`${key}.utcOffset`, `expected an offset such as "+01:00" or "-05:00", got ${describeValue(window.utcOffset)}`);
+    if (
+        window.utcOffset !== undefined &&
+        (typeof window.utcOffset !== "string" || !UTC_OFFSET.test(window.utcOffset))
+    ) {
+        problems.add(
+            `${key}.utcOffset`,
+            `expected an offset such as "+01:00" or "-05:00", got ${describeValue(window.utcOffset)}`,
+        );
     }
 }
 
 /** The pools' maxCount must fit the tier's node limit (1,000 on Free, 5,000 on Standard and Premium). */
-export function checkNodeLimit(pools: readonly { maxCount: number }[], tier: Tier | undefined, problems: ProblemList): void {
+export function checkNodeLimit(
+    pools: readonly { maxCount: number }[],
+    tier: Tier | undefined,
+    problems: ProblemList,
+): void {
     const chosen = tier !== undefined && TIERS.includes(tier) ? tier : "Free";
     const nodes = pools.reduce((sum, p) => sum + p.maxCount, 0);
     const limit = MAX_NODES_PER_CLUSTER[chosen];
@@ -258,5 +320,9 @@ export function checkTags(tags: unknown, problems: ProblemList): void {
             problems.add(`tags.${name}`, `expected a string of at most 256 characters, got ${describeValue(value)}`);
         }
     }
-    if (Object.keys(tags).length > 49) problems.add("tags", `holds ${Object.keys(tags).length} tags; Azure allows 50 per resource and the stack adds one`);
+    if (Object.keys(tags).length > 49)
+        problems.add(
+            "tags",
+            `holds ${Object.keys(tags).length} tags; Azure allows 50 per resource and the stack adds one`,
+        );
 }

@@ -42,13 +42,20 @@ export class IpMasqAgent extends pulumi.ComponentResource {
             this.configMap = new ConfigMap(`${name}-config`, configMap, childOpts);
             // The DaemonSet waits for the ConfigMap: a pod started without its config would fall back to "never
             // masquerade RFC 1918" (the projected volume is required, so it would not start at all).
-            this.daemonSet = new DaemonSet(`${name}-daemonset`, daemonSet as DaemonSetArgs, { ...childOpts, dependsOn: [this.configMap] });
+            this.daemonSet = new DaemonSet(`${name}-daemonset`, daemonSet as DaemonSetArgs, {
+                ...childOpts,
+                dependsOn: [this.configMap],
+            });
         }
         if (cleanup) {
             this.cleanup = new DaemonSet(`${name}-cleanup`, cleanup as DaemonSetArgs, childOpts);
         }
 
-        this.registerOutputs({ configMap: this.configMap?.metadata.name, daemonSet: this.daemonSet?.metadata.name, cleanup: this.cleanup?.metadata.name });
+        this.registerOutputs({
+            configMap: this.configMap?.metadata.name,
+            daemonSet: this.daemonSet?.metadata.name,
+            cleanup: this.cleanup?.metadata.name,
+        });
     }
 }
 
@@ -76,7 +83,10 @@ export function checkIpMasqAgentArgs(args: Omit<IpMasqAgentArgs, "provider">): D
     const valid = parsed.flatMap(({ result }) => (result.ok ? [result.cidr] : []));
     const merged = mergeToCidrs(valid).map((c) => c.text);
     if (merged.length > AGENT_MAX_CIDRS) {
-        problems.add("nonMasqueradeCIDRs", `holds ${merged.length} CIDRs after merging; ip-masq-agent-v2 exits above ${AGENT_MAX_CIDRS}: merge or drop destinations`);
+        problems.add(
+            "nonMasqueradeCIDRs",
+            `holds ${merged.length} CIDRs after merging; ip-masq-agent-v2 exits above ${AGENT_MAX_CIDRS}: merge or drop destinations`,
+        );
     }
     problems.throwIfAny("ip-masq-agent");
     return {

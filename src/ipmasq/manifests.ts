@@ -69,7 +69,10 @@ function labels(settings: ResolvedAgentSettings): Record<string, string> {
     };
 }
 
-export function configMapManifest(settings: ResolvedAgentSettings, nonMasqueradeCIDRs: readonly string[]): ConfigMapManifest {
+export function configMapManifest(
+    settings: ResolvedAgentSettings,
+    nonMasqueradeCIDRs: readonly string[],
+): ConfigMapManifest {
     return {
         apiVersion: "v1",
         kind: "ConfigMap",
@@ -120,7 +123,11 @@ export function daemonSetManifest(settings: ResolvedAgentSettings): DaemonSetMan
                             name: "ip-masq-agent",
                             image: settings.image,
                             imagePullPolicy: "IfNotPresent",
-                            args: [`--masq-chain=${settings.chain}`, `--resync-interval=${settings.resyncInterval}`, "--v=2"],
+                            args: [
+                                `--masq-chain=${settings.chain}`,
+                                `--resync-interval=${settings.resyncInterval}`,
+                                "--v=2",
+                            ],
                             resources: {
                                 requests: { cpu: "100m", memory: "50Mi" },
                                 limits: { cpu: "500m", memory: "250Mi" },
@@ -141,7 +148,15 @@ export function daemonSetManifest(settings: ResolvedAgentSettings): DaemonSetMan
                             projected: {
                                 // optional: false — without the file the agent falls back to "never masquerade
                                 // RFC 1918", silently disabling the whole design; better a pod that waits.
-                                sources: [{ configMap: { name: configMapName(settings), optional: false, items: [{ key: CONFIG_FILE, path: CONFIG_FILE }] } }],
+                                sources: [
+                                    {
+                                        configMap: {
+                                            name: configMapName(settings),
+                                            optional: false,
+                                            items: [{ key: CONFIG_FILE, path: CONFIG_FILE }],
+                                        },
+                                    },
+                                ],
                                 defaultMode: 0o444,
                             },
                         },
@@ -185,7 +200,9 @@ export function cleanupDaemonSetManifest(settings: ResolvedAgentSettings): Daemo
         kind: "DaemonSet",
         metadata: { name, namespace: settings.namespace, labels: podLabels },
         spec: {
-            selector: { matchLabels: { "app.kubernetes.io/name": "ip-masq-agent-v2", "app.kubernetes.io/instance": name } },
+            selector: {
+                matchLabels: { "app.kubernetes.io/name": "ip-masq-agent-v2", "app.kubernetes.io/instance": name },
+            },
             updateStrategy: agent.spec.updateStrategy,
             template: {
                 metadata: { labels: podLabels },
@@ -203,8 +220,21 @@ export function cleanupDaemonSetManifest(settings: ResolvedAgentSettings): Daemo
                             name: "cleanup",
                             image: settings.cleanupImage,
                             imagePullPolicy: "IfNotPresent",
-                            command: ["nsenter", "--target", "1", "--mount", "--net", "--", "sh", "-c", `${cleanupScript(settings.chain)}\nexec sleep infinity`],
-                            resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+                            command: [
+                                "nsenter",
+                                "--target",
+                                "1",
+                                "--mount",
+                                "--net",
+                                "--",
+                                "sh",
+                                "-c",
+                                `${cleanupScript(settings.chain)}\nexec sleep infinity`,
+                            ],
+                            resources: {
+                                requests: { cpu: "10m", memory: "16Mi" },
+                                limits: { cpu: "100m", memory: "64Mi" },
+                            },
                             // Entering the host's namespaces needs a privileged container: a temporary step only.
                             securityContext: { privileged: true },
                         },

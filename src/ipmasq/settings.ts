@@ -37,7 +37,8 @@ const CHAIN = /^[A-Za-z][A-Za-z0-9_-]{0,27}$/;
 // Kubernetes object names (DNS-1123 subdomain, kept to 63 so derived names stay valid labels).
 const OBJECT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 // registry/repository[:tag][@sha256:digest]
-const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+const IMAGE =
+    /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 
 /*
  * Chain names the agent cannot use. Every comparison is exact: iptables chain and target names are case-sensitive
@@ -67,9 +68,41 @@ export const IPTABLES_STANDARD_TARGETS: readonly string[] = ["ACCEPT", "DROP", "
  * list with the real iptables (nft and legacy) in a throwaway network namespace and requires each to be refused.
  */
 export const IPTABLES_TARGET_EXTENSIONS: readonly string[] = [
-    "AUDIT", "CHECKSUM", "CLASSIFY", "CLUSTERIP", "CONNMARK", "CONNSECMARK", "CT", "DNAT", "DSCP", "ECN", "HMARK",
-    "IDLETIMER", "LED", "LOG", "MARK", "MASQUERADE", "NETMAP", "NFLOG", "NFQUEUE", "NOTRACK", "RATEEST", "REDIRECT",
-    "REJECT", "SECMARK", "SET", "SNAT", "SYNPROXY", "TCPMSS", "TCPOPTSTRIP", "TEE", "TOS", "TPROXY", "TRACE", "TTL", "ULOG",
+    "AUDIT",
+    "CHECKSUM",
+    "CLASSIFY",
+    "CLUSTERIP",
+    "CONNMARK",
+    "CONNSECMARK",
+    "CT",
+    "DNAT",
+    "DSCP",
+    "ECN",
+    "HMARK",
+    "IDLETIMER",
+    "LED",
+    "LOG",
+    "MARK",
+    "MASQUERADE",
+    "NETMAP",
+    "NFLOG",
+    "NFQUEUE",
+    "NOTRACK",
+    "RATEEST",
+    "REDIRECT",
+    "REJECT",
+    "SECMARK",
+    "SET",
+    "SNAT",
+    "SYNPROXY",
+    "TCPMSS",
+    "TCPOPTSTRIP",
+    "TEE",
+    "TOS",
+    "TPROXY",
+    "TRACE",
+    "TTL",
+    "ULOG",
 ];
 
 /**
@@ -137,8 +170,15 @@ export function chainConflict(chain: string): string | undefined {
 }
 
 /** Applies defaults and checks every setting; problems are added under `keyPrefix` (e.g. `ipMasqAgent`). */
-export function resolveAgentSettings(raw: unknown, problems: ProblemList, keyPrefix = "ipMasqAgent"): ResolvedAgentSettings {
-    const given = (typeof raw === "object" && raw !== null && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
+export function resolveAgentSettings(
+    raw: unknown,
+    problems: ProblemList,
+    keyPrefix = "ipMasqAgent",
+): ResolvedAgentSettings {
+    const given = (typeof raw === "object" && raw !== null && !Array.isArray(raw) ? raw : {}) as Record<
+        string,
+        unknown
+    >;
     if (raw !== undefined && raw !== null && given !== raw) {
         problems.add(keyPrefix, `expected an object with image, chain and resyncInterval, got ${describeValue(raw)}`);
     }
@@ -153,7 +193,8 @@ export function resolveAgentSettings(raw: unknown, problems: ProblemList, keyPre
         cleanupImage: given.cleanupImage ?? defaults.ipMasqAgent.cleanupImage,
     };
     for (const field of ["enabled", "cleanup"] as const) {
-        if (typeof settings[field] !== "boolean") problems.add(`${keyPrefix}.${field}`, `expected true or false, got ${describeValue(settings[field])}`);
+        if (typeof settings[field] !== "boolean")
+            problems.add(`${keyPrefix}.${field}`, `expected true or false, got ${describeValue(settings[field])}`);
     }
     if (settings.enabled === true && settings.cleanup === true) {
         problems.add(
@@ -164,23 +205,35 @@ export function resolveAgentSettings(raw: unknown, problems: ProblemList, keyPre
     if (settings.cleanup === true) checkImage(settings.cleanupImage, `${keyPrefix}.cleanupImage`, problems);
     checkImage(settings.image, `${keyPrefix}.image`, problems);
     if (typeof settings.chain !== "string" || !CHAIN.test(settings.chain)) {
-        problems.add(`${keyPrefix}.chain`, `${describeValue(settings.chain)} is not a usable iptables chain name: 1–28 letters, digits, '-' or '_', starting with a letter`);
+        problems.add(
+            `${keyPrefix}.chain`,
+            `${describeValue(settings.chain)} is not a usable iptables chain name: 1–28 letters, digits, '-' or '_', starting with a letter`,
+        );
     } else {
         const conflict = chainConflict(settings.chain);
         if (conflict !== undefined) problems.add(`${keyPrefix}.chain`, conflict);
     }
     const interval = settings.resyncInterval;
     if (typeof interval !== "number" || !Number.isInteger(interval) || interval < 1 || interval > 3600) {
-        problems.add(`${keyPrefix}.resyncInterval`, `expected whole seconds from 1 to 3600, got ${describeValue(interval)}`);
+        problems.add(
+            `${keyPrefix}.resyncInterval`,
+            `expected whole seconds from 1 to 3600, got ${describeValue(interval)}`,
+        );
     }
     for (const field of ["name", "namespace"] as const) {
         const value = settings[field];
         // The ConfigMap adds "-config" to the name; keep both within 63 characters.
         const limit = field === "name" ? 56 : 63;
         if (typeof value !== "string" || !OBJECT_NAME.test(value) || value.length > limit) {
-            problems.add(`${keyPrefix}.${field}`, `${describeValue(value)} is not a valid Kubernetes name: lowercase letters, digits and '-', at most ${limit} characters`);
+            problems.add(
+                `${keyPrefix}.${field}`,
+                `${describeValue(value)} is not a valid Kubernetes name: lowercase letters, digits and '-', at most ${limit} characters`,
+            );
         } else if (field === "name" && value.startsWith("azure-ip-masq-agent")) {
-            problems.add(`${keyPrefix}.name`, `"${value}" collides with AKS's own azure-ip-masq-agent objects, which AKS reconciles: pick another name`);
+            problems.add(
+                `${keyPrefix}.name`,
+                `"${value}" collides with AKS's own azure-ip-masq-agent objects, which AKS reconciles: pick another name`,
+            );
         }
     }
     return settings as ResolvedAgentSettings;
@@ -195,8 +248,14 @@ function checkImage(image: unknown, key: string, problems: ProblemList): void {
     const hasDigest = image.includes("@sha256:");
     const tag = lastSegment.split("@")[0].split(":")[1];
     if (!hasDigest && tag === undefined) {
-        problems.add(key, `"${image}" has no tag: pin a release tag or a digest (e.g. "${defaults.ipMasqAgent.image}") so every node runs the same agent`);
+        problems.add(
+            key,
+            `"${image}" has no tag: pin a release tag or a digest (e.g. "${defaults.ipMasqAgent.image}") so every node runs the same agent`,
+        );
     } else if (tag === "latest" && !hasDigest) {
-        problems.add(key, `"${image}" uses the moving "latest" tag: pin a release tag or a digest (e.g. "${defaults.ipMasqAgent.image}")`);
+        problems.add(
+            key,
+            `"${image}" uses the moving "latest" tag: pin a release tag or a digest (e.g. "${defaults.ipMasqAgent.image}")`,
+        );
     }
 }

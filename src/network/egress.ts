@@ -22,7 +22,8 @@ export interface EgressSettings {
 }
 
 const UNSUPPORTED: Record<string, string> = {
-    managedNATGateway: "works only with AKS-managed VNets, and this project brings its own VNet: use userAssignedNATGateway",
+    managedNATGateway:
+        "works only with AKS-managed VNets, and this project brings its own VNet: use userAssignedNATGateway",
     none: "leaves nodes without internet egress, which AKS needs for images and updates unless you run a private registry and mirrors: use userDefinedRouting to send egress to your own appliance",
 };
 
@@ -31,14 +32,24 @@ export function checkEgress(settings: EgressSettings, plan: AddressPlan | undefi
     const type = settings.outboundType ?? "loadBalancer";
     if (!OUTBOUND_TYPES.includes(type)) {
         const why = typeof type === "string" ? UNSUPPORTED[type] : undefined;
-        problems.add("outboundType", why ? `"${type}" ${why}` : `expected one of ${OUTBOUND_TYPES.join(", ")}, got ${describeValue(type)}`);
+        problems.add(
+            "outboundType",
+            why ? `"${type}" ${why}` : `expected one of ${OUTBOUND_TYPES.join(", ")}, got ${describeValue(type)}`,
+        );
         return;
     }
     const hop = settings.egressNextHopIp;
     if (type !== "userDefinedRouting") {
-        if (hop !== undefined) problems.add("egressNextHopIp", `is only used with outboundType userDefinedRouting (outboundType is ${type}): remove it`);
+        if (hop !== undefined)
+            problems.add(
+                "egressNextHopIp",
+                `is only used with outboundType userDefinedRouting (outboundType is ${type}): remove it`,
+            );
     } else if (hop === undefined) {
-        problems.add("egressNextHopIp", "is required with outboundType userDefinedRouting: the private IP of the firewall or appliance that routes to the internet");
+        problems.add(
+            "egressNextHopIp",
+            "is required with outboundType userDefinedRouting: the private IP of the firewall or appliance that routes to the internet",
+        );
     } else if (typeof hop !== "string" || !isIPv4Address(hop)) {
         problems.add("egressNextHopIp", `expected an IPv4 address such as "10.0.1.4", got ${describeValue(hop)}`);
     } else if (plan) {
@@ -50,9 +61,15 @@ export function checkEgress(settings: EgressSettings, plan: AddressPlan | undefi
         // forwards traffic, so nodes would fail their outbound check (OutboundConnFailVMExtensionError, exit 50).
         const reservedIn = inside([plan.nodeSubnet.cidr]) && isReservedAddress(cidr(plan.nodeSubnet.cidr), address);
         if (podSubnet) {
-            problems.add("egressNextHopIp", `${hop} lies in pod subnet ${podSubnet}, which holds only pods: put the appliance in a hub network or a subnet of its own`);
+            problems.add(
+                "egressNextHopIp",
+                `${hop} lies in pod subnet ${podSubnet}, which holds only pods: put the appliance in a hub network or a subnet of its own`,
+            );
         } else if (virtualNodes) {
-            problems.add("egressNextHopIp", `${hop} lies in the virtual nodes' subnet ${virtualNodes}, delegated to Azure Container Instances, where no appliance can run: put the appliance in a hub network or a subnet of its own`);
+            problems.add(
+                "egressNextHopIp",
+                `${hop} lies in the virtual nodes' subnet ${virtualNodes}, delegated to Azure Container Instances, where no appliance can run: put the appliance in a hub network or a subnet of its own`,
+            );
         } else if (reservedIn) {
             problems.add(
                 "egressNextHopIp",
@@ -67,9 +84,18 @@ export function checkEgress(settings: EgressSettings, plan: AddressPlan | undefi
     }
     const timeout = settings.natGatewayIdleTimeoutMinutes;
     if (timeout !== undefined && type !== "userAssignedNATGateway") {
-        problems.add("natGatewayIdleTimeoutMinutes", `is only used with outboundType userAssignedNATGateway (outboundType is ${type}): remove it`);
-    } else if (timeout !== undefined && (typeof timeout !== "number" || !Number.isInteger(timeout) || timeout < 4 || timeout > 120)) {
-        problems.add("natGatewayIdleTimeoutMinutes", `expected whole minutes from 4 to 120, got ${describeValue(timeout)}`);
+        problems.add(
+            "natGatewayIdleTimeoutMinutes",
+            `is only used with outboundType userAssignedNATGateway (outboundType is ${type}): remove it`,
+        );
+    } else if (
+        timeout !== undefined &&
+        (typeof timeout !== "number" || !Number.isInteger(timeout) || timeout < 4 || timeout > 120)
+    ) {
+        problems.add(
+            "natGatewayIdleTimeoutMinutes",
+            `expected whole minutes from 4 to 120, got ${describeValue(timeout)}`,
+        );
     }
 }
 

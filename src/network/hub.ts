@@ -8,12 +8,21 @@ import { HubSettings } from "../planner/types";
 
 export { HubSettings };
 
-export const HUB_FIELDS: Record<keyof HubSettings, true> = { vnetId: true, addressSpace: true, spokeAddressSpaces: true, useRemoteGateways: true, peerBack: true };
+export const HUB_FIELDS: Record<keyof HubSettings, true> = {
+    vnetId: true,
+    addressSpace: true,
+    spokeAddressSpaces: true,
+    useRemoteGateways: true,
+    peerBack: true,
+};
 
-const VNET_ID = /^\/subscriptions\/([0-9a-f-]{36})\/resourceGroups\/([-\w.()]{1,90})\/providers\/Microsoft\.Network\/virtualNetworks\/([-\w.]{2,64})$/i;
+const VNET_ID =
+    /^\/subscriptions\/([0-9a-f-]{36})\/resourceGroups\/([-\w.()]{1,90})\/providers\/Microsoft\.Network\/virtualNetworks\/([-\w.]{2,64})$/i;
 
 /** The parts of a VNet resource ID, or undefined when it is not one. */
-export function parseVnetId(id: string): { subscriptionId: string; resourceGroupName: string; name: string } | undefined {
+export function parseVnetId(
+    id: string,
+): { subscriptionId: string; resourceGroupName: string; name: string } | undefined {
     const match = VNET_ID.exec(id);
     return match ? { subscriptionId: match[1], resourceGroupName: match[2], name: match[3] } : undefined;
 }
@@ -25,13 +34,20 @@ export function checkHub(hub: unknown, problems: ProblemList): void {
     for (const field of Object.keys(settings)) {
         if (!Object.hasOwn(HUB_FIELDS, field)) {
             const near = Object.keys(HUB_FIELDS).find((k) => k.toLowerCase() === field.toLowerCase());
-            problems.add(`hub.${field}`, `is not a field of hub: ${near ? `did you mean ${near}?` : `use ${Object.keys(HUB_FIELDS).join(", ")}`}`);
+            problems.add(
+                `hub.${field}`,
+                `is not a field of hub: ${near ? `did you mean ${near}?` : `use ${Object.keys(HUB_FIELDS).join(", ")}`}`,
+            );
         }
     }
     if (typeof settings.vnetId !== "string" || !parseVnetId(settings.vnetId)) {
-        problems.add("hub.vnetId", `expected the hub VNet's resource ID, /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<name>, got ${describeValue(settings.vnetId)}`);
+        problems.add(
+            "hub.vnetId",
+            `expected the hub VNet's resource ID, /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<name>, got ${describeValue(settings.vnetId)}`,
+        );
     }
     for (const field of ["useRemoteGateways", "peerBack"] as const) {
-        if (settings[field] !== undefined && typeof settings[field] !== "boolean") problems.add(`hub.${field}`, `expected true or false, got ${describeValue(settings[field])}`);
+        if (settings[field] !== undefined && typeof settings[field] !== "boolean")
+            problems.add(`hub.${field}`, `expected true or false, got ${describeValue(settings[field])}`);
     }
 }

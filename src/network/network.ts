@@ -81,7 +81,9 @@ export class Network extends pulumi.ComponentResource implements ClusterNetwork 
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aks-pod-subnet:index:Network", name, {}, opts);
-        this.plan = validateFor(this, () => checkNetworkArgs(args, (w) => pulumi.log.warn(`${w.key}: ${w.message}`, this)));
+        this.plan = validateFor(this, () =>
+            checkNetworkArgs(args, (w) => pulumi.log.warn(`${w.key}: ${w.message}`, this)),
+        );
         this.nodePools = args.nodePools;
         this.outboundType = args.outboundType ?? "loadBalancer";
         const { resourceGroupName, location, tags } = args;
@@ -126,7 +128,14 @@ export class Network extends pulumi.ComponentResource implements ClusterNetwork 
                 {
                     resourceGroupName,
                     location,
-                    routes: [{ name: "default-via-appliance", addressPrefix: "0.0.0.0/0", nextHopType: "VirtualAppliance", nextHopIpAddress: args.egressNextHopIp }],
+                    routes: [
+                        {
+                            name: "default-via-appliance",
+                            addressPrefix: "0.0.0.0/0",
+                            nextHopType: "VirtualAppliance",
+                            nextHopIpAddress: args.egressNextHopIp,
+                        },
+                    ],
                     tags,
                 },
                 { parent: this },
@@ -139,7 +148,12 @@ export class Network extends pulumi.ComponentResource implements ClusterNetwork 
 
         // Subnets of one VNet are created one after another: Azure rejects concurrent subnet writes on a VNet.
         let previous: network.Subnet | undefined;
-        const subnet = (subnetName: string, cidr: string, delegation: typeof AKS_DELEGATION | undefined, withEgress: boolean) =>
+        const subnet = (
+            subnetName: string,
+            cidr: string,
+            delegation: typeof AKS_DELEGATION | undefined,
+            withEgress: boolean,
+        ) =>
             (previous = new network.Subnet(
                 `${name}-${subnetName}`,
                 {
@@ -197,28 +211,49 @@ export class Network extends pulumi.ComponentResource implements ClusterNetwork 
                     allowForwardedTraffic: true,
                     useRemoteGateways,
                 },
-                { parent: this, dependsOn: [...(previous ? [previous] : []), ...(this.hubToSpokePeering ? [this.hubToSpokePeering] : [])] },
+                {
+                    parent: this,
+                    dependsOn: [
+                        ...(previous ? [previous] : []),
+                        ...(this.hubToSpokePeering ? [this.hubToSpokePeering] : []),
+                    ],
+                },
             );
         }
 
-        this.peerings = [this.hubToSpokePeering, this.spokeToHubPeering].filter((p): p is network.VirtualNetworkPeering => p !== undefined);
+        this.peerings = [this.hubToSpokePeering, this.spokeToHubPeering].filter(
+            (p): p is network.VirtualNetworkPeering => p !== undefined,
+        );
         this.vnetId = this.vnet.id;
         this.egressPublicIpAddress = this.egressPublicIp?.ipAddress.apply((ip) => ip ?? "");
         this.nodeSubnetId = this.nodeSubnet.id;
-        this.podSubnetIds = Object.fromEntries(Object.entries(this.podSubnets).map(([subnetName, s]) => [subnetName, s.id]));
-        this.registerOutputs({ plan: this.plan, vnetId: this.vnetId, nodeSubnetId: this.nodeSubnetId, podSubnetIds: this.podSubnetIds });
+        this.podSubnetIds = Object.fromEntries(
+            Object.entries(this.podSubnets).map(([subnetName, s]) => [subnetName, s.id]),
+        );
+        this.registerOutputs({
+            plan: this.plan,
+            vnetId: this.vnetId,
+            nodeSubnetId: this.nodeSubnetId,
+            podSubnetIds: this.podSubnetIds,
+        });
     }
 }
 
 /** Every check of the Network's plain args, raised once. */
-export function checkNetworkArgs(args: NetworkArgs, warn: (warning: ConfigProblem) => void = () => undefined): AddressPlan {
+export function checkNetworkArgs(
+    args: NetworkArgs,
+    warn: (warning: ConfigProblem) => void = () => undefined,
+): AddressPlan {
     const problems = new ProblemList();
     const plan = planInto(args, problems);
     checkPoolSettings(args.nodePools, problems, args.allowUnknownAzureValues === true);
     checkEgress(args, plan, problems);
     checkHub(args.hub, problems);
     if (args.vnetName !== undefined && !/^[a-zA-Z0-9][-\w.]{0,61}[\w]$/.test(args.vnetName)) {
-        problems.add("vnetName", `"${args.vnetName}" is not a valid VNet name: 2–63 letters, digits, '-', '_' or '.', ending in a letter, digit or '_'`);
+        problems.add(
+            "vnetName",
+            `"${args.vnetName}" is not a valid VNet name: 2–63 letters, digits, '-', '_' or '.', ending in a letter, digit or '_'`,
+        );
     }
     problems.throwIfAny("network");
     problems.warnings.forEach(warn);

@@ -7,9 +7,18 @@ export class UsageError extends Error {}
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
 /** Parses `argv` strictly (unknown flags and missing values are usage errors); `--help` prints the usage. */
-export function parseCommandLine(argv: string[], options: Options, usage: string): { values: Record<string, string | boolean | undefined> } {
+export function parseCommandLine(
+    argv: string[],
+    options: Options,
+    usage: string,
+): { values: Record<string, string | boolean | undefined> } {
     try {
-        const parsed = parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: false });
+        const parsed = parseArgs({
+            args: argv,
+            options: { ...options, help: { type: "boolean", short: "h" } },
+            strict: true,
+            allowPositionals: false,
+        });
         const values = parsed.values as Record<string, string | boolean | undefined>;
         if (values.help) throw new UsageError(usage);
         return { values };

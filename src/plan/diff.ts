@@ -35,10 +35,15 @@ export interface PlanResource {
 export type PlanReplacement = PlannedReplacement;
 
 /** The subnet figures the diff reads (a base plan from JSON may name a role this version does not know). */
-export type PlanSubnet = Pick<SubnetPlan, "name" | "cidr" | "allocatable" | "needed" | "headroom" | "pools"> & { role: string };
+export type PlanSubnet = Pick<SubnetPlan, "name" | "cidr" | "allocatable" | "needed" | "headroom" | "pools"> & {
+    role: string;
+};
 
 /** The pool figures the diff reads (mode and allocation as strings: a base plan may come from another version). */
-export type PlanPool = Omit<PoolPlan, "mode" | "podIPAllocationMode" | "surgeNodes" | "podSubnetCidr"> & { mode: string; podIPAllocationMode: string };
+export type PlanPool = Omit<PoolPlan, "mode" | "podIPAllocationMode" | "surgeNodes" | "podSubnetCidr"> & {
+    mode: string;
+    podIPAllocationMode: string;
+};
 
 /** The address plan fields the diff reads (the plan holds more; those are compared only as stack outputs). */
 export interface PlanAddressPlan {
@@ -50,8 +55,17 @@ export interface PlanAddressPlan {
     dnsServiceIP: string;
     pools: PlanPool[];
     connectedCidrs: string[];
-    ipMasqAgent: { nonMasqueradeCIDRs: string[]; masqueradedConnectedCidrs: string[]; extraNonMasqueradeCidrs?: string[] };
-    routableAddresses: { podSubnetMode: number; nodeSubnetModeNeeded: number; nodeSubnetModePrefix?: number; savingPercent: number };
+    ipMasqAgent: {
+        nonMasqueradeCIDRs: string[];
+        masqueradedConnectedCidrs: string[];
+        extraNonMasqueradeCidrs?: string[];
+    };
+    routableAddresses: {
+        podSubnetMode: number;
+        nodeSubnetModeNeeded: number;
+        nodeSubnetModePrefix?: number;
+        savingPercent: number;
+    };
 }
 
 /** A plan document: `{ resources, replacements, addressPlan, manifests }`. */
@@ -76,8 +90,10 @@ export class BasePlanError extends Error {
 /** A JSON value that is not a plan document: what is wrong with it, in a few words. */
 export class PlanDocumentError extends Error {}
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
-const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === "string");
+const isObject = (value: unknown): value is Record<string, unknown> =>
+    typeof value === "object" && value !== null && !Array.isArray(value);
+const isStringList = (value: unknown): value is string[] =>
+    Array.isArray(value) && value.every((v) => typeof v === "string");
 
 /** What a JSON value is, for messages: `an array`, `a string`, `null`. */
 function kindOf(value: unknown): string {
@@ -88,8 +104,10 @@ function kindOf(value: unknown): string {
 
 function checkSubnet(value: unknown, at: string): void {
     if (!isObject(value)) throw new PlanDocumentError(`${at} is ${kindOf(value)}, not a subnet`);
-    for (const field of ["name", "cidr"]) if (typeof value[field] !== "string") throw new PlanDocumentError(`${at}.${field} is not a string`);
-    for (const field of ["allocatable", "needed", "headroom"]) if (typeof value[field] !== "number") throw new PlanDocumentError(`${at}.${field} is not a number`);
+    for (const field of ["name", "cidr"])
+        if (typeof value[field] !== "string") throw new PlanDocumentError(`${at}.${field} is not a string`);
+    for (const field of ["allocatable", "needed", "headroom"])
+        if (typeof value[field] !== "number") throw new PlanDocumentError(`${at}.${field} is not a number`);
 }
 
 function checkCidrs(value: unknown, at: string): void {
@@ -106,15 +124,19 @@ function checkCidrs(value: unknown, at: string): void {
  * on a resource the plan does not hold). `replacements` and `manifests` may be missing (then: none).
  */
 export function checkPlanDocument(value: unknown): PlanDocument {
-    if (!isObject(value)) throw new PlanDocumentError(`it holds ${kindOf(value)}, not an object with "resources" and "addressPlan"`);
-    if (!("resources" in value)) throw new PlanDocumentError(`no "resources" list${"addressPlan" in value ? "" : ' and no "addressPlan"'}`);
-    if (!Array.isArray(value.resources)) throw new PlanDocumentError(`"resources" is ${kindOf(value.resources)}, not a list`);
+    if (!isObject(value))
+        throw new PlanDocumentError(`it holds ${kindOf(value)}, not an object with "resources" and "addressPlan"`);
+    if (!("resources" in value))
+        throw new PlanDocumentError(`no "resources" list${"addressPlan" in value ? "" : ' and no "addressPlan"'}`);
+    if (!Array.isArray(value.resources))
+        throw new PlanDocumentError(`"resources" is ${kindOf(value.resources)}, not a list`);
     if (!("addressPlan" in value)) throw new PlanDocumentError('no "addressPlan"');
     const names = new Set<string>();
     value.resources.forEach((r: unknown, i: number) => {
         const at = `resources[${i}]`;
         if (!isObject(r)) throw new PlanDocumentError(`${at} is ${kindOf(r)}, not a resource`);
-        for (const field of ["type", "name", "parent"]) if (typeof r[field] !== "string") throw new PlanDocumentError(`${at}.${field} is not a string`);
+        for (const field of ["type", "name", "parent"])
+            if (typeof r[field] !== "string") throw new PlanDocumentError(`${at}.${field} is not a string`);
         if (!isStringList(r.dependsOn)) throw new PlanDocumentError(`${at}.dependsOn is not a list of resource names`);
         if (!isObject(r.inputs)) throw new PlanDocumentError(`${at}.inputs is not an object`);
         if (names.has(r.name as string)) throw new PlanDocumentError(`two resources are named ${r.name}`);
@@ -122,7 +144,10 @@ export function checkPlanDocument(value: unknown): PlanDocument {
     });
     for (const [i, r] of (value.resources as PlanResource[]).entries()) {
         const unknown = r.dependsOn.find((d) => !names.has(d));
-        if (unknown !== undefined) throw new PlanDocumentError(`resources[${i}] (${r.name}) depends on ${unknown}, which is not a resource of the plan`);
+        if (unknown !== undefined)
+            throw new PlanDocumentError(
+                `resources[${i}] (${r.name}) depends on ${unknown}, which is not a resource of the plan`,
+            );
     }
     try {
         creationWaves(orderNodes(value as unknown as PlanDocument));
@@ -135,19 +160,31 @@ export function checkPlanDocument(value: unknown): PlanDocument {
     if (!Array.isArray(plan.podSubnets)) throw new PlanDocumentError("addressPlan.podSubnets is not a list");
     plan.podSubnets.forEach((s: unknown, i: number) => checkSubnet(s, `addressPlan.podSubnets[${i}]`));
     if (plan.virtualNodeSubnet !== undefined) checkSubnet(plan.virtualNodeSubnet, "addressPlan.virtualNodeSubnet");
-    if (!Array.isArray(plan.pools) || !plan.pools.every((p) => isObject(p) && typeof p.name === "string")) throw new PlanDocumentError("addressPlan.pools is not a list of pools");
+    if (!Array.isArray(plan.pools) || !plan.pools.every((p) => isObject(p) && typeof p.name === "string"))
+        throw new PlanDocumentError("addressPlan.pools is not a list of pools");
     for (const field of ["vnetAddressSpace", "connectedCidrs"]) checkCidrs(plan[field], `addressPlan.${field}`);
     if (typeof plan.serviceCidr !== "string") throw new PlanDocumentError("addressPlan.serviceCidr is not a string");
     if (!isObject(plan.ipMasqAgent)) throw new PlanDocumentError("addressPlan.ipMasqAgent is not an object");
-    for (const field of ["nonMasqueradeCIDRs", "masqueradedConnectedCidrs"]) checkCidrs(plan.ipMasqAgent[field], `addressPlan.ipMasqAgent.${field}`);
+    for (const field of ["nonMasqueradeCIDRs", "masqueradedConnectedCidrs"])
+        checkCidrs(plan.ipMasqAgent[field], `addressPlan.ipMasqAgent.${field}`);
     if (!isObject(plan.routableAddresses) || typeof plan.routableAddresses.podSubnetMode !== "number") {
         throw new PlanDocumentError("addressPlan.routableAddresses is not the routable-address count");
     }
     const replacements = value.replacements ?? [];
-    if (!Array.isArray(replacements) || !replacements.every((e) => isObject(e) && typeof e.resource === "string" && typeof e.property === "string" && (e.effect === "replaces" || e.effect === "refused"))) {
+    if (
+        !Array.isArray(replacements) ||
+        !replacements.every(
+            (e) =>
+                isObject(e) &&
+                typeof e.resource === "string" &&
+                typeof e.property === "string" &&
+                (e.effect === "replaces" || e.effect === "refused"),
+        )
+    ) {
         throw new PlanDocumentError('"replacements" is not a list of { resource, property, key, value, effect }');
     }
-    if (value.manifests !== undefined && !Array.isArray(value.manifests)) throw new PlanDocumentError('"manifests" is not a list');
+    if (value.manifests !== undefined && !Array.isArray(value.manifests))
+        throw new PlanDocumentError('"manifests" is not a list');
     return { ...(value as unknown as PlanDocument), replacements: replacements as PlanReplacement[] };
 }
 
@@ -165,12 +202,18 @@ export function readBasePlan(file: string, planArgs: string): PlanDocument {
     const fix = `Save the base commit's plan with: ${basePlanCommand(planArgs, file)}`;
     let text: string;
     try {
-        if (fs.statSync(file).isDirectory()) throw new BasePlanError(`--diff ${file}: is a directory, not a plan file. ${fix}`, 66);
+        if (fs.statSync(file).isDirectory())
+            throw new BasePlanError(`--diff ${file}: is a directory, not a plan file. ${fix}`, 66);
         text = fs.readFileSync(file, "utf8");
     } catch (error) {
         if (error instanceof BasePlanError) throw error;
         const code = (error as NodeJS.ErrnoException).code;
-        const what = code === "ENOENT" ? "no such file" : code === "EACCES" ? "cannot be read (permission denied)" : `cannot be read (${code ?? oneLine((error as Error).message)})`;
+        const what =
+            code === "ENOENT"
+                ? "no such file"
+                : code === "EACCES"
+                  ? "cannot be read (permission denied)"
+                  : `cannot be read (${code ?? oneLine((error as Error).message)})`;
         throw new BasePlanError(`--diff ${file}: ${what}. ${fix}`, 66);
     }
     return parseBasePlan(text, file, planArgs);
@@ -185,7 +228,8 @@ export function parseBasePlan(text: string, file: string, planArgs: string): Pla
     const trimmed = text.trimStart();
     if (trimmed === "") return fail("is empty, not a plan JSON document");
     // `npm run plan` (without -s) prints "> aks-pod-subnet@0.1.0 plan" and the command before the program's output.
-    if (/^> \S+@\S+ /.test(trimmed)) return fail('starts with npm\'s banner ("> name@version script"), so it is not JSON: run npm with -s');
+    if (/^> \S+@\S+ /.test(trimmed))
+        return fail('starts with npm\'s banner ("> name@version script"), so it is not JSON: run npm with -s');
     if (trimmed.startsWith("Offline plan of stack")) return fail("holds the text plan, not the JSON one: add --json");
     let value: unknown;
     try {
@@ -196,7 +240,8 @@ export function parseBasePlan(text: string, file: string, planArgs: string): Pla
     try {
         return checkPlanDocument(value);
     } catch (error) {
-        if (error instanceof PlanDocumentError) return fail(`is JSON but not a plan document of npm run plan -- --json (${error.message})`);
+        if (error instanceof PlanDocumentError)
+            return fail(`is JSON but not a plan document of npm run plan -- --json (${error.message})`);
         throw error;
     }
 }
@@ -326,7 +371,14 @@ export interface NatDiff {
     extra: Change<string[]>;
     moves: NatMove[];
     /** The ConfigMap's nonMasqueradeCIDRs (absent on a side without the agent). */
-    configMap: { changed: boolean; name?: string; before?: string[]; after?: string[]; added: string[]; removed: string[] };
+    configMap: {
+        changed: boolean;
+        name?: string;
+        before?: string[];
+        after?: string[];
+        added: string[];
+        removed: string[];
+    };
 }
 
 export interface OrderStep {
@@ -403,7 +455,11 @@ function normalize(doc: PlanDocument): PlanDocument {
     const copy = JSON.parse(JSON.stringify(doc)) as PlanDocument;
     copy.resources = copy.resources.map((r) => ({
         ...r,
-        inputs: redact(r.type === "pulumi:providers:kubernetes" && "kubeconfig" in r.inputs ? { ...r.inputs, kubeconfig: SECRET } : r.inputs) as Record<string, unknown>,
+        inputs: redact(
+            r.type === "pulumi:providers:kubernetes" && "kubeconfig" in r.inputs
+                ? { ...r.inputs, kubeconfig: SECRET }
+                : r.inputs,
+        ) as Record<string, unknown>,
     }));
     copy.replacements ??= [];
     return copy;
@@ -438,7 +494,8 @@ function compare(before: unknown, after: unknown, path: string, out: PropertyCha
         return;
     }
     if (Array.isArray(before) && Array.isArray(after) && !(before.every(isScalar) && after.every(isScalar))) {
-        for (let i = 0; i < Math.max(before.length, after.length); i++) compare(before[i], after[i], `${path}[${i}]`, out);
+        for (let i = 0; i < Math.max(before.length, after.length); i++)
+            compare(before[i], after[i], `${path}[${i}]`, out);
         return;
     }
     const change: PropertyChange = { path };
@@ -449,7 +506,8 @@ function compare(before: unknown, after: unknown, path: string, out: PropertyCha
 
 /** Whether the replacement entry's input is (part of) the changed path, or lies inside it. */
 function covers(property: string, path: string): boolean {
-    const inside = (outer: string, inner: string) => inner === outer || inner.startsWith(`${outer}.`) || inner.startsWith(`${outer}[`);
+    const inside = (outer: string, inner: string) =>
+        inner === outer || inner.startsWith(`${outer}.`) || inner.startsWith(`${outer}[`);
     return inside(property, path) || inside(path, property);
 }
 
@@ -464,13 +522,20 @@ function orderNodes(doc: PlanDocument): OrderNode[] {
         name: r.name,
         type: r.type,
         parent: r.parent,
-        custom: !(r.type === STACK || (parents.has(r.name) && !r.type.startsWith("pulumi:providers:")) || r.type.split(":")[1] === "index"),
+        custom: !(
+            r.type === STACK ||
+            (parents.has(r.name) && !r.type.startsWith("pulumi:providers:")) ||
+            r.type.split(":")[1] === "index"
+        ),
         dependencies: r.dependsOn,
     }));
 }
 
 /** Everything each custom resource waits for, transitively (custom resources, components expanded). */
-function reachability(doc: PlanDocument): { waves: ReturnType<typeof creationWaves<OrderNode>>; reach: Map<string, Set<string>> } {
+function reachability(doc: PlanDocument): {
+    waves: ReturnType<typeof creationWaves<OrderNode>>;
+    reach: Map<string, Set<string>>;
+} {
     const waves = creationWaves(orderNodes(doc));
     const reach = new Map<string, Set<string>>();
     for (const wave of waves) {
@@ -536,11 +601,24 @@ function resourceChanges(base: PlanDocument, next: PlanDocument): ResourceChange
     for (const r of next.resources) {
         const old = before.get(key(r));
         if (!old) {
-            changes.push({ name: r.name, type: r.type, action: "create", changes: [], ...optional("summary", summarize(r)) });
+            changes.push({
+                name: r.name,
+                type: r.type,
+                action: "create",
+                changes: [],
+                ...optional("summary", summarize(r)),
+            });
             continue;
         }
         const properties: PropertyChange[] = [];
-        if (old.parent !== r.parent) properties.push({ path: "(parent)", before: old.parent, after: r.parent, effect: "replaces", key: "(a new parent is a new URN)" });
+        if (old.parent !== r.parent)
+            properties.push({
+                path: "(parent)",
+                before: old.parent,
+                after: r.parent,
+                effect: "replaces",
+                key: "(a new parent is a new URN)",
+            });
         compare(old.inputs, r.inputs, "", properties);
         if (properties.length === 0) continue;
         for (const p of properties) {
@@ -550,11 +628,22 @@ function resourceChanges(base: PlanDocument, next: PlanDocument): ResourceChange
                 p.key = entry.key;
             }
         }
-        const action: ResourceAction = properties.some((p) => p.effect === "refused") ? "refused" : properties.some((p) => p.effect === "replaces") ? "replace" : "update";
+        const action: ResourceAction = properties.some((p) => p.effect === "refused")
+            ? "refused"
+            : properties.some((p) => p.effect === "replaces")
+              ? "replace"
+              : "update";
         changes.push({ name: r.name, type: r.type, action, changes: properties });
     }
     for (const r of base.resources) {
-        if (!after.has(key(r))) changes.push({ name: r.name, type: r.type, action: "delete", changes: [], ...optional("summary", summarize(r)) });
+        if (!after.has(key(r)))
+            changes.push({
+                name: r.name,
+                type: r.type,
+                action: "delete",
+                changes: [],
+                ...optional("summary", summarize(r)),
+            });
     }
 
     // A replaced cluster takes everything in it along: what waits for it in the new plan.
@@ -566,7 +655,10 @@ function resourceChanges(base: PlanDocument, next: PlanDocument): ResourceChange
     }
 
     const rank: Record<ResourceAction, number> = { refused: 0, replace: 1, create: 2, update: 3, delete: 4 };
-    return changes.map((c, i) => ({ c, i })).sort((a, b) => rank[a.c.action] - rank[b.c.action] || a.i - b.i).map(({ c }) => c);
+    return changes
+        .map((c, i) => ({ c, i }))
+        .sort((a, b) => rank[a.c.action] - rank[b.c.action] || a.i - b.i)
+        .map(({ c }) => c);
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
@@ -578,7 +670,15 @@ function optional<K extends string, V>(key: K, value: V | undefined): Partial<Re
 const percent = (part: number, whole: number) => (whole > 0 ? Math.round((part * 1000) / whole) / 10 : 0);
 
 function subnetFigures(s: PlanSubnet): SubnetFigures {
-    return { role: s.role, cidr: s.cidr, allocatable: s.allocatable, needed: s.needed, headroom: s.headroom, headroomPercent: percent(s.headroom, s.allocatable), pools: [...(s.pools ?? [])] };
+    return {
+        role: s.role,
+        cidr: s.cidr,
+        allocatable: s.allocatable,
+        needed: s.needed,
+        headroom: s.headroom,
+        headroomPercent: percent(s.headroom, s.allocatable),
+        pools: [...(s.pools ?? [])],
+    };
 }
 
 function poolFigures(p: PlanPool): PoolFigures {
@@ -611,14 +711,23 @@ function keyedDiff<T extends { name: string }, F>(before: T[], after: T[], figur
         const status = b === undefined ? "added" : deepEqual(b, a) ? "unchanged" : "changed";
         return b === undefined ? { name: t.name, status, after: a } : { name: t.name, status, before: b, after: a };
     });
-    for (const t of before) if (!names.has(t.name)) rows.push({ name: t.name, status: "removed", before: old.get(t.name)! });
+    for (const t of before)
+        if (!names.has(t.name)) rows.push({ name: t.name, status: "removed", before: old.get(t.name)! });
     return rows;
 }
 
-const subnetsOf = (plan: PlanAddressPlan) => [plan.nodeSubnet, ...plan.podSubnets, ...(plan.virtualNodeSubnet ? [plan.virtualNodeSubnet] : [])];
+const subnetsOf = (plan: PlanAddressPlan) => [
+    plan.nodeSubnet,
+    ...plan.podSubnets,
+    ...(plan.virtualNodeSubnet ? [plan.virtualNodeSubnet] : []),
+];
 
 function routableOf(plan: PlanAddressPlan) {
-    return { consumed: plan.routableAddresses.podSubnetMode, nodeSubnetModeNeeded: plan.routableAddresses.nodeSubnetModeNeeded, savingPercent: plan.routableAddresses.savingPercent };
+    return {
+        consumed: plan.routableAddresses.podSubnetMode,
+        nodeSubnetModeNeeded: plan.routableAddresses.nodeSubnetModeNeeded,
+        savingPercent: plan.routableAddresses.savingPercent,
+    };
 }
 
 function addressDiff(base: PlanAddressPlan, next: PlanAddressPlan, threshold: number): AddressDiff {
@@ -628,7 +737,8 @@ function addressDiff(base: PlanAddressPlan, next: PlanAddressPlan, threshold: nu
     // Subnets this change touches (new or with other figures) whose headroom ends below the threshold.
     for (const row of subnets) {
         const a = row.after;
-        if (!a || row.status === "unchanged" || a.allocatable <= 0 || (a.headroom * 100) / a.allocatable >= threshold) continue;
+        if (!a || row.status === "unchanged" || a.allocatable <= 0 || (a.headroom * 100) / a.allocatable >= threshold)
+            continue;
         const b = row.before;
         const falls = !b || b.allocatable <= 0 || (b.headroom * 100) / b.allocatable >= threshold;
         const unit = a.role === "pods" ? "pod IPs" : "addresses";
@@ -672,10 +782,20 @@ function addressDiff(base: PlanAddressPlan, next: PlanAddressPlan, threshold: nu
 
 function agentState(doc: PlanDocument): AgentState {
     const daemonSets = doc.resources.filter((r) => r.type === DAEMON_SET);
-    const argsOf = (r: PlanResource): string[] => ((r.inputs as any).spec?.template?.spec?.containers ?? []).flatMap((c: any) => (Array.isArray(c?.args) ? c.args : []));
+    const argsOf = (r: PlanResource): string[] =>
+        ((r.inputs as any).spec?.template?.spec?.containers ?? []).flatMap((c: any) =>
+            Array.isArray(c?.args) ? c.args : [],
+        );
     const agent = daemonSets.find((r) => argsOf(r).some((a) => typeof a === "string" && a.startsWith("--masq-chain=")));
-    const cleanup = daemonSets.some((r) => r !== agent && String((r.inputs as any).metadata?.name ?? "").endsWith("-cleanup"));
-    const configMap = doc.resources.find((r) => r.type === CONFIG_MAP && isObject((r.inputs as any).data) && typeof (r.inputs as any).data["ip-masq-agent"] === "string");
+    const cleanup = daemonSets.some(
+        (r) => r !== agent && String((r.inputs as any).metadata?.name ?? "").endsWith("-cleanup"),
+    );
+    const configMap = doc.resources.find(
+        (r) =>
+            r.type === CONFIG_MAP &&
+            isObject((r.inputs as any).data) &&
+            typeof (r.inputs as any).data["ip-masq-agent"] === "string",
+    );
     const state: AgentState = { enabled: agent !== undefined && configMap !== undefined, cleanup };
     if (configMap) {
         const meta = (configMap.inputs as any).metadata ?? {};
@@ -698,10 +818,12 @@ function agentState(doc: PlanDocument): AgentState {
 }
 
 function ranges(cidrs: readonly string[]): AddressRange[] {
-    return unionRanges(cidrs.flatMap((text) => {
-        const parsed = parseCidr(text);
-        return parsed.ok ? [parsed.cidr] : [];
-    }));
+    return unionRanges(
+        cidrs.flatMap((text) => {
+            const parsed = parseCidr(text);
+            return parsed.ok ? [parsed.cidr] : [];
+        }),
+    );
 }
 
 const intersect = (a: AddressRange[], b: AddressRange[]) => subtractRanges(a, subtractRanges(a, b));
@@ -719,7 +841,8 @@ function natDiff(base: PlanDocument, next: PlanDocument): NatDiff {
     const moves: NatMove[] = [];
     const push = (r: AddressRange[], before: NatClass, after: NatClass) => {
         const cidrs = toCidrs(r);
-        if (cidrs.length) moves.push({ cidrs, before, after, onTheWire: before.startsWith("pod") !== after.startsWith("pod") });
+        if (cidrs.length)
+            moves.push({ cidrs, before, after, onTheWire: before.startsWith("pod") !== after.startsWith("pod") });
     };
     if (agent.before.enabled && agent.after.enabled) {
         const b = classes(base.addressPlan, agent.before);
@@ -734,14 +857,18 @@ function natDiff(base: PlanDocument, next: PlanDocument): NatDiff {
         push(subtractRanges(b.connected, knownA), "node IP (connected network)", "node IP (other destination)");
     } else if (agent.before.enabled !== agent.after.enabled) {
         // Turned off: everything the agent masqueraded keeps the pod IP; turned on: the reverse.
-        const on = agent.before.enabled ? classes(base.addressPlan, agent.before) : classes(next.addressPlan, agent.after);
+        const on = agent.before.enabled
+            ? classes(base.addressPlan, agent.before)
+            : classes(next.addressPlan, agent.after);
         const off: NatClass = "pod IP (no agent)";
         const connected = toCidrs(on.connected);
         if (agent.before.enabled) {
-            if (connected.length) moves.push({ cidrs: connected, before: "node IP (connected network)", after: off, onTheWire: true });
+            if (connected.length)
+                moves.push({ cidrs: connected, before: "node IP (connected network)", after: off, onTheWire: true });
             moves.push({ cidrs: [], rest: true, before: "node IP (other destination)", after: off, onTheWire: true });
         } else {
-            if (connected.length) moves.push({ cidrs: connected, before: off, after: "node IP (connected network)", onTheWire: true });
+            if (connected.length)
+                moves.push({ cidrs: connected, before: off, after: "node IP (connected network)", onTheWire: true });
             moves.push({ cidrs: [], rest: true, before: off, after: "node IP (other destination)", onTheWire: true });
         }
     }
@@ -756,9 +883,17 @@ function natDiff(base: PlanDocument, next: PlanDocument): NatDiff {
         removed: (listBefore ?? []).filter((c) => !(listAfter ?? []).includes(c)),
     };
     const connected = { before: base.addressPlan.connectedCidrs, after: next.addressPlan.connectedCidrs };
-    const extra = { before: base.addressPlan.ipMasqAgent.extraNonMasqueradeCidrs ?? [], after: next.addressPlan.ipMasqAgent.extraNonMasqueradeCidrs ?? [] };
+    const extra = {
+        before: base.addressPlan.ipMasqAgent.extraNonMasqueradeCidrs ?? [],
+        after: next.addressPlan.ipMasqAgent.extraNonMasqueradeCidrs ?? [],
+    };
     return {
-        changed: moves.length > 0 || configMap.changed || !deepEqual(connected.before, connected.after) || !deepEqual(extra.before, extra.after) || !deepEqual(agent.before, agent.after),
+        changed:
+            moves.length > 0 ||
+            configMap.changed ||
+            !deepEqual(connected.before, connected.after) ||
+            !deepEqual(extra.before, extra.after) ||
+            !deepEqual(agent.before, agent.after),
         agent,
         connected,
         extra,
@@ -770,7 +905,11 @@ function natDiff(base: PlanDocument, next: PlanDocument): NatDiff {
 // --- order ----------------------------------------------------------------------------------------------------
 
 function orderDiff(base: PlanDocument, next: PlanDocument, resources: ResourceChange[]): OrderDiff {
-    const actionOf = new Map(resources.filter((r) => r.action === "create" || r.action === "replace" || r.action === "update").map((r) => [r.name, r.action as OrderStep["action"]]));
+    const actionOf = new Map(
+        resources
+            .filter((r) => r.action === "create" || r.action === "replace" || r.action === "update")
+            .map((r) => [r.name, r.action as OrderStep["action"]]),
+    );
     const { waves, reach } = reachability(next);
     const steps: OrderStep[] = [];
     const waveOf = new Map<string, number>();
@@ -813,8 +952,20 @@ export function diffPlans(baseDocument: PlanDocument, nextDocument: PlanDocument
     for (const r of resources) counts[r.action]++;
 
     // The rest of the address plan (a stack output): what the sections above do not already show.
-    const shown = ["vnetAddressSpace", "nodeSubnet", "podSubnets", "virtualNodeSubnet", "serviceCidr", "dnsServiceIP", "pools", "connectedCidrs", "ipMasqAgent", "routableAddresses"];
-    const rest = (plan: PlanAddressPlan) => Object.fromEntries(Object.entries(plan).filter(([k]) => !shown.includes(k)));
+    const shown = [
+        "vnetAddressSpace",
+        "nodeSubnet",
+        "podSubnets",
+        "virtualNodeSubnet",
+        "serviceCidr",
+        "dnsServiceIP",
+        "pools",
+        "connectedCidrs",
+        "ipMasqAgent",
+        "routableAddresses",
+    ];
+    const rest = (plan: PlanAddressPlan) =>
+        Object.fromEntries(Object.entries(plan).filter(([k]) => !shown.includes(k)));
     const otherAddressPlanChanges: PropertyChange[] = [];
     compare(rest(base.addressPlan), rest(next.addressPlan), "", otherAddressPlanChanges);
 
@@ -826,7 +977,12 @@ export function diffPlans(baseDocument: PlanDocument, nextDocument: PlanDocument
         ...optional("stack", options.stack),
         ...optional("base", options.base),
         ...optional("otherStack", stacks.before === stacks.after ? undefined : stacks),
-        changed: resources.length > 0 || address.changed || nat.changed || otherAddressPlanChanges.length > 0 || !deepEqual(base.addressPlan, next.addressPlan),
+        changed:
+            resources.length > 0 ||
+            address.changed ||
+            nat.changed ||
+            otherAddressPlanChanges.length > 0 ||
+            !deepEqual(base.addressPlan, next.addressPlan),
         counts,
         resources,
         address,
@@ -857,7 +1013,10 @@ function shortenId(text: string): string {
 
 function show(value: unknown): string {
     if (value === undefined) return "*(not set)*";
-    let text = typeof value === "string" ? shortenId(value) : JSON.stringify(value, (_, v) => (typeof v === "string" ? shortenId(v) : v));
+    let text =
+        typeof value === "string"
+            ? shortenId(value)
+            : JSON.stringify(value, (_, v) => (typeof v === "string" ? shortenId(v) : v));
     text = text.replace(/\r?\n/g, "\\n");
     if (text.length > MAX_VALUE) text = `${text.slice(0, MAX_VALUE)}… (${text.length} characters: see --json)`;
     return code(text);
@@ -868,7 +1027,9 @@ function lineDiff(before: string, after: string): string[] {
     const a = before.replace(/\n$/, "").split("\n");
     const b = after.replace(/\n$/, "").split("\n");
     const lcs: number[][] = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
-    for (let i = a.length - 1; i >= 0; i--) for (let j = b.length - 1; j >= 0; j--) lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+    for (let i = a.length - 1; i >= 0; i--)
+        for (let j = b.length - 1; j >= 0; j--)
+            lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
     const out: string[] = [];
     let i = 0;
     let j = 0;
@@ -883,12 +1044,28 @@ function lineDiff(before: string, after: string): string[] {
 }
 
 function propertyLines(p: PropertyChange, indent: string): string[] {
-    const why = p.effect === "replaces" ? ` — **replaces** (${code(p.key ?? p.path)})` : p.effect === "refused" ? ` — **refused at preview** (${code(p.key ?? p.path)})` : "";
+    const why =
+        p.effect === "replaces"
+            ? ` — **replaces** (${code(p.key ?? p.path)})`
+            : p.effect === "refused"
+              ? ` — **refused at preview** (${code(p.key ?? p.path)})`
+              : "";
     const multiline = (v: unknown) => typeof v === "string" && v.includes("\n");
-    if ((multiline(p.before) || multiline(p.after)) && (p.before === undefined || typeof p.before === "string") && (p.after === undefined || typeof p.after === "string")) {
+    if (
+        (multiline(p.before) || multiline(p.after)) &&
+        (p.before === undefined || typeof p.before === "string") &&
+        (p.after === undefined || typeof p.after === "string")
+    ) {
         const lines = lineDiff((p.before as string | undefined) ?? "", (p.after as string | undefined) ?? "");
         const fence = lines.some((l) => l.includes("```")) ? "~~~~" : "```";
-        return [`${indent}- ${code(p.path)}${why}:`, "", `${indent}  ${fence}diff`, ...lines.map((l) => `${indent}  ${l}`), `${indent}  ${fence}`, ""];
+        return [
+            `${indent}- ${code(p.path)}${why}:`,
+            "",
+            `${indent}  ${fence}diff`,
+            ...lines.map((l) => `${indent}  ${l}`),
+            `${indent}  ${fence}`,
+            "",
+        ];
     }
     return [`${indent}- ${code(p.path)}: ${show(p.before)} → ${show(p.after)}${why}`];
 }
@@ -948,9 +1125,15 @@ export function renderDiffMarkdown(diff: PlanDiff): string {
         lines.push(`**No changes**: this plan is identical to ${against} — resources, address plan and NAT.`);
         return `${lines.join("\n")}\n`;
     }
-    lines.push(`Offline plan of this change against ${against} (the real program under Pulumi mocks: no Azure, no Pulumi CLI; secrets are never shown).`, "");
+    lines.push(
+        `Offline plan of this change against ${against} (the real program under Pulumi mocks: no Azure, no Pulumi CLI; secrets are never shown).`,
+        "",
+    );
     if (diff.otherStack) {
-        lines.push(`> ⚠ **The base plan is of another stack**: ${code(diff.otherStack.before)}, this plan is ${code(diff.otherStack.after)}. Compare plans of the same stack.`, "");
+        lines.push(
+            `> ⚠ **The base plan is of another stack**: ${code(diff.otherStack.before)}, this plan is ${code(diff.otherStack.after)}. Compare plans of the same stack.`,
+            "",
+        );
     }
 
     // Summary
@@ -962,14 +1145,21 @@ export function renderDiffMarkdown(diff: PlanDiff): string {
         `${c.update} to update`,
         c.delete ? `**${c.delete} to delete**` : "0 to delete",
         diff.address.warnings.length ? `**⚠ ${plural(diff.address.warnings.length, "headroom warning")}**` : undefined,
-        diff.nat.moves.some((m) => m.onTheWire) ? `**NAT changes for ${plural(diff.nat.moves.filter((m) => m.onTheWire).length, "destination group")}**` : diff.nat.changed ? "NAT: declared changes only" : "NAT unchanged",
+        diff.nat.moves.some((m) => m.onTheWire)
+            ? `**NAT changes for ${plural(diff.nat.moves.filter((m) => m.onTheWire).length, "destination group")}**`
+            : diff.nat.changed
+              ? "NAT: declared changes only"
+              : "NAT unchanged",
     ].filter((s) => s !== undefined);
     lines.push(summary.join(" · "), "");
 
     // Resources
     lines.push("### Resources", "");
     if (diff.resources.length === 0) {
-        lines.push("No resource changes: `pulumi up` would change nothing in Azure or in the cluster (only the stack outputs differ).", "");
+        lines.push(
+            "No resource changes: `pulumi up` would change nothing in Azure or in the cluster (only the stack outputs differ).",
+            "",
+        );
     }
     const group = (action: ResourceAction) => diff.resources.filter((r) => r.action === action);
     const refused = group("refused");
@@ -998,12 +1188,17 @@ export function renderDiffMarkdown(diff: PlanDiff): string {
             for (const p of r.changes) lines.push(...propertyLines(p, "  "));
             if (r.goesWith?.length) lines.push(`  - lives in it and goes with it: ${r.goesWith.map(code).join(", ")}`);
         }
-        lines.push("", 'How to change these without a gap: docs/operations.md, "Changes that replace the cluster or a pool".', "");
+        lines.push(
+            "",
+            'How to change these without a gap: docs/operations.md, "Changes that replace the cluster or a pool".',
+            "",
+        );
     }
     const created = group("create");
     if (created.length) {
         lines.push("**Created**", "");
-        for (const r of created) lines.push(`- ${code(r.name)} (${shortType(r.type)})${r.summary ? `: ${r.summary}` : ""}`);
+        for (const r of created)
+            lines.push(`- ${code(r.name)} (${shortType(r.type)})${r.summary ? `: ${r.summary}` : ""}`);
         lines.push("");
     }
     const updated = group("update");
@@ -1018,7 +1213,8 @@ export function renderDiffMarkdown(diff: PlanDiff): string {
     const deleted = group("delete");
     if (deleted.length) {
         lines.push("**Deleted**", "");
-        for (const r of deleted) lines.push(`- ${code(r.name)} (${shortType(r.type)})${r.summary ? `: ${r.summary}` : ""}`);
+        for (const r of deleted)
+            lines.push(`- ${code(r.name)} (${shortType(r.type)})${r.summary ? `: ${r.summary}` : ""}`);
         lines.push("");
     }
 
@@ -1027,26 +1223,40 @@ export function renderDiffMarkdown(diff: PlanDiff): string {
     lines.push("### Address plan", "");
     if (!a.changed) lines.push("Unchanged.", "");
     else {
-        if (!deepEqual(a.vnetAddressSpace.before, a.vnetAddressSpace.after)) lines.push(`- VNet address space: ${code(a.vnetAddressSpace.before.join(", "))} → ${code(a.vnetAddressSpace.after.join(", "))}`);
-        if (a.serviceCidr.before !== a.serviceCidr.after) lines.push(`- Service range: ${code(a.serviceCidr.before)} → ${code(a.serviceCidr.after)}`);
-        if (a.dnsServiceIP.before !== a.dnsServiceIP.after) lines.push(`- DNS service IP: ${code(a.dnsServiceIP.before)} → ${code(a.dnsServiceIP.after)}`);
+        if (!deepEqual(a.vnetAddressSpace.before, a.vnetAddressSpace.after))
+            lines.push(
+                `- VNet address space: ${code(a.vnetAddressSpace.before.join(", "))} → ${code(a.vnetAddressSpace.after.join(", "))}`,
+            );
+        if (a.serviceCidr.before !== a.serviceCidr.after)
+            lines.push(`- Service range: ${code(a.serviceCidr.before)} → ${code(a.serviceCidr.after)}`);
+        if (a.dnsServiceIP.before !== a.dnsServiceIP.after)
+            lines.push(`- DNS service IP: ${code(a.dnsServiceIP.before)} → ${code(a.dnsServiceIP.after)}`);
         const r = a.routable;
         lines.push(
             `- Routable addresses consumed: ${arrow(r.before.consumed, r.after.consumed)} (Azure CNI node-subnet mode would need ${arrow(r.before.nodeSubnetModeNeeded, r.after.nodeSubnetModeNeeded)}; saved ${arrow(r.before.savingPercent, r.after.savingPercent, (v) => `${v} %`)})`,
             "",
         );
-        lines.push("| subnet | role | cidr | allocatable | needed at peak | headroom | pools |", "|---|---|---|--:|--:|--:|---|");
+        lines.push(
+            "| subnet | role | cidr | allocatable | needed at peak | headroom | pools |",
+            "|---|---|---|--:|--:|--:|---|",
+        );
         for (const s of a.subnets) {
             const role = (s.after ?? s.before)!.role;
             lines.push(
                 `| ${cell(s.name)}${s.status === "added" ? " (new)" : s.status === "removed" ? " (removed)" : ""} | ${role === "nodes" ? "nodes (routable)" : role === "pods" ? "pods (private)" : cell(role)} | ${cell(arrow(s.before?.cidr, s.after?.cidr))} | ${arrow(s.before?.allocatable, s.after?.allocatable)} | ${arrow(s.before?.needed, s.after?.needed)} | ${arrow(s.before, s.after, headroomText)} | ${cell(arrow(s.before?.pools, s.after?.pools, (p) => p.join(", ")))} |`,
             );
         }
-        lines.push("", "| pool | mode | nodes | peak nodes | maxPods | pod IPs / node | pod IPs needed | pod subnet |", "|---|---|--:|--:|--:|--:|--:|---|");
+        lines.push(
+            "",
+            "| pool | mode | nodes | peak nodes | maxPods | pod IPs / node | pod IPs needed | pod subnet |",
+            "|---|---|--:|--:|--:|--:|--:|---|",
+        );
         for (const p of a.pools) {
             const f = <K extends keyof PoolFigures>(k: K) => cell(arrow(p.before?.[k], p.after?.[k]));
             const label = `${cell(p.name)}${p.status === "added" ? " (new)" : p.status === "removed" ? " (removed)" : ""}`;
-            lines.push(`| ${label} | ${f("mode")} | ${f("nodes")} | ${f("peakNodes")} | ${f("maxPods")} | ${f("podIPsPerNode")} | ${f("podIPsNeeded")} | ${f("podSubnet")} |`);
+            lines.push(
+                `| ${label} | ${f("mode")} | ${f("nodes")} | ${f("peakNodes")} | ${f("maxPods")} | ${f("podIPsPerNode")} | ${f("podIPsNeeded")} | ${f("podSubnet")} |`,
+            );
         }
         lines.push("");
     }
@@ -1069,30 +1279,45 @@ export function renderDiffMarkdown(diff: PlanDiff): string {
                 "",
             );
         } else if (!ag.before.enabled && ag.after.enabled) {
-            lines.push(`**The agent is turned on**: the ConfigMap and the DaemonSet are created; every Linux node masquerades from its first resync.`, "");
+            lines.push(
+                `**The agent is turned on**: the ConfigMap and the DaemonSet are created; every Linux node masquerades from its first resync.`,
+                "",
+            );
         }
-        if (!ag.before.cleanup && ag.after.cleanup) lines.push("**The clean-up DaemonSet appears**: on every node it deletes the agent's POSTROUTING jump and chain, then idles. Check its logs, then set `ipMasqAgent.cleanup: false` to remove it.", "");
+        if (!ag.before.cleanup && ag.after.cleanup)
+            lines.push(
+                "**The clean-up DaemonSet appears**: on every node it deletes the agent's POSTROUTING jump and chain, then idles. Check its logs, then set `ipMasqAgent.cleanup: false` to remove it.",
+                "",
+            );
         if (ag.before.cleanup && !ag.after.cleanup) lines.push("The clean-up DaemonSet is removed.", "");
         if (n.moves.length) {
             lines.push("| destinations | before | after | on the wire |", "|---|---|---|---|");
             for (const m of n.moves) {
-                const where = m.rest ? "every other destination (the internet, ...)" : describeCidrs(m.cidrs, [...n.connected.before, ...n.connected.after]);
+                const where = m.rest
+                    ? "every other destination (the internet, ...)"
+                    : describeCidrs(m.cidrs, [...n.connected.before, ...n.connected.after]);
                 const wire = !m.onTheWire
                     ? "no change: the node IP either way (the agent masquerades everything outside its list)"
                     : m.after === "pod IP (no agent)"
                       ? "**changes** on every node without the agent's rules: new nodes at once, existing ones once reimaged or cleaned up"
                       : m.after.startsWith("pod")
-                      ? "**changes**: pods now keep their own IP"
-                      : "**changes**: pods now appear as the node IP";
+                        ? "**changes**: pods now keep their own IP"
+                        : "**changes**: pods now appear as the node IP";
                 lines.push(`| ${cell(where)} | ${CLASS_TEXT[m.before]} | ${CLASS_TEXT[m.after]} | ${wire} |`);
             }
             lines.push("");
         }
         if (!deepEqual(n.connected.before, n.connected.after)) {
-            lines.push(`Connected networks (\`connectedCidrs\`: pods appear as the node IP): ${code(n.connected.before.join(", ") || "none")} → ${code(n.connected.after.join(", ") || "none")}`, "");
+            lines.push(
+                `Connected networks (\`connectedCidrs\`: pods appear as the node IP): ${code(n.connected.before.join(", ") || "none")} → ${code(n.connected.after.join(", ") || "none")}`,
+                "",
+            );
         }
         if (!deepEqual(n.extra.before, n.extra.after)) {
-            lines.push(`Extra non-masquerade ranges (\`extraNonMasqueradeCidrs\`: pods keep their IP): ${code(n.extra.before.join(", ") || "none")} → ${code(n.extra.after.join(", ") || "none")}`, "");
+            lines.push(
+                `Extra non-masquerade ranges (\`extraNonMasqueradeCidrs\`: pods keep their IP): ${code(n.extra.before.join(", ") || "none")} → ${code(n.extra.after.join(", ") || "none")}`,
+                "",
+            );
         }
         const cm = n.configMap;
         if (cm.changed && cm.before && cm.after) {
@@ -1103,27 +1328,46 @@ export function renderDiffMarkdown(diff: PlanDiff): string {
                 "",
             );
         } else if (cm.before && cm.after) {
-            lines.push(`ConfigMap ${code(cm.name ?? "?")} unchanged: \`nonMasqueradeCIDRs\` stays ${code(cm.after.join(", "))} (connected networks are not in it: the agent masquerades everything outside the list).`, "");
+            lines.push(
+                `ConfigMap ${code(cm.name ?? "?")} unchanged: \`nonMasqueradeCIDRs\` stays ${code(cm.after.join(", "))} (connected networks are not in it: the agent masquerades everything outside the list).`,
+                "",
+            );
         }
     }
 
     // Order
     const o = diff.order;
     lines.push("### Order", "");
-    if (refused.length) lines.push("The preview refuses this change once the stack is deployed (above); were it accepted, `pulumi up` would apply it in this order.", "");
+    if (refused.length)
+        lines.push(
+            "The preview refuses this change once the stack is deployed (above); were it accepted, `pulumi up` would apply it in this order.",
+            "",
+        );
     if (o.steps.length === 0 && o.deletions.length === 0) lines.push("Nothing to create, replace, update or delete.");
     else {
         if (o.steps.length) {
-            lines.push("`pulumi up` applies the changes in waves (the new plan's creation order, restricted to what changes; a wave starts when the earlier ones are done):", "");
+            lines.push(
+                "`pulumi up` applies the changes in waves (the new plan's creation order, restricted to what changes; a wave starts when the earlier ones are done):",
+                "",
+            );
             for (const s of o.steps) {
-                const action = s.action === "replace" && s.type === AGENT_POOL ? "replace (delete, then create)" : s.action;
-                lines.push(`- wave ${s.wave}: ${code(s.name)} (${shortType(s.type)}) — ${action}${s.after.length ? `, after ${s.after.map(code).join(", ")}` : ""}`);
+                const action =
+                    s.action === "replace" && s.type === AGENT_POOL ? "replace (delete, then create)" : s.action;
+                lines.push(
+                    `- wave ${s.wave}: ${code(s.name)} (${shortType(s.type)}) — ${action}${s.after.length ? `, after ${s.after.map(code).join(", ")}` : ""}`,
+                );
             }
             lines.push("");
         }
-        if (o.deletions.length) lines.push(`Then deleted (dependents first): ${o.deletions.map((d) => `${code(d.name)} (${shortType(d.type)})`).join(", ")}.`);
+        if (o.deletions.length)
+            lines.push(
+                `Then deleted (dependents first): ${o.deletions.map((d) => `${code(d.name)} (${shortType(d.type)})`).join(", ")}.`,
+            );
     }
-    return `${lines.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd()}\n`;
+    return `${lines
+        .join("\n")
+        .replace(/\n{3,}/g, "\n\n")
+        .trimEnd()}\n`;
 }
 
 /** The `--json` form of the diff: stable key order, two-space indent, one trailing newline. */

@@ -33,9 +33,18 @@ export class AzureMocks implements pulumi.runtime.Mocks {
     constructor(private readonly deployedOutputs: Record<string, any> = {}) {}
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
-        this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, custom: args.custom ?? true });
+        this.resources.push({
+            type: args.type,
+            name: args.name,
+            inputs: args.inputs,
+            provider: args.provider,
+            custom: args.custom ?? true,
+        });
         if (args.type === "pulumi:pulumi:StackReference") {
-            return { id: args.inputs.name, state: { name: args.inputs.name, outputs: this.deployedOutputs, secretOutputNames: [] } };
+            return {
+                id: args.inputs.name,
+                state: { name: args.inputs.name, outputs: this.deployedOutputs, secretOutputNames: [] },
+            };
         }
         if (!args.custom) return { id: undefined, state: {} };
         const { id, state } = azureState(args.type, args.name, args.inputs);
@@ -46,14 +55,24 @@ export class AzureMocks implements pulumi.runtime.Mocks {
         this.invokes.push({ token: args.token, inputs: args.inputs });
         switch (args.token) {
             case "azure-native:containerservice:listManagedClusterUserCredentials": {
-                const kubeconfig = args.inputs.format === "exec" ? mockExecKubeconfig(args.inputs.resourceName) : mockKubeconfig(args.inputs.resourceName);
+                const kubeconfig =
+                    args.inputs.format === "exec"
+                        ? mockExecKubeconfig(args.inputs.resourceName)
+                        : mockKubeconfig(args.inputs.resourceName);
                 return { kubeconfigs: [{ name: "clusterUser", value: Buffer.from(kubeconfig).toString("base64") }] };
             }
             case "azure-native:authorization:getClientConfig":
                 // The identity running `pulumi up`.
-                return { clientId: stableGuid("deployer-client"), objectId: stableGuid("deployer-object"), subscriptionId: MOCK_SUBSCRIPTION, tenantId: MOCK_TENANT };
+                return {
+                    clientId: stableGuid("deployer-client"),
+                    objectId: stableGuid("deployer-object"),
+                    subscriptionId: MOCK_SUBSCRIPTION,
+                    tenantId: MOCK_TENANT,
+                };
             default:
-                throw new Error(`the mocks do not know the invoke ${args.token}; add it to tools/mocks.ts rather than let it return nothing`);
+                throw new Error(
+                    `the mocks do not know the invoke ${args.token}; add it to tools/mocks.ts rather than let it return nothing`,
+                );
         }
     }
 }
@@ -65,8 +84,29 @@ export function mockKubeconfig(clusterName: string): string {
 
 /** The exec kubeconfig AKS returns for an Entra ID cluster: kubelogin with device code, as AKS writes it. */
 export function mockExecKubeconfig(clusterName: string): string {
-    const args = ["get-token", "--environment", "AzurePublicCloud", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630", "--client-id", "80faf920-1908-4b52-b5ef-a8e7bedfc67a", "--tenant-id", MOCK_TENANT, "--login", "devicecode"];
-    const exec = ["exec:", "  apiVersion: client.authentication.k8s.io/v1beta1", "  command: kubelogin", "  args:", ...args.map((a) => `    - ${a}`), "  env: null", "  interactiveMode: IfAvailable", "  provideClusterInfo: false"];
+    const args = [
+        "get-token",
+        "--environment",
+        "AzurePublicCloud",
+        "--server-id",
+        "6dae42f8-4368-4678-94ff-3960e28e3630",
+        "--client-id",
+        "80faf920-1908-4b52-b5ef-a8e7bedfc67a",
+        "--tenant-id",
+        MOCK_TENANT,
+        "--login",
+        "devicecode",
+    ];
+    const exec = [
+        "exec:",
+        "  apiVersion: client.authentication.k8s.io/v1beta1",
+        "  command: kubelogin",
+        "  args:",
+        ...args.map((a) => `    - ${a}`),
+        "  env: null",
+        "  interactiveMode: IfAvailable",
+        "  provideClusterInfo: false",
+    ];
     return kubeconfigFor(clusterName, exec.map((line) => `    ${line}`).join("\n"));
 }
 
@@ -100,12 +140,19 @@ export function stableGuid(seed: string): string {
     return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20, 32)}`;
 }
 
-function azureState(type: string, name: string, inputs: Record<string, any>): { id: string; state: Record<string, any> } {
+function azureState(
+    type: string,
+    name: string,
+    inputs: Record<string, any>,
+): { id: string; state: Record<string, any> } {
     const rg = `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/${inputs.resourceGroupName ?? "unknown"}`;
     switch (type) {
         case "azure-native:resources:ResourceGroup": {
             const azureName = inputs.resourceGroupName ?? name;
-            return { id: `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/${azureName}`, state: { name: azureName } };
+            return {
+                id: `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/${azureName}`,
+                state: { name: azureName },
+            };
         }
         case "azure-native:network:VirtualNetwork": {
             const azureName = inputs.virtualNetworkName ?? name;
@@ -123,8 +170,11 @@ function azureState(type: string, name: string, inputs: Record<string, any>): { 
             };
         case "azure-native:network:PublicIPAddress": {
             // Azure assigns a static public IP on creation; a stable one from the documentation range stands in.
-            const address = `198.51.100.${parseInt(stableGuid(`ip:${name}`).slice(0, 2), 16) % 254 + 1}`;
-            return { id: `${rg}/providers/Microsoft.Network/publicIPAddresses/${name}`, state: { name, ipAddress: address } };
+            const address = `198.51.100.${(parseInt(stableGuid(`ip:${name}`).slice(0, 2), 16) % 254) + 1}`;
+            return {
+                id: `${rg}/providers/Microsoft.Network/publicIPAddresses/${name}`,
+                state: { name, ipAddress: address },
+            };
         }
         case "azure-native:network:NatGateway":
         case "azure-native:network:RouteTable": {
@@ -135,19 +185,36 @@ function azureState(type: string, name: string, inputs: Record<string, any>): { 
             const azureName = inputs.resourceName ?? name;
             return {
                 id: `${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${azureName}`,
-                state: { name: azureName, principalId: stableGuid(`principal:${name}`), clientId: stableGuid(`client:${name}`), tenantId: MOCK_TENANT },
+                state: {
+                    name: azureName,
+                    principalId: stableGuid(`principal:${name}`),
+                    clientId: stableGuid(`client:${name}`),
+                    tenantId: MOCK_TENANT,
+                },
             };
         }
         case "azure-native:authorization:RoleAssignment": {
             const guid = stableGuid(`role:${name}`);
-            return { id: `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${guid}`, state: { name: guid } };
+            return {
+                id: `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${guid}`,
+                state: { name: guid },
+            };
         }
         case "azure-native:containerservice:ManagedCluster": {
             const azureName = inputs.resourceName ?? name;
             const aci = inputs.addonProfiles?.aciConnectorLinux;
             // AKS creates an identity for the ACI connector add-on and reports it on the add-on profile.
             const addonProfiles = aci?.enabled
-                ? { ...inputs.addonProfiles, aciConnectorLinux: { ...aci, identity: { objectId: stableGuid(`aci-connector:${name}`), clientId: stableGuid(`aci-client:${name}`) } } }
+                ? {
+                      ...inputs.addonProfiles,
+                      aciConnectorLinux: {
+                          ...aci,
+                          identity: {
+                              objectId: stableGuid(`aci-connector:${name}`),
+                              clientId: stableGuid(`aci-client:${name}`),
+                          },
+                      },
+                  }
                 : inputs.addonProfiles;
             return {
                 id: `${rg}/providers/Microsoft.ContainerService/managedClusters/${azureName}`,
@@ -167,7 +234,7 @@ function azureState(type: string, name: string, inputs: Record<string, any>): { 
         default: {
             if (type.startsWith("kubernetes:")) {
                 const meta = inputs.metadata ?? {};
-                return { id: meta.namespace ? `${meta.namespace}/${meta.name}` : meta.name ?? name, state: {} };
+                return { id: meta.namespace ? `${meta.namespace}/${meta.name}` : (meta.name ?? name), state: {} };
             }
             return { id: `${name}-id`, state: {} };
         }

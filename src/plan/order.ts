@@ -27,12 +27,14 @@ class Graph<T extends OrderNode> {
 
     constructor(readonly nodes: readonly T[]) {
         for (const node of nodes) {
-            if (this.byName.has(node.name)) throw new Error(`two resources are named ${node.name}: dependencies by name would be ambiguous`);
+            if (this.byName.has(node.name))
+                throw new Error(`two resources are named ${node.name}: dependencies by name would be ambiguous`);
             this.byName.set(node.name, node);
         }
         for (const node of nodes) {
             for (const dependency of node.dependencies) {
-                if (!this.byName.has(dependency)) throw new Error(`${node.name} depends on ${dependency}, which is not a resource of the plan`);
+                if (!this.byName.has(dependency))
+                    throw new Error(`${node.name} depends on ${dependency}, which is not a resource of the plan`);
             }
             if (node.parent === node.name) continue;
             const list = this.children.get(node.parent) ?? [];
@@ -145,7 +147,11 @@ export function creationWaves<T extends OrderNode>(resources: readonly T[]): Wav
         const index = waveOf(resource.name);
         const direct = graph.direct(resource.name).sort();
         const implied = new Set(direct.flatMap((d) => [...graph.reachable(d)]));
-        (waves[index] ??= []).push({ resource, waitsFor: direct, waitsForDirectly: direct.filter((d) => !implied.has(d)) });
+        (waves[index] ??= []).push({
+            resource,
+            waitsFor: direct,
+            waitsForDirectly: direct.filter((d) => !implied.has(d)),
+        });
     }
     return waves;
 }

@@ -49,17 +49,20 @@ interface CliOptions {
 const USAGE =
     "usage: npm run plan -- (--stack <name> | --config <file>) [--json] [--out <dir>] [--svg <file>] [--diff <base.json> [--headroom-warning <percent>]]";
 
-
 export function parseArgs(argv: string[]): CliOptions {
-    const { values } = parseCommandLine(argv, {
-        stack: { type: "string" },
-        config: { type: "string" },
-        out: { type: "string" },
-        svg: { type: "string" },
-        json: { type: "boolean", default: false },
-        diff: { type: "string" },
-        "headroom-warning": { type: "string" },
-    }, USAGE);
+    const { values } = parseCommandLine(
+        argv,
+        {
+            stack: { type: "string" },
+            config: { type: "string" },
+            out: { type: "string" },
+            svg: { type: "string" },
+            json: { type: "boolean", default: false },
+            diff: { type: "string" },
+            "headroom-warning": { type: "string" },
+        },
+        USAGE,
+    );
     const { "headroom-warning": headroomWarning, ...rest } = values;
     const options = rest as unknown as CliOptions;
     if (!options.stack === !options.config) throw new UsageError(`name exactly one of --stack or --config\n${USAGE}`);
@@ -67,7 +70,9 @@ export function parseArgs(argv: string[]): CliOptions {
         const percent = Number(headroomWarning);
         if (options.diff === undefined) throw new UsageError(`--headroom-warning needs --diff\n${USAGE}`);
         if (headroomWarning === "" || !Number.isFinite(percent) || percent < 0 || percent > 100) {
-            throw new UsageError(`--headroom-warning takes a percentage from 0 to 100, got "${headroomWarning}"\n${USAGE}`);
+            throw new UsageError(
+                `--headroom-warning takes a percentage from 0 to 100, got "${headroomWarning}"\n${USAGE}`,
+            );
         }
         options.headroomWarning = percent;
     }
@@ -92,9 +97,15 @@ export async function main(argv: string[]): Promise<number> {
         return 64;
     }
     // Relative paths are the user's: `npm run` starts scripts in the package folder and names the caller's in INIT_CWD.
-    const userDir = process.env.npm_lifecycle_event === "plan" && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd();
+    const userDir =
+        process.env.npm_lifecycle_event === "plan" && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd();
     const file = options.config ? path.resolve(userDir, options.config) : stackFile(PROJECT_DIR, options.stack!);
-    const stack = options.stack ?? path.basename(file).replace(/^Pulumi\./, "").replace(/\.ya?ml$/, "");
+    const stack =
+        options.stack ??
+        path
+            .basename(file)
+            .replace(/^Pulumi\./, "")
+            .replace(/\.ya?ml$/, "");
     if (!fs.existsSync(file)) {
         process.stderr.write(`no stack settings file ${file}\n${USAGE}\n`);
         return 66;
@@ -103,7 +114,10 @@ export async function main(argv: string[]): Promise<number> {
     let base: PlanDocument | undefined;
     if (options.diff !== undefined) {
         try {
-            base = readBasePlan(options.diff, options.stack ? `--stack ${options.stack}` : `--config ${options.config}`);
+            base = readBasePlan(
+                options.diff,
+                options.stack ? `--stack ${options.stack}` : `--config ${options.config}`,
+            );
         } catch (error) {
             if (!(error instanceof BasePlanError)) throw error;
             process.stderr.write(`${error.message}\n`);
@@ -147,7 +161,11 @@ export async function main(argv: string[]): Promise<number> {
 
     if (base) {
         const next = planDocument(resources, plan, manifests) as unknown as PlanDocument;
-        const diff = diffPlans(base, next, { stack, base: options.diff, headroomWarningPercent: options.headroomWarning });
+        const diff = diffPlans(base, next, {
+            stack,
+            base: options.diff,
+            headroomWarningPercent: options.headroomWarning,
+        });
         process.stdout.write(options.json ? renderDiffJson(diff) : renderDiffMarkdown(diff));
         return 0;
     }
@@ -173,7 +191,12 @@ export async function main(argv: string[]): Promise<number> {
         ];
         if (out) {
             const shown = shownPath(out, userDir);
-            lines.push("", manifests.length ? `Kubernetes manifests written to ${shown} (kubectl apply -f ${shown})` : `No Kubernetes manifests in this plan: ${shown} is left empty`);
+            lines.push(
+                "",
+                manifests.length
+                    ? `Kubernetes manifests written to ${shown} (kubectl apply -f ${shown})`
+                    : `No Kubernetes manifests in this plan: ${shown} is left empty`,
+            );
         }
         if (svg) lines.push("", `Address map written to ${shownPath(svg, userDir)}`);
         process.stdout.write(`${lines.join("\n")}\n`);
@@ -188,7 +211,13 @@ export async function main(argv: string[]): Promise<number> {
  */
 export function planDocument(resources: PlannedResource[], addressPlan: unknown, manifests: Record<string, any>[]) {
     return {
-        resources: resources.map((r) => ({ type: r.type, name: r.name, parent: r.parent, dependsOn: r.dependencies, inputs: redactSecrets(r) })),
+        resources: resources.map((r) => ({
+            type: r.type,
+            name: r.name,
+            parent: r.parent,
+            dependsOn: r.dependencies,
+            inputs: redactSecrets(r),
+        })),
         replacements: plannedReplacements(resources),
         addressPlan,
         manifests,
@@ -219,7 +248,11 @@ function outputPath(given: string, userDir: string): { given: string; path: stri
 /** How a written path is printed: relative to the user's folder when inside it (works as typed there), else absolute. */
 function shownPath(target: { path: string }, userDir: string): string {
     const relative = path.relative(userDir, target.path);
-    return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : relative === "" ? "." : target.path;
+    return relative && !relative.startsWith("..") && !path.isAbsolute(relative)
+        ? relative
+        : relative === ""
+          ? "."
+          : target.path;
 }
 
 function statOf(file: string): fs.Stats | undefined {
@@ -250,24 +283,35 @@ function reason(error: unknown): string {
 function checkOutFolder(out: { given: string; path: string }): void {
     const stat = statOf(out.path);
     if (!stat) return;
-    if (!stat.isDirectory()) throw new OutputError(`--out ${out.given}: is a file, not a folder: name a folder for the manifests, e.g. --out k8s/`);
+    if (!stat.isDirectory())
+        throw new OutputError(
+            `--out ${out.given}: is a file, not a folder: name a folder for the manifests, e.g. --out k8s/`,
+        );
     let entries: string[];
     try {
         entries = fs.readdirSync(out.path);
     } catch (error) {
-        throw new OutputError(`--out ${out.given}: cannot be read: ${reason(error)}; name a folder you can write, e.g. --out k8s/`);
+        throw new OutputError(
+            `--out ${out.given}: cannot be read: ${reason(error)}; name a folder you can write, e.g. --out k8s/`,
+        );
     }
     const foreign = entries.filter((name) => !MANIFEST_FILE.test(name));
     if (foreign.length) {
-        const listed = foreign.length > 3 ? `${foreign.slice(0, 3).join(", ")}, … ${foreign.length} in all` : foreign.join(", ");
-        throw new OutputError(`--out ${out.given}: holds files this plan did not write (${listed}): name an empty or new folder, or move them away`);
+        const listed =
+            foreign.length > 3 ? `${foreign.slice(0, 3).join(", ")}, … ${foreign.length} in all` : foreign.join(", ");
+        throw new OutputError(
+            `--out ${out.given}: holds files this plan did not write (${listed}): name an empty or new folder, or move them away`,
+        );
     }
 }
 
 /** --svg: a file (new or to be replaced), not a folder. */
 function checkSvgFile(svg: { given: string; path: string }): void {
     const stat = statOf(svg.path);
-    if (stat?.isDirectory()) throw new OutputError(`--svg ${svg.given}: is a folder, not a file: name the SVG file, e.g. --svg ${path.join(svg.given, "plan.svg")}`);
+    if (stat?.isDirectory())
+        throw new OutputError(
+            `--svg ${svg.given}: is a folder, not a file: name the SVG file, e.g. --svg ${path.join(svg.given, "plan.svg")}`,
+        );
 }
 
 /**
@@ -279,7 +323,10 @@ function makeFolder(dir: string, option: string, given: string): void {
     for (let current = dir; ; current = path.dirname(current)) {
         const stat = statOf(current);
         if (stat?.isDirectory()) break;
-        if (stat) throw new OutputError(`${option} ${given}: cannot create it: ${current} is a file, not a folder; name another path`);
+        if (stat)
+            throw new OutputError(
+                `${option} ${given}: cannot create it: ${current} is a file, not a folder; name another path`,
+            );
         if (path.dirname(current) === current) break;
         missing.unshift(current);
     }
@@ -288,7 +335,9 @@ function makeFolder(dir: string, option: string, given: string): void {
             fs.mkdirSync(folder);
         } catch (error) {
             if ((error as NodeJS.ErrnoException).code === "EEXIST" && statOf(folder)?.isDirectory()) continue;
-            throw new OutputError(`${option} ${given}: cannot create ${folder}: ${reason(error)}; name a path you can write`);
+            throw new OutputError(
+                `${option} ${given}: cannot create ${folder}: ${reason(error)}; name a path you can write`,
+            );
         }
     }
 }
@@ -302,9 +351,13 @@ function writeManifests(out: { given: string; path: string }, manifests: Record<
         for (const old of fs.readdirSync(out.path)) {
             if (MANIFEST_FILE.test(old) && !names.includes(old)) fs.rmSync(path.join(out.path, old));
         }
-        manifests.forEach((manifest, index) => fs.writeFileSync(path.join(out.path, names[index]), stringify(manifest)));
+        manifests.forEach((manifest, index) =>
+            fs.writeFileSync(path.join(out.path, names[index]), stringify(manifest)),
+        );
     } catch (error) {
-        throw new OutputError(`--out ${out.given}: cannot write the manifests: ${reason(error)}; name a folder you can write`);
+        throw new OutputError(
+            `--out ${out.given}: cannot write the manifests: ${reason(error)}; name a folder you can write`,
+        );
     }
 }
 
@@ -313,13 +366,17 @@ function writeFileIn(target: { given: string; path: string }, content: string, o
     try {
         fs.writeFileSync(target.path, content);
     } catch (error) {
-        throw new OutputError(`${option} ${target.given}: cannot be written: ${reason(error)}; name a path you can write`);
+        throw new OutputError(
+            `${option} ${target.given}: cannot be written: ${reason(error)}; name a path you can write`,
+        );
     }
 }
 
 /** The Kubernetes provider's kubeconfig is a secret: never print it. */
 function redactSecrets(resource: PlannedResource): Record<string, any> {
-    return resource.type === "pulumi:providers:kubernetes" ? { ...resource.inputs, kubeconfig: "[secret]" } : resource.inputs;
+    return resource.type === "pulumi:providers:kubernetes"
+        ? { ...resource.inputs, kubeconfig: "[secret]" }
+        : resource.inputs;
 }
 
 if (require.main === module) {

@@ -31,17 +31,37 @@ export function plannedReplacements(resources: PlannedResource[]): PlannedReplac
     for (const r of resources) {
         if (r.type === CLUSTER) {
             for (const { property, key } of CLUSTER_REPLACEMENTS) {
-                result.push({ resource: r.name, property, key, value: valueAt(r.inputs, property), effect: "replaces" });
+                result.push({
+                    resource: r.name,
+                    property,
+                    key,
+                    value: valueAt(r.inputs, property),
+                    effect: "replaces",
+                });
             }
             const inline = r.inputs.agentPoolProfiles?.[0] ?? {};
             for (const field of INLINE_POOL_IMMUTABLE) {
                 const property = field === "podSubnetCidr" ? "podSubnetID" : field;
-                result.push({ resource: r.name, property: `agentPoolProfiles[0].${property}`, key: `nodePools[${inline.name}].${field}`, value: inline[property], effect: "refused" });
+                result.push({
+                    resource: r.name,
+                    property: `agentPoolProfiles[0].${property}`,
+                    key: `nodePools[${inline.name}].${field}`,
+                    value: inline[property],
+                    effect: "refused",
+                });
             }
         } else if (r.type === POOL) {
             for (const { property, key } of AGENT_POOL_REPLACEMENTS) {
-                const replaces = r.replaceOnChanges.includes(property) || property === "agentPoolName" || property === "vmSize";
-                if (replaces) result.push({ resource: r.name, property, key: key.replace("[]", `[${r.inputs.agentPoolName}]`), value: r.inputs[property], effect: "replaces" });
+                const replaces =
+                    r.replaceOnChanges.includes(property) || property === "agentPoolName" || property === "vmSize";
+                if (replaces)
+                    result.push({
+                        resource: r.name,
+                        property,
+                        key: key.replace("[]", `[${r.inputs.agentPoolName}]`),
+                        value: r.inputs[property],
+                        effect: "replaces",
+                    });
             }
         }
     }
@@ -59,7 +79,8 @@ export function renderReplacements(resources: PlannedResource[]): string[] {
     const entries = plannedReplacements(resources);
     const lines = ["Edits that replace rather than update (docs/operations.md: how to change each safely)"];
     const groups = new Map<string, PlannedReplacement[]>();
-    for (const e of entries) groups.set(`${e.resource}:${e.effect}`, [...(groups.get(`${e.resource}:${e.effect}`) ?? []), e]);
+    for (const e of entries)
+        groups.set(`${e.resource}:${e.effect}`, [...(groups.get(`${e.resource}:${e.effect}`) ?? []), e]);
     for (const [group, items] of groups) {
         const [resource, effect] = group.split(":");
         const what =

@@ -8,12 +8,18 @@ import { AddressPlan } from "../planner/types";
 import { creationWaves } from "./order";
 import { PlannedResource } from "./runProgram";
 
-const ROLE_NAMES: Record<string, string> = { [NETWORK_CONTRIBUTOR_ROLE]: "Network Contributor", [PRIVATE_DNS_ZONE_CONTRIBUTOR_ROLE]: "Private DNS Zone Contributor" };
+const ROLE_NAMES: Record<string, string> = {
+    [NETWORK_CONTRIBUTOR_ROLE]: "Network Contributor",
+    [PRIVATE_DNS_ZONE_CONTRIBUTOR_ROLE]: "Private DNS Zone Contributor",
+};
 
 /** The inputs worth reading in a plan, per resource type. */
 const KEY_INPUTS: Record<string, (inputs: any) => Record<string, unknown>> = {
     "azure-native:resources:ResourceGroup": (i) => ({ name: i.resourceGroupName, location: i.location }),
-    "azure-native:network:VirtualNetwork": (i) => ({ name: i.virtualNetworkName, addressPrefixes: i.addressSpace?.addressPrefixes }),
+    "azure-native:network:VirtualNetwork": (i) => ({
+        name: i.virtualNetworkName,
+        addressPrefixes: i.addressSpace?.addressPrefixes,
+    }),
     "azure-native:network:Subnet": (i) => ({
         name: i.subnetName,
         addressPrefix: i.addressPrefix,
@@ -23,13 +29,18 @@ const KEY_INPUTS: Record<string, (inputs: any) => Record<string, unknown>> = {
     }),
     "azure-native:network:PublicIPAddress": (i) => ({ sku: i.sku?.name, allocation: i.publicIPAllocationMethod }),
     "azure-native:network:NatGateway": (i) => ({ idleTimeoutInMinutes: i.idleTimeoutInMinutes }),
-    "azure-native:network:RouteTable": (i) => ({ routes: i.routes?.map((r: any) => `${r.addressPrefix} → ${r.nextHopType} ${r.nextHopIpAddress ?? ""}`.trim()) }),
+    "azure-native:network:RouteTable": (i) => ({
+        routes: i.routes?.map((r: any) => `${r.addressPrefix} → ${r.nextHopType} ${r.nextHopIpAddress ?? ""}`.trim()),
+    }),
     "azure-native:containerservice:MaintenanceConfiguration": (i) => {
         const w = i.maintenanceWindow ?? {};
         return { window: `${w.schedule?.weekly?.dayOfWeek} ${w.startTime} UTC${w.utcOffset} for ${w.durationHours} h` };
     },
     "azure-native:managedidentity:UserAssignedIdentity": () => ({}),
-    "azure-native:authorization:RoleAssignment": (i) => ({ role: ROLE_NAMES[lastSegments(i.roleDefinitionId, 1)] ?? lastSegments(i.roleDefinitionId, 1), scope: lastSegments(i.scope, 2) }),
+    "azure-native:authorization:RoleAssignment": (i) => ({
+        role: ROLE_NAMES[lastSegments(i.roleDefinitionId, 1)] ?? lastSegments(i.roleDefinitionId, 1),
+        scope: lastSegments(i.scope, 2),
+    }),
     "azure-native:containerservice:ManagedCluster": (i) => ({
         name: i.resourceName,
         kubernetesVersion: i.kubernetesVersion,
@@ -42,17 +53,33 @@ const KEY_INPUTS: Record<string, (inputs: any) => Record<string, unknown>> = {
         networkPolicy: i.networkProfile?.networkPolicy ?? "none",
         privateCluster: i.apiServerAccessProfile?.enablePrivateCluster ?? false,
         authorizedIPRanges: i.apiServerAccessProfile?.authorizedIPRanges,
-        entraId: i.aadProfile ? `managed, Azure RBAC, local accounts ${i.disableLocalAccounts ? "disabled" : "enabled"}` : undefined,
+        entraId: i.aadProfile
+            ? `managed, Azure RBAC, local accounts ${i.disableLocalAccounts ? "disabled" : "enabled"}`
+            : undefined,
         autoUpgradeChannel: i.autoUpgradeProfile?.upgradeChannel,
-        virtualNodes: i.addonProfiles?.aciConnectorLinux?.enabled ? `ACI connector on subnet ${i.addonProfiles.aciConnectorLinux.config?.SubnetName}` : undefined,
+        virtualNodes: i.addonProfiles?.aciConnectorLinux?.enabled
+            ? `ACI connector on subnet ${i.addonProfiles.aciConnectorLinux.config?.SubnetName}`
+            : undefined,
         systemPool: i.agentPoolProfiles?.map(poolSummary),
     }),
     "azure-native:containerservice:AgentPool": (i) => ({ pool: poolSummary(i) }),
-    "pulumi:providers:kubernetes": (i) => ({ kubeconfig: "[secret]", clusterIdentifier: lastSegments(i.clusterIdentifier, 1) }),
-    "kubernetes:core/v1:ConfigMap": (i) => ({ namespace: i.metadata?.namespace, name: i.metadata?.name, files: Object.keys(i.data ?? {}) }),
+    "pulumi:providers:kubernetes": (i) => ({
+        kubeconfig: "[secret]",
+        clusterIdentifier: lastSegments(i.clusterIdentifier, 1),
+    }),
+    "kubernetes:core/v1:ConfigMap": (i) => ({
+        namespace: i.metadata?.namespace,
+        name: i.metadata?.name,
+        files: Object.keys(i.data ?? {}),
+    }),
     "kubernetes:apps/v1:DaemonSet": (i) => {
         const pod = i.spec?.template?.spec ?? {};
-        return { namespace: i.metadata?.namespace, name: i.metadata?.name, image: pod.containers?.[0]?.image, args: pod.containers?.[0]?.args };
+        return {
+            namespace: i.metadata?.namespace,
+            name: i.metadata?.name,
+            image: pod.containers?.[0]?.image,
+            args: pod.containers?.[0]?.args,
+        };
     },
 };
 
@@ -112,9 +139,15 @@ function kindOf(type: string): string {
  */
 export function renderCreationOrder(resources: PlannedResource[]): string[] {
     const waves = creationWaves(resources);
-    const entries = waves.flatMap((wave, index) => wave.map((entry, i) => ({ ...entry, wave: i === 0 ? String(index + 1) : "" })));
+    const entries = waves.flatMap((wave, index) =>
+        wave.map((entry, i) => ({ ...entry, wave: i === 0 ? String(index + 1) : "" })),
+    );
     const width = (values: string[]) => Math.max(...values.map((v) => v.length));
-    const [waveWidth, nameWidth, kindWidth] = [width(entries.map((e) => e.wave)), width(entries.map((e) => e.resource.name)), width(entries.map((e) => kindOf(e.resource.type)))];
+    const [waveWidth, nameWidth, kindWidth] = [
+        width(entries.map((e) => e.wave)),
+        width(entries.map((e) => e.resource.name)),
+        width(entries.map((e) => kindOf(e.resource.type))),
+    ];
     return [
         `Creation order (${entries.length} resources in ${waves.length} waves; a wave starts when all earlier ones exist; "after" omits waits implied by others)`,
         ...entries.map((e) =>
@@ -125,7 +158,11 @@ export function renderCreationOrder(resources: PlannedResource[]): string[] {
 
 function table(header: string[], rows: (string | number)[][]): string[] {
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-    const line = (cells: (string | number)[]) => cells.map((c, i) => (typeof c === "number" ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join("  ").trimEnd();
+    const line = (cells: (string | number)[]) =>
+        cells
+            .map((c, i) => (typeof c === "number" ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i])))
+            .join("  ")
+            .trimEnd();
     return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
 }
 
@@ -159,8 +196,16 @@ export function natSummary(plan: AddressPlan | undefined, manifests: Record<stri
     const cleanup = daemonSets.find((m) => m !== agent && String(m?.metadata?.name ?? "").endsWith("-cleanup"));
     const nonMasq = plan?.ipMasqAgent?.nonMasqueradeCIDRs ?? [];
     const connected = plan?.connectedCidrs ?? [];
-    if (agent) return agentOnSummary(plan, argsOf(agent).find((a) => a.startsWith("--masq-chain="))!.split("=")[1]);
-    const script = containers(cleanup).flatMap((c) => (Array.isArray(c?.command) ? c.command : [])).join("\n");
+    if (agent)
+        return agentOnSummary(
+            plan,
+            argsOf(agent)
+                .find((a) => a.startsWith("--masq-chain="))!
+                .split("=")[1],
+        );
+    const script = containers(cleanup)
+        .flatMap((c) => (Array.isArray(c?.command) ? c.command : []))
+        .join("\n");
     const chain = cleanup ? /chain='([^']+)'/.exec(script)?.[1] : undefined;
     const podIPTowards = [...new Set([...nonMasq, ...connected])];
     const reach = connected.length
@@ -168,8 +213,16 @@ export function natSummary(plan: AddressPlan | undefined, manifests: Record<stri
         : "pods reach every destination with their pod IP (no connected networks declared)";
     const summary =
         `No NAT by the nodes (ip-masq-agent-v2 is off): ${reach}.` +
-        (cleanup ? ` The clean-up DaemonSet ${cleanup.metadata.name} removes chain ${chain ?? "?"} and its POSTROUTING jump from every node.` : "");
-    return { agent: cleanup ? "cleanup" : "off", ...(cleanup ? { chain, cleanup: cleanup.metadata.name } : {}), podIPTowards, nodeIPTowards: [], summary };
+        (cleanup
+            ? ` The clean-up DaemonSet ${cleanup.metadata.name} removes chain ${chain ?? "?"} and its POSTROUTING jump from every node.`
+            : "");
+    return {
+        agent: cleanup ? "cleanup" : "off",
+        ...(cleanup ? { chain, cleanup: cleanup.metadata.name } : {}),
+        podIPTowards,
+        nodeIPTowards: [],
+        summary,
+    };
 }
 
 /** The agent on every node, with its chain (undefined: not known here). */
@@ -200,13 +253,34 @@ export function renderAddressPlan(plan: AddressPlan, nat: string | NatSummary, o
         "",
         ...table(
             ["subnet", "role", "cidr", "size", "usable", "allocatable", "needed", "headroom", "pools"],
-            subnets.map((s) => [s.name, s.role === "nodes" ? "nodes (routable)" : "pods (private)", s.cidr, s.size, s.usable, s.allocatable, s.needed, s.headroom, s.pools.join(",")]),
+            subnets.map((s) => [
+                s.name,
+                s.role === "nodes" ? "nodes (routable)" : "pods (private)",
+                s.cidr,
+                s.size,
+                s.usable,
+                s.allocatable,
+                s.needed,
+                s.headroom,
+                s.pools.join(","),
+            ]),
         ),
         "",
         "Capacity per pool (at peak: maxCount + upgrade surge)",
         ...table(
             ["pool", "mode", "nodes", "surge", "peak", "maxPods", "allocation", "IPs/node", "pod IPs", "pod subnet"],
-            plan.pools.map((p) => [p.name, p.mode, p.autoscaling ? `${p.minCount}-${p.maxCount}` : `${p.count}`, p.surgeNodes, p.peakNodes, p.maxPods, p.podIPAllocationMode, p.podIPsPerNode, p.podIPsNeeded, p.podSubnetName]),
+            plan.pools.map((p) => [
+                p.name,
+                p.mode,
+                p.autoscaling ? `${p.minCount}-${p.maxCount}` : `${p.count}`,
+                p.surgeNodes,
+                p.peakNodes,
+                p.maxPods,
+                p.podIPAllocationMode,
+                p.podIPsPerNode,
+                p.podIPsNeeded,
+                p.podSubnetName,
+            ]),
         ),
         "",
         ...advertised(plan),
@@ -235,7 +309,9 @@ export function routableLine(plan: AddressPlan): string {
 /** The VNet's address space outside the pod subnets, as CIDRs: the ranges routableAddresses counts. */
 export function routableRanges(plan: AddressPlan): string[] {
     const pods = plan.podSubnets.map((s) => cidr(s.cidr));
-    return plan.vnetAddressSpace.flatMap((prefix) => mergeToCidrs(subtractRanges([cidr(prefix)], pods)).map((c) => c.text));
+    return plan.vnetAddressSpace.flatMap((prefix) =>
+        mergeToCidrs(subtractRanges([cidr(prefix)], pods)).map((c) => c.text),
+    );
 }
 
 function renderNat(plan: AddressPlan, nat: NatSummary, outboundType: string): string[] {
@@ -260,7 +336,9 @@ function renderNat(plan: AddressPlan, nat: NatSummary, outboundType: string): st
             `  the clean-up DaemonSet ${nat.cleanup} removes chain ${nat.chain ?? "?"} and its POSTROUTING jump from every node, then idles: check its logs, then set ipMasqAgent.cleanup: false`,
         );
     } else {
-        lines.push("  nodes where the agent ran keep its chain until they are reimaged: set ipMasqAgent.cleanup: true to remove it (docs/operations.md, \"Removing the agent\")");
+        lines.push(
+            '  nodes where the agent ran keep its chain until they are reimaged: set ipMasqAgent.cleanup: true to remove it (docs/operations.md, "Removing the agent")',
+        );
     }
     return lines;
 }
@@ -302,7 +380,9 @@ export function renderAccess(resources: PlannedResource[]): string[] {
     const cluster = resources.find((r) => r.type === "azure-native:containerservice:ManagedCluster");
     if (!cluster) return [];
     const access = cluster.inputs.apiServerAccessProfile ?? {};
-    const hub = resources.find((r) => r.type === "azure-native:network:VirtualNetworkPeering" && r.name.endsWith("spoke-to-hub"));
+    const hub = resources.find(
+        (r) => r.type === "azure-native:network:VirtualNetworkPeering" && r.name.endsWith("spoke-to-hub"),
+    );
     const hubName = hub ? lastSegments(hub.inputs.remoteVirtualNetwork?.id, 1) : undefined;
     const lines = ["API server access (how pulumi up creates the agent's Kubernetes objects)"];
     if (!access.enablePrivateCluster) {
@@ -316,15 +396,25 @@ export function renderAccess(resources: PlannedResource[]): string[] {
         const custom = zone !== "system" && zone !== "none";
         lines.push(`  private API server, DNS zone ${custom ? lastSegments(zone, 1) : zone}`);
         if (hub && custom) {
-            lines.push(`  pulumi up runs in the hub ${hubName} or a network peered with it: the spoke is peered with the hub, and the zone (yours) must be linked to the hub's VNet`);
+            lines.push(
+                `  pulumi up runs in the hub ${hubName} or a network peered with it: the spoke is peered with the hub, and the zone (yours) must be linked to the hub's VNet`,
+            );
         } else if (hub) {
-            lines.push(`  AKS links the ${zone} zone to this VNet only: a runner in the hub ${hubName} reaches the endpoint through the peering but resolves it only if the zone is linked to the hub too (or use a custom zone in the hub)`);
+            lines.push(
+                `  AKS links the ${zone} zone to this VNet only: a runner in the hub ${hubName} reaches the endpoint through the peering but resolves it only if the zone is linked to the hub too (or use a custom zone in the hub)`,
+            );
         } else {
-            lines.push("  pulumi up must run where it reaches this VNet and resolves the API server: a runner inside the VNet, or in a network peered with it");
-            lines.push("  and linked to the zone; create that path before the first pulumi up, or the agent's objects cannot be created (set hub to peer)");
+            lines.push(
+                "  pulumi up must run where it reaches this VNet and resolves the API server: a runner inside the VNet, or in a network peered with it",
+            );
+            lines.push(
+                "  and linked to the zone; create that path before the first pulumi up, or the agent's objects cannot be created (set hub to peer)",
+            );
         }
     }
-    const deployer = resources.find((r) => r.type === "azure-native:authorization:RoleAssignment" && r.name.endsWith("deployer-cluster-admin"));
+    const deployer = resources.find(
+        (r) => r.type === "azure-native:authorization:RoleAssignment" && r.name.endsWith("deployer-cluster-admin"),
+    );
     const wait = resources.find((r) => r.name.endsWith("deployer-role-propagation"));
     if (deployer) {
         lines.push(

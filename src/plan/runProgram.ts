@@ -80,7 +80,9 @@ interface RegisterResourceRequest {
     getType(): string;
     getName(): string;
     getDependenciesList(): string[];
-    getPropertydependenciesMap(): { forEach(callback: (dependencies: { getUrnsList(): string[] }, property: string) => void): void };
+    getPropertydependenciesMap(): {
+        forEach(callback: (dependencies: { getUrnsList(): string[] }, property: string) => void): void;
+    };
 }
 
 /** `urn:pulumi:<stack>::<project>::<qualified type>::<name>` → name. */
@@ -106,7 +108,15 @@ interface Recorded {
 const sortedUnique = (names: Iterable<string>) => [...new Set(names)].sort();
 
 /** Runs the program once; rejects with the program's own error (a RunError for configuration problems). */
-export async function runProgram({ stack, config, preview = false, program = PROGRAM, project = PROJECT, mocks = new AzureMocks(), stackTraces = true }: Options): Promise<ProgramRun> {
+export async function runProgram({
+    stack,
+    config,
+    preview = false,
+    program = PROGRAM,
+    project = PROJECT,
+    mocks = new AzureMocks(),
+    stackTraces = true,
+}: Options): Promise<ProgramRun> {
     const stackTraceLimit = Error.stackTraceLimit;
     if (!stackTraces) Error.stackTraceLimit = 0;
     // "organization" is what a self-managed (DIY) backend calls every organization.
@@ -128,12 +138,17 @@ export async function runProgram({ stack, config, preview = false, program = PRO
     // by their custom descendants, so explicit `dependsOn` comes from the transformation, where a component is
     // still itself; test/order.test.ts checks that the two, expanded, are the request's set exactly.
     const requests = new Map<string, { dependencies: string[]; implicit: string[] }>();
-    const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(request: RegisterResourceRequest, callback: unknown): unknown };
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+        registerResource(request: RegisterResourceRequest, callback: unknown): unknown;
+    };
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (request, callback) => {
         const implicit: string[] = [];
         request.getPropertydependenciesMap().forEach((dependencies) => implicit.push(...dependencies.getUrnsList()));
-        requests.set(`${request.getType()}::${request.getName()}`, { dependencies: request.getDependenciesList(), implicit });
+        requests.set(`${request.getType()}::${request.getName()}`, {
+            dependencies: request.getDependenciesList(),
+            implicit,
+        });
         return register(request, callback);
     };
 
@@ -147,31 +162,38 @@ export async function runProgram({ stack, config, preview = false, program = PRO
     let failed = false;
     try {
         const stack = pulumi.runtime.runInPulumiStack(async () => {
-                pulumi.runtime.registerStackTransformation((args) => {
-                    identities.set(args.resource, { name: args.name, type: args.type });
-                    const parent = args.opts.parent;
-                    const opts = args.opts as pulumi.CustomResourceOptions;
-                    // A rejection here rejects the registration too, and so the run; the copy must not go unhandled.
-                    const gather = (dependencies: unknown) => gatherExplicitDependencies(dependencies).catch(() => [] as pulumi.Resource[]);
-                    options.set(`${args.type}::${args.name}`, {
-                        order: options.size,
-                        parent: nameOf(parent),
-                        parentType: parent ? (identities.get(parent)?.type ?? "pulumi:pulumi:Stack") : "pulumi:pulumi:Stack",
-                        ignoreChanges: args.opts.ignoreChanges ?? [],
-                        replaceOnChanges: args.opts.replaceOnChanges ?? [],
-                        deleteBeforeReplace: opts.deleteBeforeReplace === true,
-                        protect: args.opts.protect === true,
-                        explicit: gather(args.opts.dependsOn),
-                        replaceWith: gather(opts.replaceWith),
-                        awaited: [...(pulumi.CustomResource.isInstance(parent) ? [parent] : []), ...(opts.deletedWith ? [opts.deletedWith] : [])],
-                    });
-                    return undefined;
+            pulumi.runtime.registerStackTransformation((args) => {
+                identities.set(args.resource, { name: args.name, type: args.type });
+                const parent = args.opts.parent;
+                const opts = args.opts as pulumi.CustomResourceOptions;
+                // A rejection here rejects the registration too, and so the run; the copy must not go unhandled.
+                const gather = (dependencies: unknown) =>
+                    gatherExplicitDependencies(dependencies).catch(() => [] as pulumi.Resource[]);
+                options.set(`${args.type}::${args.name}`, {
+                    order: options.size,
+                    parent: nameOf(parent),
+                    parentType: parent
+                        ? (identities.get(parent)?.type ?? "pulumi:pulumi:Stack")
+                        : "pulumi:pulumi:Stack",
+                    ignoreChanges: args.opts.ignoreChanges ?? [],
+                    replaceOnChanges: args.opts.replaceOnChanges ?? [],
+                    deleteBeforeReplace: opts.deleteBeforeReplace === true,
+                    protect: args.opts.protect === true,
+                    explicit: gather(args.opts.dependsOn),
+                    replaceWith: gather(opts.replaceWith),
+                    awaited: [
+                        ...(pulumi.CustomResource.isInstance(parent) ? [parent] : []),
+                        ...(opts.deletedWith ? [opts.deletedWith] : []),
+                    ],
                 });
-                if (typeof program === "function") return await program();
-                delete require.cache[require.resolve(program)];
-                return { ...require(program) };
+                return undefined;
+            });
+            if (typeof program === "function") return await program();
+            delete require.cache[require.resolve(program)];
+            return { ...require(program) };
         });
-        outputs = (await Promise.race([stack, runFailed.catch((reason) => ((failed = true), Promise.reject(reason)))])) ?? {};
+        outputs =
+            (await Promise.race([stack, runFailed.catch((reason) => ((failed = true), Promise.reject(reason)))])) ?? {};
     } finally {
         process.off("unhandledRejection", failRun);
         // After a failed operation the runtime still waits for it: disconnect without waiting (the next run resets it).
@@ -191,7 +213,12 @@ export async function runProgram({ stack, config, preview = false, program = PRO
             const others = recorded ? [...(await recorded.replaceWith), ...recorded.awaited].map(nameOf) : [];
             // The provider reference is `<urn>::<id>`: the SDK awaits both, so the resource waits for its provider.
             const provider = r.provider ? [nameOfUrn(r.provider.slice(0, r.provider.lastIndexOf("::")))] : [];
-            const dependencies = sortedUnique([...explicit, ...others, ...request.implicit.map(nameOfUrn), ...provider]).filter((name) => name !== r.name);
+            const dependencies = sortedUnique([
+                ...explicit,
+                ...others,
+                ...request.implicit.map(nameOfUrn),
+                ...provider,
+            ]).filter((name) => name !== r.name);
             return {
                 ...r,
                 order: recorded?.order ?? -1,

@@ -92,7 +92,12 @@ export function renderAddressMap(plan: AddressPlan, stack: string, nat: NatSumma
 
     // Legend: colours, then how the scales work.
     y += 14;
-    y = legend(out, y, subnetsOf(plan).some((s) => subnetKind(s) === "virtual-nodes"), nat);
+    y = legend(
+        out,
+        y,
+        subnetsOf(plan).some((s) => subnetKind(s) === "virtual-nodes"),
+        nat,
+    );
     const explanation =
         "To scale: ranges that overlap or lie close together share a lane (an address region), drawn on a linear scale " +
         "from the region's first to its last address; each region has its own scale, given in its header. Ranges " +
@@ -140,10 +145,12 @@ function rangesOf(plan: AddressPlan, nat: NatSummary): Range[] {
     const subnets = subnetsOf(plan);
     const named = (block: Cidr) => {
         const subnet = subnets.find((s) => cidr(s.cidr).text === block.text);
-        if (subnet) return `${block.text} (${subnetKind(subnet) === "pods" ? `pod subnet ${subnet.name}` : ROLE_NAMES[subnetKind(subnet)]})`;
+        if (subnet)
+            return `${block.text} (${subnetKind(subnet) === "pods" ? `pod subnet ${subnet.name}` : ROLE_NAMES[subnetKind(subnet)]})`;
         if (block.text === cidr(plan.serviceCidr).text) return `${block.text} (service range)`;
         if (vnet.some((v) => v.text === block.text)) return `${block.text} (VNet prefix)`;
-        if (plan.ipMasqAgent.extraNonMasqueradeCidrs.some((e) => cidr(e).text === block.text)) return `${block.text} (extra)`;
+        if (plan.ipMasqAgent.extraNonMasqueradeCidrs.some((e) => cidr(e).text === block.text))
+            return `${block.text} (extra)`;
         return block.text;
     };
 
@@ -185,7 +192,11 @@ function rangesOf(plan: AddressPlan, nat: NatSummary): Range[] {
             block,
             title: `VNet prefix  ${block.text}`,
             holes: [],
-            lines: [{ text: `/${block.prefix} = ${count(block.size)} addresses · holds ${inside.length ? inside.join(", ") : "no subnet"}` }],
+            lines: [
+                {
+                    text: `/${block.prefix} = ${count(block.size)} addresses · holds ${inside.length ? inside.join(", ") : "no subnet"}`,
+                },
+            ],
         });
     }
     const service = cidr(plan.serviceCidr);
@@ -210,11 +221,15 @@ function rangesOf(plan: AddressPlan, nat: NatSummary): Range[] {
             lines:
                 nat.agent === "on"
                     ? [
-                          { text: `/${network.prefix} = ${count(network.size)} addresses · pods appear as the node IP` },
+                          {
+                              text: `/${network.prefix} = ${count(network.size)} addresses · pods appear as the node IP`,
+                          },
                           ...(holes.length ? [{ text: `except towards ${holes.map(named).join(", ")}` }] : []),
                       ]
                     : [
-                          { text: `/${network.prefix} = ${count(network.size)} addresses · no NAT by the nodes: pods arrive with their pod IP` },
+                          {
+                              text: `/${network.prefix} = ${count(network.size)} addresses · no NAT by the nodes: pods arrive with their pod IP`,
+                          },
                           { text: "no reply unless a firewall or appliance on the path NATs it" },
                       ],
         });
@@ -225,7 +240,11 @@ function rangesOf(plan: AddressPlan, nat: NatSummary): Range[] {
             block: extra,
             title: `extra non-masquerade  ${extra.text}`,
             holes: [],
-            lines: [{ text: `/${extra.prefix} = ${count(extra.size)} addresses · routes back to pod IPs: pods keep their IP` }],
+            lines: [
+                {
+                    text: `/${extra.prefix} = ${count(extra.size)} addresses · routes back to pod IPs: pods keep their IP`,
+                },
+            ],
         });
     }
     return ranges;
@@ -252,7 +271,10 @@ function subnetKind(subnet: SubnetPlan): "nodes" | "pods" | "virtual-nodes" {
  */
 function lanesOf(ranges: Range[]): Lane[] {
     const sorted = [...ranges].sort(
-        (a, b) => a.block.first - b.block.first || b.block.size - a.block.size || KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind),
+        (a, b) =>
+            a.block.first - b.block.first ||
+            b.block.size - a.block.size ||
+            KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind),
     );
     const lanes: Lane[] = [];
     for (const range of sorted) {
@@ -285,7 +307,15 @@ function extent(lane: { first: number; last: number }): number {
 function legend(out: string[], top: number, virtualNodes: boolean, nat: NatSummary): number {
     let x = LABEL_X;
     let y = top;
-    const kinds: Kind[] = ["nodes", ...(virtualNodes ? ["virtual-nodes" as const] : []), "pods", "service", "connected", "extra", "vnet"];
+    const kinds: Kind[] = [
+        "nodes",
+        ...(virtualNodes ? ["virtual-nodes" as const] : []),
+        "pods",
+        "service",
+        "connected",
+        "extra",
+        "vnet",
+    ];
     for (const kind of kinds) {
         const label = kind === "connected" && nat.agent !== "on" ? CONNECTED_WITHOUT_AGENT : KINDS[kind].legend;
         const width = 18 + textWidth(label, 11) + 18;
@@ -315,15 +345,25 @@ function drawLane(out: string[], lane: Lane, index: number, top: number): number
     out.push(`<rect x="${MARGIN}" y="${n(top)}" width="${WIDTH - 2 * MARGIN}" height="20" fill="#f1f3f6"/>`);
     const heading = `Region ${index}${exact ? ` · ${exact.block.text}` : ""} · ${count(size)} addresses`;
     out.push(text(LABEL_X + 6, top + 14, heading, { bold: true }));
-    const perPixel = size / TRACK_W >= 1 ? `1 px ≈ ${count(Math.round(size / TRACK_W))} addresses` : `1 address ≈ ${round(scale)} px`;
+    const perPixel =
+        size / TRACK_W >= 1
+            ? `1 px ≈ ${count(Math.round(size / TRACK_W))} addresses`
+            : `1 address ≈ ${round(scale)} px`;
     const firstLabel = longToIp(lane.first);
     const lastLabel = longToIp(lane.last);
     out.push(text(TRACK_X, top + 14, firstLabel, { size: 10, fill: MUTED }));
     out.push(text(TRACK_X + TRACK_W, top + 14, lastLabel, { size: 10, fill: MUTED, anchor: "end" }));
     const room = TRACK_W - textWidth(firstLabel, 10) - textWidth(lastLabel, 10) - 16;
-    if (textWidth(perPixel, 10) <= room) out.push(text(TRACK_X + TRACK_W / 2, top + 14, perPixel, { size: 10, fill: INK, anchor: "middle" }));
+    if (textWidth(perPixel, 10) <= room)
+        out.push(text(TRACK_X + TRACK_W / 2, top + 14, perPixel, { size: 10, fill: INK, anchor: "middle" }));
     for (const prefix of [32, 24, 16, 8, 0]) {
-        out.push(text(logX(2 ** (32 - prefix)), top + 14, `/${prefix}`, { size: 10, fill: MUTED, anchor: prefix === 32 ? "start" : prefix === 0 ? "end" : "middle" }));
+        out.push(
+            text(logX(2 ** (32 - prefix)), top + 14, `/${prefix}`, {
+                size: 10,
+                fill: MUTED,
+                anchor: prefix === 32 ? "start" : prefix === 0 ? "end" : "middle",
+            }),
+        );
     }
 
     const rowsTop = top + 20;
@@ -331,9 +371,12 @@ function drawLane(out: string[], lane: Lane, index: number, top: number): number
     const guides: { x: number; kind: Kind }[] = [];
     const rows: string[] = [];
     lane.ranges.forEach((range, i) => {
-        if (i > 0) rows.push(`<line x1="${MARGIN}" y1="${n(y)}" x2="${WIDTH - MARGIN}" y2="${n(y)}" stroke="#e5e7eb"/>`);
+        if (i > 0)
+            rows.push(`<line x1="${MARGIN}" y1="${n(y)}" x2="${WIDTH - MARGIN}" y2="${n(y)}" stroke="#e5e7eb"/>`);
         const rowTop = y + 6;
-        const lines = range.lines.flatMap((line) => wrap(line.text, LABEL_W, 11).map((t, j) => ({ text: t, capacity: line.capacity && j === 0 })));
+        const lines = range.lines.flatMap((line) =>
+            wrap(line.text, LABEL_W, 11).map((t, j) => ({ text: t, capacity: line.capacity && j === 0 })),
+        );
         const titleLines = wrap(range.title, LABEL_W, 12, true);
         let baseline = rowTop + 12;
         titleLines.forEach((t, j) => rows.push(text(LABEL_X, baseline + j * LINE, t, { size: 12, bold: true })));
@@ -352,26 +395,40 @@ function drawLane(out: string[], lane: Lane, index: number, top: number): number
         const w = Math.max(trueWidth, MIN_BAR);
         const bx = Math.min(x, TRACK_X + TRACK_W - w);
         if (range.kind === "vnet") {
-            rows.push(`<rect x="${n(bx)}" y="${n(barY)}" width="${n(w)}" height="12" fill="#ffffff" stroke="${VNET_STROKE}" stroke-width="1.2" stroke-dasharray="3 2"/>`);
+            rows.push(
+                `<rect x="${n(bx)}" y="${n(barY)}" width="${n(w)}" height="12" fill="#ffffff" stroke="${VNET_STROKE}" stroke-width="1.2" stroke-dasharray="3 2"/>`,
+            );
         } else {
-            rows.push(`<rect x="${n(bx)}" y="${n(barY)}" width="${n(w)}" height="12" fill="${KINDS[range.kind].fill}"/>`);
+            rows.push(
+                `<rect x="${n(bx)}" y="${n(barY)}" width="${n(w)}" height="12" fill="${KINDS[range.kind].fill}"/>`,
+            );
         }
         for (const hole of range.holes) {
             const hx = TRACK_X + (hole.first - lane.first) * scale;
-            rows.push(`<rect x="${n(hx)}" y="${n(barY + 2)}" width="${n(Math.max(hole.size * scale, 1.5))}" height="8" fill="#ffffff"/>`);
+            rows.push(
+                `<rect x="${n(hx)}" y="${n(barY + 2)}" width="${n(Math.max(hole.size * scale, 1.5))}" height="8" fill="#ffffff"/>`,
+            );
         }
         if (trueWidth < MIN_BAR) {
             const cx = bx + w / 2;
-            rows.push(`<path d="M${n(cx - 4)} ${n(barY - 7)}h8l-4 6z" fill="${KINDS[range.kind].fill === "#ffffff" ? VNET_STROKE : KINDS[range.kind].fill}"/>`);
+            rows.push(
+                `<path d="M${n(cx - 4)} ${n(barY - 7)}h8l-4 6z" fill="${KINDS[range.kind].fill === "#ffffff" ? VNET_STROKE : KINDS[range.kind].fill}"/>`,
+            );
             guides.push({ x: cx, kind: range.kind });
         }
 
         // Size on the common log scale.
         const lw = Math.max(logX(range.block.size) - LOG_X, MIN_BAR);
-        rows.push(range.kind === "vnet" ? swatch(LOG_X, barY, lw, 12, "vnet") : `<rect x="${LOG_X}" y="${n(barY)}" width="${n(lw)}" height="12" fill="${KINDS[range.kind].fill}"/>`);
+        rows.push(
+            range.kind === "vnet"
+                ? swatch(LOG_X, barY, lw, 12, "vnet")
+                : `<rect x="${LOG_X}" y="${n(barY)}" width="${n(lw)}" height="12" fill="${KINDS[range.kind].fill}"/>`,
+        );
         const prefixLabel = `/${range.block.prefix}`;
         if (lw >= textWidth(prefixLabel, 10) + 8 && range.kind !== "vnet") {
-            rows.push(text(LOG_X + lw - 3, barY + 10, prefixLabel, { size: 10, fill: "#ffffff", anchor: "end", bold: true }));
+            rows.push(
+                text(LOG_X + lw - 3, barY + 10, prefixLabel, { size: 10, fill: "#ffffff", anchor: "end", bold: true }),
+            );
         } else {
             rows.push(text(LOG_X + lw + 3, barY + 10, prefixLabel, { size: 10, fill: INK }));
         }
@@ -382,10 +439,12 @@ function drawLane(out: string[], lane: Lane, index: number, top: number): number
 
     // Dashed guides through the whole lane at the tiny ranges, so that their place shows in every row (behind the bars).
     const grid = [32, 24, 16, 8, 0].map(
-        (prefix) => `<line x1="${n(logX(2 ** (32 - prefix)))}" y1="${n(rowsTop)}" x2="${n(logX(2 ** (32 - prefix)))}" y2="${n(y)}" stroke="${GRID}" stroke-dasharray="2 3"/>`,
+        (prefix) =>
+            `<line x1="${n(logX(2 ** (32 - prefix)))}" y1="${n(rowsTop)}" x2="${n(logX(2 ** (32 - prefix)))}" y2="${n(y)}" stroke="${GRID}" stroke-dasharray="2 3"/>`,
     );
     const guideLines = guides.map(
-        (g) => `<line x1="${n(g.x)}" y1="${n(rowsTop)}" x2="${n(g.x)}" y2="${n(y)}" stroke="${KINDS[g.kind].fill === "#ffffff" ? VNET_STROKE : KINDS[g.kind].fill}" stroke-width="1" stroke-dasharray="3 3" opacity="0.8"/>`,
+        (g) =>
+            `<line x1="${n(g.x)}" y1="${n(rowsTop)}" x2="${n(g.x)}" y2="${n(y)}" stroke="${KINDS[g.kind].fill === "#ffffff" ? VNET_STROKE : KINDS[g.kind].fill}" stroke-width="1" stroke-dasharray="3 3" opacity="0.8"/>`,
     );
     out.push(...grid, ...guideLines, ...rows);
     out.push(`<line x1="${MARGIN}" y1="${n(y)}" x2="${WIDTH - MARGIN}" y2="${n(y)}" stroke="#c4c9d0"/>`);
@@ -411,18 +470,24 @@ function footer(out: string[], plan: AddressPlan, nat: NatSummary, top: number):
     let y = top;
     const saves = r.podSubnetMode <= r.nodeSubnetModeNeeded;
     const more = `: this VNet routes ${count(r.podSubnetMode - r.nodeSubnetModeNeeded)} more than node-subnet mode would need`;
-    out.push(text(LABEL_X, y, `Routable addresses: ${r.savingPercent}% saved${saves ? "" : more}`, { size: 13, bold: true }));
+    out.push(
+        text(LABEL_X, y, `Routable addresses: ${r.savingPercent}% saved${saves ? "" : more}`, { size: 13, bold: true }),
+    );
     // Routable space is the VNet's address space outside the pod subnets: what the corporate network must allot and
     // route. By default that is exactly the node subnet (and the virtual nodes' subnet); a larger VNet counts whole.
     const subnets = subnetsOf(plan).filter((s) => subnetKind(s) !== "pods");
     const inSubnets = subnets.reduce((sum, s) => sum + s.size, 0);
     const named = subnets.map((s) => `the ${ROLE_NAMES[subnetKind(s)]} ${s.cidr}`).join(" and ");
     const routable =
-        r.podSubnetMode <= inSubnets ? named : `the VNet's address space outside the pod subnets, ${routableRanges(plan).join(", ")}, which holds ${named}`;
+        r.podSubnetMode <= inSubnets
+            ? named
+            : `the VNet's address space outside the pod subnets, ${routableRanges(plan).join(", ")}, which holds ${named}`;
     const sentence =
         `This design routes ${count(r.podSubnetMode)} addresses (${routable}); Azure CNI node-subnet mode ` +
         `would need ${count(r.nodeSubnetModeNeeded)} (a /${r.nodeSubnetModePrefix}) for the same pools at peak` +
-        (saves ? "." : ": list only the subnets' ranges in vnetAddressSpace (or leave it unset) to save routable space.");
+        (saves
+            ? "."
+            : ": list only the subnets' ranges in vnetAddressSpace (or leave it unset) to save routable space.");
     for (const line of wrap(sentence, WIDTH - 2 * MARGIN, 11)) {
         y += LINE + 2;
         out.push(text(LABEL_X, y, line, { fill: MUTED }));
@@ -432,7 +497,12 @@ function footer(out: string[], plan: AddressPlan, nat: NatSummary, top: number):
     const max = Math.max(r.podSubnetMode, r.nodeSubnetModeNeeded, 1);
     const bars: [string, number, string, string][] = [
         ["this design (Pod Subnet)", r.podSubnetMode, KINDS.nodes.fill, `${count(r.podSubnetMode)}`],
-        ["Azure CNI node-subnet mode", r.nodeSubnetModeNeeded, "#9ca3af", `${count(r.nodeSubnetModeNeeded)} (/${r.nodeSubnetModePrefix})`],
+        [
+            "Azure CNI node-subnet mode",
+            r.nodeSubnetModeNeeded,
+            "#9ca3af",
+            `${count(r.nodeSubnetModeNeeded)} (/${r.nodeSubnetModePrefix})`,
+        ],
     ];
     y += 8;
     for (const [label, value, fill, valueLabel] of bars) {
@@ -487,16 +557,91 @@ export function escapeXml(value: string): string {
 
 // Advance widths of DejaVu Sans in em, the widest of the fonts the map names; anything else counts as 0.7 em.
 const WIDTHS: Record<string, number> = {
-    " ": 0.318, "!": 0.4, '"': 0.46, "#": 0.838, "%": 0.95, "&": 0.78, "'": 0.275, "(": 0.39, ")": 0.39, "*": 0.5,
-    "+": 0.838, ",": 0.318, "-": 0.361, ".": 0.318, "/": 0.337, ":": 0.337, ";": 0.337, "<": 0.838, "=": 0.838,
-    ">": 0.838, "?": 0.531, "@": 1.0, "[": 0.39, "]": 0.39, _: 0.5, "·": 0.318, "—": 1.0, "–": 0.5, "≈": 0.838,
-    "÷": 0.838, "∝": 0.838, "▼": 0.77, "…": 1.0,
-    a: 0.613, b: 0.635, c: 0.55, d: 0.635, e: 0.615, f: 0.352, g: 0.635, h: 0.634, i: 0.278, j: 0.278, k: 0.579,
-    l: 0.278, m: 0.974, n: 0.634, o: 0.612, p: 0.635, q: 0.635, r: 0.411, s: 0.521, t: 0.392, u: 0.634, v: 0.592,
-    w: 0.818, x: 0.592, y: 0.592, z: 0.525,
-    A: 0.684, B: 0.686, C: 0.698, D: 0.77, E: 0.632, F: 0.575, G: 0.775, H: 0.752, I: 0.295, J: 0.295, K: 0.656,
-    L: 0.557, M: 0.863, N: 0.748, O: 0.787, P: 0.603, Q: 0.787, R: 0.695, S: 0.635, T: 0.611, U: 0.732, V: 0.684,
-    W: 0.989, X: 0.685, Y: 0.611, Z: 0.685,
+    " ": 0.318,
+    "!": 0.4,
+    '"': 0.46,
+    "#": 0.838,
+    "%": 0.95,
+    "&": 0.78,
+    "'": 0.275,
+    "(": 0.39,
+    ")": 0.39,
+    "*": 0.5,
+    "+": 0.838,
+    ",": 0.318,
+    "-": 0.361,
+    ".": 0.318,
+    "/": 0.337,
+    ":": 0.337,
+    ";": 0.337,
+    "<": 0.838,
+    "=": 0.838,
+    ">": 0.838,
+    "?": 0.531,
+    "@": 1.0,
+    "[": 0.39,
+    "]": 0.39,
+    _: 0.5,
+    "·": 0.318,
+    "—": 1.0,
+    "–": 0.5,
+    "≈": 0.838,
+    "÷": 0.838,
+    "∝": 0.838,
+    "▼": 0.77,
+    "…": 1.0,
+    a: 0.613,
+    b: 0.635,
+    c: 0.55,
+    d: 0.635,
+    e: 0.615,
+    f: 0.352,
+    g: 0.635,
+    h: 0.634,
+    i: 0.278,
+    j: 0.278,
+    k: 0.579,
+    l: 0.278,
+    m: 0.974,
+    n: 0.634,
+    o: 0.612,
+    p: 0.635,
+    q: 0.635,
+    r: 0.411,
+    s: 0.521,
+    t: 0.392,
+    u: 0.634,
+    v: 0.592,
+    w: 0.818,
+    x: 0.592,
+    y: 0.592,
+    z: 0.525,
+    A: 0.684,
+    B: 0.686,
+    C: 0.698,
+    D: 0.77,
+    E: 0.632,
+    F: 0.575,
+    G: 0.775,
+    H: 0.752,
+    I: 0.295,
+    J: 0.295,
+    K: 0.656,
+    L: 0.557,
+    M: 0.863,
+    N: 0.748,
+    O: 0.787,
+    P: 0.603,
+    Q: 0.787,
+    R: 0.695,
+    S: 0.635,
+    T: 0.611,
+    U: 0.732,
+    V: 0.684,
+    W: 0.989,
+    X: 0.685,
+    Y: 0.611,
+    Z: 0.685,
 };
 
 /** Estimated rendered width in px. */

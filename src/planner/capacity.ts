@@ -12,7 +12,8 @@ import { PodIPAllocationMode } from "./types";
  * - StaticBlock: `ceil((maxPods + 1) / 16)` /28 blocks per node (the +1 is the node's own address).
  */
 export function podIPsPerNode(mode: PodIPAllocationMode, maxPods: number): number {
-    const batches = mode === "StaticBlock" ? Math.ceil((maxPods + 1) / POD_IP_BATCH) : Math.ceil(maxPods / POD_IP_BATCH + 0.5);
+    const batches =
+        mode === "StaticBlock" ? Math.ceil((maxPods + 1) / POD_IP_BATCH) : Math.ceil(maxPods / POD_IP_BATCH + 0.5);
     return batches * POD_IP_BATCH;
 }
 

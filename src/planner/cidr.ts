@@ -41,7 +41,10 @@ export function parseCidr(text: unknown): ParseResult {
         return { ok: false, reason: `expected a CIDR string such as "10.0.0.0/16", got ${describeValue(text)}` };
     }
     if (text.includes(":")) {
-        return { ok: false, reason: `"${text}" is IPv6; this design is IPv4 only (the agent would exit without --enable-ipv6)` };
+        return {
+            ok: false,
+            reason: `"${text}" is IPv6; this design is IPv4 only (the agent would exit without --enable-ipv6)`,
+        };
     }
     const [address, prefix, ...rest] = text.split("/");
     if (rest.length > 0 || prefix === undefined || !IPV4.test(address) || !PREFIX.test(prefix)) {
@@ -68,7 +71,13 @@ export function cidr(text: string): Cidr {
 
 function fromNetmask(block: Netmask): Cidr {
     const first = block.netLong >>> 0;
-    return { text: `${block.base}/${block.bitmask}`, prefix: block.bitmask, size: block.size, first, last: first + block.size - 1 };
+    return {
+        text: `${block.base}/${block.bitmask}`,
+        prefix: block.bitmask,
+        size: block.size,
+        first,
+        last: first + block.size - 1,
+    };
 }
 
 export function ipToLong(ip: string): number {

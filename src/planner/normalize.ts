@@ -61,13 +61,22 @@ const ALLOCATION_MODES: readonly PodIPAllocationMode[] = ["DynamicIndividual", "
 export function normalizeInput(raw: unknown, problems: ProblemList): NormalizedInput {
     const input = isRecord(raw) ? raw : {};
     if (!isRecord(raw)) {
-        problems.add("(root)", `expected an object with nodeSubnetCidr, podSubnetCidr, serviceCidr and nodePools, got ${describeValue(raw)}`);
+        problems.add(
+            "(root)",
+            `expected an object with nodeSubnetCidr, podSubnetCidr, serviceCidr and nodePools, got ${describeValue(raw)}`,
+        );
     }
     // Read in the order the keys are documented, so problems are listed in that order too.
     const nodeSubnet = requiredCidr(input.nodeSubnetCidr, "nodeSubnetCidr", problems);
     const podSubnet = requiredCidr(input.podSubnetCidr, "podSubnetCidr", problems);
-    const virtualNodeSubnet = input.virtualNodeSubnetCidr === undefined ? undefined : readCidr(input.virtualNodeSubnetCidr, "virtualNodeSubnetCidr", problems);
-    const vnetAddressSpace = input.vnetAddressSpace === undefined ? undefined : readCidrList(input.vnetAddressSpace, "vnetAddressSpace", problems, true);
+    const virtualNodeSubnet =
+        input.virtualNodeSubnetCidr === undefined
+            ? undefined
+            : readCidr(input.virtualNodeSubnetCidr, "virtualNodeSubnetCidr", problems);
+    const vnetAddressSpace =
+        input.vnetAddressSpace === undefined
+            ? undefined
+            : readCidrList(input.vnetAddressSpace, "vnetAddressSpace", problems, true);
     const service = requiredCidr(input.serviceCidr, "serviceCidr", problems);
     const dnsServiceIP = readDnsServiceIP(input.dnsServiceIP, service, problems);
     const connected = readCidrList(input.connectedCidrs, "connectedCidrs", problems);
@@ -77,7 +86,10 @@ export function normalizeInput(raw: unknown, problems: ProblemList): NormalizedI
     const kubernetesVersion = readKubernetesVersion(input.kubernetesVersion, problems);
     const nodeSubnetOthers = {
         privateEndpoint: input.privateCluster === true ? 1 : 0,
-        extra: input.nodeSubnetExtraAddresses === undefined ? 0 : (readInteger(input.nodeSubnetExtraAddresses, "nodeSubnetExtraAddresses", 0, 65_536, problems) ?? 0),
+        extra:
+            input.nodeSubnetExtraAddresses === undefined
+                ? 0
+                : (readInteger(input.nodeSubnetExtraAddresses, "nodeSubnetExtraAddresses", 0, 65_536, problems) ?? 0),
     };
     return {
         nodeSubnet,
@@ -120,12 +132,19 @@ function readCidrList(value: unknown, key: string, problems: ProblemList, nonEmp
         return [];
     }
     if (nonEmpty && value.length === 0) {
-        problems.add(key, "is an empty list: leave it unset to use exactly the node and pod subnet ranges, or list the VNet prefixes");
+        problems.add(
+            key,
+            "is an empty list: leave it unset to use exactly the node and pod subnet ranges, or list the VNet prefixes",
+        );
     }
     return value.flatMap((item, index) => readCidr(item, `${key}[${index}]`, problems) ?? []);
 }
 
-function readDnsServiceIP(value: unknown, service: KeyedCidr | undefined, problems: ProblemList): NormalizedInput["dnsServiceIP"] {
+function readDnsServiceIP(
+    value: unknown,
+    service: KeyedCidr | undefined,
+    problems: ProblemList,
+): NormalizedInput["dnsServiceIP"] {
     const key = "dnsServiceIP";
     if (value === undefined || value === null || value === "") {
         if (!service) return undefined;
@@ -133,7 +152,10 @@ function readDnsServiceIP(value: unknown, service: KeyedCidr | undefined, proble
         return { key, text: "", address, defaulted: true };
     }
     if (typeof value !== "string" || !isIPv4Address(value)) {
-        problems.add(key, `expected an IPv4 address inside serviceCidr such as "172.16.0.10", got ${describeValue(value)}`);
+        problems.add(
+            key,
+            `expected an IPv4 address inside serviceCidr such as "172.16.0.10", got ${describeValue(value)}`,
+        );
         return undefined;
     }
     return { key, text: value, address: ipToLong(value), defaulted: false };
@@ -142,12 +164,18 @@ function readDnsServiceIP(value: unknown, service: KeyedCidr | undefined, proble
 function readHub(value: unknown, problems: ProblemList): NormalizedInput["hub"] {
     if (value === undefined || value === null) return undefined;
     if (!isRecord(value)) {
-        problems.add("hub", `expected an object such as { vnetId: "/subscriptions/…/virtualNetworks/hub", addressSpace: ["10.0.0.0/16"] }, got ${describeValue(value)}`);
+        problems.add(
+            "hub",
+            `expected an object such as { vnetId: "/subscriptions/…/virtualNetworks/hub", addressSpace: ["10.0.0.0/16"] }, got ${describeValue(value)}`,
+        );
         return undefined;
     }
     const addressSpace = readCidrList(value.addressSpace, "hub.addressSpace", problems);
     if (value.addressSpace === undefined || (Array.isArray(value.addressSpace) && value.addressSpace.length === 0)) {
-        problems.add("hub.addressSpace", `is required: the hub VNet's address prefixes, e.g. ["10.0.0.0/16"], so that overlaps are found at preview`);
+        problems.add(
+            "hub.addressSpace",
+            `is required: the hub VNet's address prefixes, e.g. ["10.0.0.0/16"], so that overlaps are found at preview`,
+        );
     }
     return { addressSpace, spokes: readCidrList(value.spokeAddressSpaces, "hub.spokeAddressSpaces", problems) };
 }
@@ -165,7 +193,10 @@ function readKubernetesVersion(value: unknown, problems: ProblemList): Normalize
 function readPools(value: unknown, problems: ProblemList): { pools: NormalizedPool[]; complete: boolean } {
     const key = "nodePools";
     if (!Array.isArray(value)) {
-        problems.add(key, `expected a list of node pools such as [{ name: "system", mode: "System", count: 3 }], got ${describeValue(value)}`);
+        problems.add(
+            key,
+            `expected a list of node pools such as [{ name: "system", mode: "System", count: 3 }], got ${describeValue(value)}`,
+        );
         return { pools: [], complete: false };
     }
     if (value.length === 0) {
@@ -174,9 +205,14 @@ function readPools(value: unknown, problems: ProblemList): { pools: NormalizedPo
     }
     const before = problems.problems.length;
     // Array.from visits holes of a sparse array too (flatMap would skip them silently).
-    const pools = Array.from(value, (item, index) => readPool(item, `${key}[${index}]`, problems)).filter((p): p is NormalizedPool => p !== undefined);
+    const pools = Array.from(value, (item, index) => readPool(item, `${key}[${index}]`, problems)).filter(
+        (p): p is NormalizedPool => p !== undefined,
+    );
     if (pools.length === value.length && !pools.some((p) => p.mode === "System")) {
-        problems.add(key, `has no pool with mode "System": AKS needs one to run its add-ons; set mode: "System" on one pool`);
+        problems.add(
+            key,
+            `has no pool with mode "System": AKS needs one to run its add-ons; set mode: "System" on one pool`,
+        );
     }
     const seen = new Set<string>();
     for (const pool of pools) {
@@ -190,7 +226,10 @@ function readPools(value: unknown, problems: ProblemList): { pools: NormalizedPo
 
 function readPool(raw: unknown, key: string, problems: ProblemList): NormalizedPool | undefined {
     if (!isRecord(raw)) {
-        problems.add(key, `expected a pool object such as { name: "system", mode: "System", count: 3 }, got ${describeValue(raw)}`);
+        problems.add(
+            key,
+            `expected a pool object such as { name: "system", mode: "System", count: 3 }, got ${describeValue(raw)}`,
+        );
         return undefined;
     }
     const before = problems.problems.length;
@@ -207,14 +246,25 @@ function readPool(raw: unknown, key: string, problems: ProblemList): NormalizedP
     }
     const allocation = (raw.podIPAllocationMode ?? defaults.podIPAllocationMode) as PodIPAllocationMode;
     if (!ALLOCATION_MODES.includes(allocation)) {
-        problems.add(`${key}.podIPAllocationMode`, `expected "DynamicIndividual" or "StaticBlock", got ${describeValue(raw.podIPAllocationMode)}`);
+        problems.add(
+            `${key}.podIPAllocationMode`,
+            `expected "DynamicIndividual" or "StaticBlock", got ${describeValue(raw.podIPAllocationMode)}`,
+        );
     }
-    const maxPods = readInteger(raw.maxPods ?? defaults.maxPods, `${key}.maxPods`, MAX_PODS_RANGE.min, MAX_PODS_RANGE.max, problems);
+    const maxPods = readInteger(
+        raw.maxPods ?? defaults.maxPods,
+        `${key}.maxPods`,
+        MAX_PODS_RANGE.min,
+        MAX_PODS_RANGE.max,
+        problems,
+    );
     const sizing = readSizing(raw, key, mode, problems);
     const maxSurge = readMaxSurge(raw.maxSurge ?? defaults.maxSurge, `${key}.maxSurge`, problems);
-    const ownPodSubnet = raw.podSubnetCidr === undefined ? undefined : readCidr(raw.podSubnetCidr, `${key}.podSubnetCidr`, problems);
+    const ownPodSubnet =
+        raw.podSubnetCidr === undefined ? undefined : readCidr(raw.podSubnetCidr, `${key}.podSubnetCidr`, problems);
 
-    if (problems.problems.length !== before || !sizing || maxPods === undefined || maxSurge === undefined) return undefined;
+    if (problems.problems.length !== before || !sizing || maxPods === undefined || maxSurge === undefined)
+        return undefined;
     return {
         key,
         name: name as string,
@@ -230,7 +280,12 @@ function readPool(raw: unknown, key: string, problems: ProblemList): NormalizedP
 
 type Sizing = Pick<NormalizedPool, "count" | "autoscaling" | "minCount" | "maxCount">;
 
-function readSizing(raw: Record<string, unknown>, key: string, mode: PoolMode, problems: ProblemList): Sizing | undefined {
+function readSizing(
+    raw: Record<string, unknown>,
+    key: string,
+    mode: PoolMode,
+    problems: ProblemList,
+): Sizing | undefined {
     const least = mode === "System" ? 1 : 0;
     const autoscaling = raw.minCount !== undefined || raw.maxCount !== undefined;
     if (!autoscaling) {
@@ -239,7 +294,10 @@ function readSizing(raw: Record<string, unknown>, key: string, mode: PoolMode, p
     }
     if (raw.minCount === undefined || raw.maxCount === undefined) {
         const missing = raw.minCount === undefined ? "minCount" : "maxCount";
-        problems.add(`${key}.${missing}`, `is missing: the autoscaler needs both minCount and maxCount (or neither, with a fixed count)`);
+        problems.add(
+            `${key}.${missing}`,
+            `is missing: the autoscaler needs both minCount and maxCount (or neither, with a fixed count)`,
+        );
         return undefined;
     }
     const minCount = readInteger(raw.minCount, `${key}.minCount`, least, MAX_NODES_PER_POOL, problems);
@@ -249,7 +307,8 @@ function readSizing(raw: Record<string, unknown>, key: string, mode: PoolMode, p
         problems.add(`${key}.minCount`, `${minCount} is above maxCount ${maxCount}: minCount must be at most maxCount`);
         return undefined;
     }
-    const count = raw.count === undefined ? minCount : readInteger(raw.count, `${key}.count`, minCount, maxCount, problems);
+    const count =
+        raw.count === undefined ? minCount : readInteger(raw.count, `${key}.count`, minCount, maxCount, problems);
     return count === undefined ? undefined : { count, autoscaling, minCount, maxCount };
 }
 
@@ -268,7 +327,10 @@ function readInteger(value: unknown, key: string, min: number, max: number, prob
 function readMaxSurge(value: unknown, key: string, problems: ProblemList): string | undefined {
     const text = typeof value === "number" && Number.isInteger(value) ? String(value) : value;
     if (typeof text !== "string" || !MAX_SURGE.test(text) || (text.endsWith("%") && Number(text.slice(0, -1)) > 100)) {
-        problems.add(key, `expected a node count such as "1" or a percentage from "1%" to "100%", got ${describeValue(value)}`);
+        problems.add(
+            key,
+            `expected a node count such as "1" or a percentage from "1%" to "100%", got ${describeValue(value)}`,
+        );
         return undefined;
     }
     return text;

@@ -86,7 +86,8 @@ function buildPlan(layout: Layout): AddressPlan {
 
     const peakNodes = pools.reduce((sum, p) => sum + p.peakNodes, 0);
     // Node-subnet mode gives every node maxPods + 1 routable addresses (the node's own plus one per pod).
-    const nodeSubnetModeNeeded = pools.reduce((sum, p) => sum + p.peakNodes * (p.maxPods + 1), 0) + AZURE_RESERVED_PER_SUBNET;
+    const nodeSubnetModeNeeded =
+        pools.reduce((sum, p) => sum + p.peakNodes * (p.maxPods + 1), 0) + AZURE_RESERVED_PER_SUBNET;
     // Routable space is what the corporate network must allot and route: the VNet's address space outside the pod
     // subnets (by default exactly the node subnet and the virtual nodes' subnet; all of a larger vnetAddressSpace).
     const routable = subtractRanges(
@@ -109,7 +110,14 @@ function buildPlan(layout: Layout): AddressPlan {
         ),
         podSubnets: podSubnetPlans,
         virtualNodeSubnet: virtualNodes
-            ? subnetPlan(defaults.subnetNames.virtualNodes, "virtual-nodes", virtualNodes, usableAddresses(virtualNodes.cidr.size), 0, [])
+            ? subnetPlan(
+                  defaults.subnetNames.virtualNodes,
+                  "virtual-nodes",
+                  virtualNodes,
+                  usableAddresses(virtualNodes.cidr.size),
+                  0,
+                  [],
+              )
             : undefined,
         serviceCidr: service.cidr.text,
         dnsServiceIP: longToIp(input.dnsServiceIP!.address),
@@ -120,7 +128,10 @@ function buildPlan(layout: Layout): AddressPlan {
         hubAddressSpace: input.hub?.addressSpace.map((c) => c.cidr.text),
         ipMasqAgent: {
             nonMasqueradeCIDRs: nonMasquerade,
-            masqueradedConnectedCidrs: subtractRanges(input.connected.map((c) => c.cidr), nonMasqueradeRanges)
+            masqueradedConnectedCidrs: subtractRanges(
+                input.connected.map((c) => c.cidr),
+                nonMasqueradeRanges,
+            )
                 .flatMap((range) => mergeToCidrs([range]))
                 .map((c) => c.text),
             extraNonMasqueradeCidrs: input.extra.map((c) => c.cidr.text),
@@ -139,10 +150,24 @@ function podSubnetPlan({ subnet, pools }: PodSubnetGroup, input: NormalizedInput
     const name = shared ? defaults.subnetNames.pods : `${defaults.subnetNames.pods}-${pools[0].name}`;
     const anyStaticBlock = pools.some((p) => p.podIPAllocationMode === "StaticBlock");
     const needed = pools.reduce((sum, p) => sum + podIPsNeeded(p), 0);
-    return subnetPlan(name, "pods", subnet, allocatablePodIPs(subnet.cidr.size, anyStaticBlock), needed, pools.map((p) => p.name));
+    return subnetPlan(
+        name,
+        "pods",
+        subnet,
+        allocatablePodIPs(subnet.cidr.size, anyStaticBlock),
+        needed,
+        pools.map((p) => p.name),
+    );
 }
 
-function subnetPlan(name: string, role: SubnetPlan["role"], subnet: KeyedCidr, allocatable: number, needed: number, pools: string[]): SubnetPlan {
+function subnetPlan(
+    name: string,
+    role: SubnetPlan["role"],
+    subnet: KeyedCidr,
+    allocatable: number,
+    needed: number,
+    pools: string[],
+): SubnetPlan {
     return {
         name,
         role,

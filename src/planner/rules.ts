@@ -67,7 +67,11 @@ function vnetPrefixesDisjoint({ input }: Layout, problems: ProblemList): void {
     const prefixes = input.vnetAddressSpace ?? [];
     prefixes.forEach((b, j) => {
         const a = prefixes.slice(0, j).find((earlier) => overlaps(earlier.cidr, b.cidr));
-        if (a) problems.add(b.key, `${b.cidr.text} overlaps ${a.key} ${a.cidr.text}: VNet address prefixes must be disjoint; remove or shrink one`);
+        if (a)
+            problems.add(
+                b.key,
+                `${b.cidr.text} overlaps ${a.key} ${a.cidr.text}: VNet address prefixes must be disjoint; remove or shrink one`,
+            );
     });
 }
 
@@ -77,21 +81,30 @@ function subnetsInsideVnet({ input, podSubnets }: Layout, problems: ProblemList)
     const listed = prefixes.map((p) => p.cidr.text).join(", ");
     for (const subnet of allSubnets({ input, podSubnets })) {
         if (subnet && !prefixes.some((p) => contains(p.cidr, subnet.cidr))) {
-            problems.add(subnet.key, `${subnet.cidr.text} is not inside vnetAddressSpace (${listed}): add a prefix that contains it or move the subnet`);
+            problems.add(
+                subnet.key,
+                `${subnet.cidr.text} is not inside vnetAddressSpace (${listed}): add a prefix that contains it or move the subnet`,
+            );
         }
     }
 }
 
 /** Every subnet of the VNet: node, pods, virtual nodes. */
 export function allSubnets({ input, podSubnets }: Pick<Layout, "input" | "podSubnets">): KeyedCidr[] {
-    return [input.nodeSubnet, ...podSubnets.map((g) => g.subnet), input.virtualNodeSubnet].filter((s): s is KeyedCidr => s !== undefined);
+    return [input.nodeSubnet, ...podSubnets.map((g) => g.subnet), input.virtualNodeSubnet].filter(
+        (s): s is KeyedCidr => s !== undefined,
+    );
 }
 
 function subnetsDisjoint({ input, podSubnets }: Layout, problems: ProblemList): void {
     const subnets = allSubnets({ input, podSubnets });
     subnets.forEach((b, j) => {
         const a = subnets.slice(0, j).find((earlier) => overlaps(earlier.cidr, b.cidr));
-        if (a) problems.add(b.key, `${b.cidr.text} overlaps ${a.key} ${a.cidr.text}: the node subnet and every pod subnet must be disjoint`);
+        if (a)
+            problems.add(
+                b.key,
+                `${b.cidr.text} overlaps ${a.key} ${a.cidr.text}: the node subnet and every pod subnet must be disjoint`,
+            );
     });
 }
 
@@ -102,7 +115,10 @@ function nothingInRejectedRanges({ input, podSubnets }: Layout, problems: Proble
     for (const item of [...inVnet, input.service]) {
         const hit = item && rejected.find((range) => overlaps(range, item.cidr));
         if (item && hit) {
-            problems.add(item.key, `${item.cidr.text} overlaps ${hit.text}, a range AKS rejects (${AKS_REJECTED_RANGES.join(", ")}); choose another range`);
+            problems.add(
+                item.key,
+                `${item.cidr.text} overlaps ${hit.text}, a range AKS rejects (${AKS_REJECTED_RANGES.join(", ")}); choose another range`,
+            );
             continue;
         }
         const refused = item && item !== input.service && refusedInVnet.find((range) => overlaps(range, item.cidr));
@@ -118,7 +134,10 @@ function nothingInRejectedRanges({ input, podSubnets }: Layout, problems: Proble
 /** At most 100 pools per cluster (the node count per tier is the Cluster's check: the tier is a cluster setting). */
 function clusterLimits({ input }: Layout, problems: ProblemList): void {
     if (input.pools.length > MAX_POOLS_PER_CLUSTER) {
-        problems.add("nodePools", `lists ${input.pools.length} pools; AKS allows at most ${MAX_POOLS_PER_CLUSTER} per cluster (MaxAgentPoolCountReached): merge pools`);
+        problems.add(
+            "nodePools",
+            `lists ${input.pools.length} pools; AKS allows at most ${MAX_POOLS_PER_CLUSTER} per cluster (MaxAgentPoolCountReached): merge pools`,
+        );
     }
 }
 
@@ -126,11 +145,17 @@ function serviceRange({ input, vnet }: Layout, problems: ProblemList): void {
     const service = input.service;
     if (!service) return;
     if (service.cidr.prefix < SERVICE_CIDR_MAX_PREFIX) {
-        problems.add(service.key, `${service.cidr.text} is larger than AKS allows: use /${SERVICE_CIDR_MAX_PREFIX} or longer (a /16 holds 65,536 services)`);
+        problems.add(
+            service.key,
+            `${service.cidr.text} is larger than AKS allows: use /${SERVICE_CIDR_MAX_PREFIX} or longer (a /16 holds 65,536 services)`,
+        );
     }
     for (const other of [...vnet, ...input.connected]) {
         if (overlaps(service.cidr, other.cidr)) {
-            problems.add(service.key, `${service.cidr.text} overlaps ${other.key} ${other.cidr.text}: the service range must be disjoint from the VNet and every connected network`);
+            problems.add(
+                service.key,
+                `${service.cidr.text} overlaps ${other.key} ${other.cidr.text}: the service range must be disjoint from the VNet and every connected network`,
+            );
         }
     }
 }
@@ -156,7 +181,10 @@ function dnsServiceIP({ input }: Layout, problems: ProblemList): void {
     ];
     const clash = taken.find(([address]) => address === dns.address);
     if (clash) {
-        problems.add(dns.key, `${text} is ${clash[1]} of serviceCidr ${service.text}: pick another address inside it, e.g. ${longToIp(service.first + 10)}`);
+        problems.add(
+            dns.key,
+            `${text} is ${clash[1]} of serviceCidr ${service.text}: pick another address inside it, e.g. ${longToIp(service.first + 10)}`,
+        );
     }
 }
 
@@ -282,7 +310,10 @@ function nodeSubnetCapacity({ input }: Layout, problems: ProblemList): void {
 function virtualNodeSubnetSize({ input }: Layout, problems: ProblemList): void {
     const subnet = input.virtualNodeSubnet;
     if (subnet && subnet.cidr.prefix > AZURE_SMALLEST_SUBNET_PREFIX) {
-        problems.add(subnet.key, `${subnet.cidr.text} is smaller than Azure's smallest subnet: use /${AZURE_SMALLEST_SUBNET_PREFIX} or larger (one address per virtual-node pod)`);
+        problems.add(
+            subnet.key,
+            `${subnet.cidr.text} is smaller than Azure's smallest subnet: use /${AZURE_SMALLEST_SUBNET_PREFIX} or larger (one address per virtual-node pod)`,
+        );
     }
 }
 
@@ -294,11 +325,15 @@ function podSubnetCapacity({ input, podSubnets }: Layout, problems: ProblemList)
         const needed = pools.reduce((sum, p) => sum + podIPsNeeded(p), 0);
         if (allocatable < needed) {
             const prefix = smallestPodSubnetPrefix(needed, anyStaticBlock);
-            const detail = pools.map((p) => `${p.maxCount + p.surgeNodes} nodes × ${podIPsPerNode(p.podIPAllocationMode, p.maxPods)}`).join(" + ");
+            const detail = pools
+                .map((p) => `${p.maxCount + p.surgeNodes} nodes × ${podIPsPerNode(p.podIPAllocationMode, p.maxPods)}`)
+                .join(" + ");
             problems.add(
                 subnet.key,
                 `${subnet.cidr.text} holds ${allocatable} allocatable pod IPs; pools need ${needed} (${detail}). ` +
-                    (prefix === undefined ? "Split the pools over several pod subnets or lower maxPods." : `Use /${prefix} or larger.`),
+                    (prefix === undefined
+                        ? "Split the pools over several pod subnets or lower maxPods."
+                        : `Use /${prefix} or larger.`),
             );
         }
     }

@@ -6,7 +6,13 @@
  */
 import * as path from "path";
 import fc from "fast-check";
-import { encodeConfigValue, PROJECT, RawConfig, readConfigFile, readProjectConfigDeclarations } from "../../program/stackFile";
+import {
+    encodeConfigValue,
+    PROJECT,
+    RawConfig,
+    readConfigFile,
+    readProjectConfigDeclarations,
+} from "../../program/stackFile";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -14,7 +20,13 @@ const ROOT = path.join(__dirname, "..", "..");
  * Kubernetes versions the program accepts: the shipped stacks' own (the program refuses versions past end of life,
  * so a fixed list here would age; the shipped stacks are kept valid).
  */
-const KUBERNETES_VERSIONS = [...new Set(["dev", "prod"].map((stack) => readConfigFile(path.join(ROOT, `Pulumi.${stack}.yaml`))[`${PROJECT}:kubernetesVersion`]).filter((v) => v))];
+const KUBERNETES_VERSIONS = [
+    ...new Set(
+        ["dev", "prod"]
+            .map((stack) => readConfigFile(path.join(ROOT, `Pulumi.${stack}.yaml`))[`${PROJECT}:kubernetesVersion`])
+            .filter((v) => v),
+    ),
+];
 
 export interface GeneratedStack {
     stack: string;
@@ -26,7 +38,8 @@ export interface GeneratedStack {
 export function toRawConfig(values: Record<string, unknown>): RawConfig {
     const config: RawConfig = {};
     for (const [key, declaration] of Object.entries(readProjectConfigDeclarations(ROOT))) {
-        if (declaration && typeof declaration === "object" && "default" in declaration) config[`${PROJECT}:${key}`] = encodeConfigValue(declaration.default);
+        if (declaration && typeof declaration === "object" && "default" in declaration)
+            config[`${PROJECT}:${key}`] = encodeConfigValue(declaration.default);
     }
     for (const [key, value] of Object.entries(values)) {
         if (value !== undefined) config[key.includes(":") ? key : `${PROJECT}:${key}`] = encodeConfigValue(value);
@@ -34,7 +47,11 @@ export function toRawConfig(values: Record<string, unknown>): RawConfig {
     return config;
 }
 
-const GUIDS = ["6b4a2f1e-3c5d-4e7f-8a9b-0c1d2e3f4a5b", "0f8fad5b-d9cb-469f-a165-70867728950e", "7c9e6679-7425-40de-944b-e07fc1f90ae7"];
+const GUIDS = [
+    "6b4a2f1e-3c5d-4e7f-8a9b-0c1d2e3f4a5b",
+    "0f8fad5b-d9cb-469f-a165-70867728950e",
+    "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+];
 const POOL_NAMES = ["system", "apps", "batch", "gpu", "spot1", "linux"];
 const SERVICE_CIDRS = ["100.96.0.0/16", "172.20.0.0/16", "198.18.0.0/16", "100.100.0.0/20"];
 const CONNECTED = ["10.0.0.0/8", "192.168.0.0/16", "172.16.0.0/14"];
@@ -44,7 +61,12 @@ const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, f
 const poolArb = fc.record({
     sizing: fc.oneof(
         fc.record({ count: fc.integer({ min: 1, max: 6 }) }),
-        fc.integer({ min: 0, max: 3 }).chain((minCount) => fc.record({ minCount: fc.constant(minCount), maxCount: fc.integer({ min: Math.max(1, minCount), max: 10 }) })),
+        fc.integer({ min: 0, max: 3 }).chain((minCount) =>
+            fc.record({
+                minCount: fc.constant(minCount),
+                maxCount: fc.integer({ min: Math.max(1, minCount), max: 10 }),
+            }),
+        ),
     ),
     mode: optional(fc.constantFrom("User", "System")),
     // 30 or more: AKS refuses a pool with room for fewer than 30 pods (maxPods × initial nodes), and 30 keeps every
@@ -58,7 +80,9 @@ const poolArb = fc.record({
     availabilityZones: optional(fc.subarray(["1", "2", "3"], { minLength: 1 })),
     nodeLabels: optional(fc.constantFrom({ workload: "batch" }, { "example.com/team": "platform", tier: "gold" })),
     // User pools take any taint; System pools only CriticalAddonsOnly or the PreferNoSchedule effect (AKS's rule).
-    nodeTaints: optional(fc.constantFrom(["workload=batch:NoSchedule"], ["gpu=true:NoExecute", "spot=true:PreferNoSchedule"])),
+    nodeTaints: optional(
+        fc.constantFrom(["workload=batch:NoSchedule"], ["gpu=true:NoExecute", "spot=true:PreferNoSchedule"]),
+    ),
     systemTaints: optional(fc.constantFrom(["CriticalAddonsOnly=true:NoSchedule"], ["spot=true:PreferNoSchedule"])),
 });
 
@@ -86,7 +110,9 @@ export const validStackArb: fc.Arbitrary<GeneratedStack> = fc
         maintenanceWindow: optional(
             fc.record({
                 dayOfWeek: fc.constantFrom("Monday", "Wednesday", "Saturday", "Sunday"),
-                startTime: fc.tuple(fc.integer({ min: 0, max: 23 }), fc.constantFrom(0, 30)).map(([h, m]) => `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}`),
+                startTime: fc
+                    .tuple(fc.integer({ min: 0, max: 23 }), fc.constantFrom(0, 30))
+                    .map(([h, m]) => `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}`),
                 durationHours: fc.integer({ min: 4, max: 24 }),
                 utcOffset: optional(fc.constantFrom("+01:00", "-05:00", "+05:30", "+00:00")),
             }),
@@ -101,7 +127,13 @@ export const validStackArb: fc.Arbitrary<GeneratedStack> = fc
         entraId: optional(fc.boolean()),
         adminGroupObjectIds: optional(fc.subarray(GUIDS, { minLength: 1 })),
         resourceGroupName: optional(fc.constantFrom("rg-shared", "Platform.RG_(eu)-1")),
-        tags: optional(fc.dictionary(fc.constantFrom("owner", "costCenter", "env", "team name"), fc.constantFrom("platform", "4711", "", "a b"), { maxKeys: 3 })),
+        tags: optional(
+            fc.dictionary(
+                fc.constantFrom("owner", "costCenter", "env", "team name"),
+                fc.constantFrom("platform", "4711", "", "a b"),
+                { maxKeys: 3 },
+            ),
+        ),
         protect: optional(fc.boolean()),
         resyncInterval: optional(fc.integer({ min: 10, max: 300 })),
     })
@@ -128,7 +160,11 @@ export const validStackArb: fc.Arbitrary<GeneratedStack> = fc
             // Pool-owned pod subnets: /18s in 100.72.0.0/13, clear of the shared one (100.64.0.0/15 at most).
             if (p.ownPodSubnet) pool.podSubnetCidr = `100.${72 + i}.0.0/18`;
             // On the shared subnet: StaticBlock everywhere, or DynamicIndividual (the default) given or left out.
-            const mode = p.ownPodSubnet ? p.podIPAllocationMode : d.sharedMode === "StaticBlock" ? "StaticBlock" : d.sharedMode && p.podIPAllocationMode && "DynamicIndividual";
+            const mode = p.ownPodSubnet
+                ? p.podIPAllocationMode
+                : d.sharedMode === "StaticBlock"
+                  ? "StaticBlock"
+                  : d.sharedMode && p.podIPAllocationMode && "DynamicIndividual";
             if (mode !== undefined) pool.podIPAllocationMode = mode;
             return pool;
         });
@@ -140,19 +176,25 @@ export const validStackArb: fc.Arbitrary<GeneratedStack> = fc
         if (version) values.kubernetesVersion = version;
         if (d.autoUpgradeChannel !== "none") values.autoUpgradeChannel = d.autoUpgradeChannel;
         if (d.maintenanceWindow && d.autoUpgradeChannel !== "none") {
-            values.maintenanceWindow = Object.fromEntries(Object.entries(d.maintenanceWindow).filter(([, v]) => v !== undefined));
+            values.maintenanceWindow = Object.fromEntries(
+                Object.entries(d.maintenanceWindow).filter(([, v]) => v !== undefined),
+            );
         }
         if (d.outboundType) values.outboundType = d.outboundType;
-        if (d.outboundType === "userAssignedNATGateway" && d.natGatewayIdleTimeoutMinutes !== undefined) values.natGatewayIdleTimeoutMinutes = d.natGatewayIdleTimeoutMinutes;
+        if (d.outboundType === "userAssignedNATGateway" && d.natGatewayIdleTimeoutMinutes !== undefined)
+            values.natGatewayIdleTimeoutMinutes = d.natGatewayIdleTimeoutMinutes;
         // The appliance: in the hub (a connected network) when there is one, else in the node subnet's VNet range.
-        if (d.outboundType === "userDefinedRouting") values.egressNextHopIp = d.connected.includes("192.168.0.0/16") ? "192.168.0.4" : `10.${a}.0.4`;
+        if (d.outboundType === "userDefinedRouting")
+            values.egressNextHopIp = d.connected.includes("192.168.0.0/16") ? "192.168.0.4" : `10.${a}.0.4`;
         if (d.networkPolicy) values.networkPolicy = d.networkPolicy;
         if (d.privateCluster !== undefined) values.privateCluster = d.privateCluster;
         // Your own zone: privatelink.<the cluster's region>.azmk8s.io.
         const zone = `/subscriptions/${GUIDS[1]}/resourceGroups/rg-dns/providers/Microsoft.Network/privateDnsZones/privatelink.${d.location}.azmk8s.io`;
-        if (d.privateCluster && d.privateDnsZone) values.privateDnsZone = d.privateDnsZone === "own" ? zone : d.privateDnsZone;
+        if (d.privateCluster && d.privateDnsZone)
+            values.privateDnsZone = d.privateDnsZone === "own" ? zone : d.privateDnsZone;
         // Authorized ranges: a public API server only, and not with virtual nodes (the ACI connector must reach it).
-        if (!d.privateCluster && !d.virtualNodes && d.authorizedIpRanges) values.authorizedIpRanges = d.authorizedIpRanges;
+        if (!d.privateCluster && !d.virtualNodes && d.authorizedIpRanges)
+            values.authorizedIpRanges = d.authorizedIpRanges;
         if (d.entraId !== undefined) values.entraId = d.entraId;
         if (d.entraId && d.adminGroupObjectIds) values.adminGroupObjectIds = d.adminGroupObjectIds;
         if (d.resourceGroupName) values.resourceGroupName = d.resourceGroupName;
@@ -176,7 +218,15 @@ export const KITCHEN_SINK: GeneratedStack = {
         nodePools: [
             { name: "system", mode: "System", count: 2, maxPods: 30, availabilityZones: ["1", "2", "3"] },
             { name: "apps", minCount: 1, maxCount: 5, maxPods: 110, osSku: "Ubuntu", nodeLabels: { tier: "gold" } },
-            { name: "batch", minCount: 0, maxCount: 4, maxPods: 63, podIPAllocationMode: "StaticBlock", podSubnetCidr: "100.72.0.0/18", nodeTaints: ["workload=batch:NoSchedule"] },
+            {
+                name: "batch",
+                minCount: 0,
+                maxCount: 4,
+                maxPods: 63,
+                podIPAllocationMode: "StaticBlock",
+                podSubnetCidr: "100.72.0.0/18",
+                nodeTaints: ["workload=batch:NoSchedule"],
+            },
         ],
         kubernetesVersion: KUBERNETES_VERSIONS[0],
         autoUpgradeChannel: "stable",

@@ -21,11 +21,18 @@ export function stackConfig(stack: string, overrides: Record<string, unknown> = 
 }
 
 /** The problems a stack with overrides reports, as `key: message` lines; fails the test when it plans. */
-export async function problemsOf(stack: string, overrides: Record<string, unknown>, stackName = stack): Promise<string[]> {
+export async function problemsOf(
+    stack: string,
+    overrides: Record<string, unknown>,
+    stackName = stack,
+): Promise<string[]> {
     try {
         await runProgram({ stack: stackName, config: stackConfig(stack, overrides) });
     } catch (error) {
-        return (error as Error).message.split("\n").slice(1).map((line) => line.trim().replace(/^- /, ""));
+        return (error as Error).message
+            .split("\n")
+            .slice(1)
+            .map((line) => line.trim().replace(/^- /, ""));
     }
     return assert.fail("expected the configuration to be rejected");
 }

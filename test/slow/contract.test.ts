@@ -3,7 +3,16 @@ import * as fs from "fs";
 import * as path from "path";
 import fc from "fast-check";
 import { readConfigFile } from "../../program/stackFile";
-import { checkAgainstMapper, checkResource, checkResources, contractOf, isArmResource, putOperationOf, ResourceLike, Violation } from "../../tooling/contract/armContract";
+import {
+    checkAgainstMapper,
+    checkResource,
+    checkResources,
+    contractOf,
+    isArmResource,
+    putOperationOf,
+    ResourceLike,
+    Violation,
+} from "../../tooling/contract/armContract";
 import { Mapper, sdkModels } from "../../tooling/contract/sdk";
 import { RESOURCE_CONTRACTS, UNKNOWN } from "../../tooling/contract/shapes";
 import { PlannedResource, runProgram } from "../../src/plan/runProgram";
@@ -27,16 +36,23 @@ const T = {
 } as const;
 
 /** Violations as one readable block, for assertion messages. */
-const show = (violations: readonly Violation[]) => violations.map((v) => `${v.resource} ${v.path || "(resource)"}: ${v.message}`).join("\n");
+const show = (violations: readonly Violation[]) =>
+    violations.map((v) => `${v.resource} ${v.path || "(resource)"}: ${v.message}`).join("\n");
 
 /** Every `new <module>.<Class>(` of @pulumi/azure-native in the program's sources: the types it can create. */
 function azureNativeTypesInSources(): Set<string> {
     const types = new Set<string>();
-    const files = ["index.ts", ...["src", "program"].flatMap((dir) => fs.readdirSync(path.join(ROOT, dir), { recursive: true, encoding: "utf8" }).map((f) => path.join(dir, f)))];
+    const files = [
+        "index.ts",
+        ...["src", "program"].flatMap((dir) =>
+            fs.readdirSync(path.join(ROOT, dir), { recursive: true, encoding: "utf8" }).map((f) => path.join(dir, f)),
+        ),
+    ];
     for (const file of files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))) {
         const text = fs.readFileSync(path.join(ROOT, file), "utf8");
         const modules = new Map<string, string>();
-        for (const m of text.matchAll(/import \* as (\w+) from "@pulumi\/azure-native\/(\w+)"/g)) modules.set(m[1], m[2]);
+        for (const m of text.matchAll(/import \* as (\w+) from "@pulumi\/azure-native\/(\w+)"/g))
+            modules.set(m[1], m[2]);
         for (const m of text.matchAll(/import \* as (\w+) from "@pulumi\/azure-native"/g)) modules.set(m[1], "");
         for (const m of text.matchAll(/new (\w+)\.(\w+)(?:\.(\w+))?\(/g)) {
             const module = modules.get(m[1]);
@@ -50,7 +66,11 @@ function azureNativeTypesInSources(): Set<string> {
 /** azure-native's own statement of the API version of a type ("Uses Azure REST API version …" in its .d.ts). */
 function azureNativeApiVersion(type: string): string | undefined {
     const [, module, resource] = type.split(":");
-    const file = path.join(path.dirname(require.resolve("@pulumi/azure-native/package.json")), module, `${resource[0].toLowerCase()}${resource.slice(1)}.d.ts`);
+    const file = path.join(
+        path.dirname(require.resolve("@pulumi/azure-native/package.json")),
+        module,
+        `${resource[0].toLowerCase()}${resource.slice(1)}.d.ts`,
+    );
     return /Uses Azure REST API version (\S+?)\./.exec(fs.readFileSync(file, "utf8"))?.[1];
 }
 
@@ -73,29 +93,57 @@ describe("ARM contract of every Azure resource (Azure SDK for JavaScript mappers
             it(`${type}: ${entry.package} ${entry.sdkApiVersion}, model ${entry.model}, the SDK's own PUT operation agrees`, () => {
                 const contract = contractOf(type)!;
                 const put = putOperationOf(type);
-                assert.equal(put.apiVersion, entry.sdkApiVersion, `${entry.package}@${contract.models.version} is API version ${put.apiVersion}`);
+                assert.equal(
+                    put.apiVersion,
+                    entry.sdkApiVersion,
+                    `${entry.package}@${contract.models.version} is API version ${put.apiVersion}`,
+                );
                 const body = contract.models.parameters[put.requestBody].mapper.type as { className?: string };
                 assert.equal(body.className, entry.model, `the PUT ${put.spec} (${put.file}) sends ${body.className}`);
                 // Every path parameter azure-native takes is a URL parameter of that PUT, under the name the table gives.
                 for (const [input, exportName] of Object.entries(entry.pathParameters)) {
-                    assert.ok(put.urlParameters.includes(exportName), `${exportName} is not a URL parameter of ${put.spec}: ${put.urlParameters.join(", ")}`);
-                    assert.equal(contract.parameters[input].mapper.serializedName, input, `parameter ${exportName} is {${contract.parameters[input].mapper.serializedName}} in the ARM path`);
+                    assert.ok(
+                        put.urlParameters.includes(exportName),
+                        `${exportName} is not a URL parameter of ${put.spec}: ${put.urlParameters.join(", ")}`,
+                    );
+                    assert.equal(
+                        contract.parameters[input].mapper.serializedName,
+                        input,
+                        `parameter ${exportName} is {${contract.parameters[input].mapper.serializedName}} in the ARM path`,
+                    );
                 }
                 // …and every URL parameter but the host and the subscription is one of them.
-                const segments = [...entry.armPath.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).filter((p) => p !== "subscriptionId");
+                const segments = [...entry.armPath.matchAll(/\{(\w+)\}/g)]
+                    .map((m) => m[1])
+                    .filter((p) => p !== "subscriptionId");
                 assert.deepEqual([...segments].sort(), Object.keys(entry.pathParameters).sort());
-                assert.equal(azureNativeApiVersion(type), entry.azureNativeApiVersion, "azure-native 3.28.0's API version");
+                assert.equal(
+                    azureNativeApiVersion(type),
+                    entry.azureNativeApiVersion,
+                    "azure-native 3.28.0's API version",
+                );
             });
         }
 
         it("covers every azure-native resource type the program creates (sources, shipped stacks, every feature on)", () => {
             const inSources = azureNativeTypesInSources();
-            for (const type of [T.cluster, T.pool, T.role, T.subnet, T.rg]) assert.ok(inSources.has(type), `the source scan misses ${type}: ${[...inSources].join(", ")}`);
-            const created = new Set(Object.values(runs).flatMap((resources) => resources.map((r) => r.type).filter(isArmResource)));
+            for (const type of [T.cluster, T.pool, T.role, T.subnet, T.rg])
+                assert.ok(inSources.has(type), `the source scan misses ${type}: ${[...inSources].join(", ")}`);
+            const created = new Set(
+                Object.values(runs).flatMap((resources) => resources.map((r) => r.type).filter(isArmResource)),
+            );
             const missing = [...new Set([...inSources, ...created])].filter((type) => !RESOURCE_CONTRACTS[type]);
-            assert.deepEqual(missing, [], `azure-native types without an ARM contract entry in tooling/contract/shapes.ts: ${missing.join(", ")}`);
+            assert.deepEqual(
+                missing,
+                [],
+                `azure-native types without an ARM contract entry in tooling/contract/shapes.ts: ${missing.join(", ")}`,
+            );
             // Every type the sources name is created by one of these stacks, and so checked below.
-            assert.deepEqual([...inSources].filter((type) => !created.has(type)), [], "types no checked stack creates");
+            assert.deepEqual(
+                [...inSources].filter((type) => !created.has(type)),
+                [],
+                "types no checked stack creates",
+            );
         });
 
         it("fails a resource whose type has no entry", () => {
@@ -121,7 +169,9 @@ describe("ARM contract of every Azure resource (Azure SDK for JavaScript mappers
             await fc.assert(
                 fc.asyncProperty(validStackArb, async ({ stack, values }: GeneratedStack) => {
                     const resources = await run(stack, toRawConfig(values)).catch((error: Error) => {
-                        throw new Error(`the program refuses a generated stack: test/helpers/stackConfigs.ts must follow its rules. ${error.message}`);
+                        throw new Error(
+                            `the program refuses a generated stack: test/helpers/stackConfigs.ts must follow its rules. ${error.message}`,
+                        );
                     });
                     resources.forEach((r) => seen.add(r.type));
                     const violations = checkResources(resources);
@@ -130,7 +180,13 @@ describe("ARM contract of every Azure resource (Azure SDK for JavaScript mappers
                 { numRuns: RUNS },
             );
             // The generator reaches the optional resources too.
-            for (const type of [T.maintenance, T.rg, "azure-native:network:NatGateway", "azure-native:network:RouteTable"]) assert.ok(seen.has(type), `no random stack created a ${type}`);
+            for (const type of [
+                T.maintenance,
+                T.rg,
+                "azure-native:network:NatGateway",
+                "azure-native:network:RouteTable",
+            ])
+                assert.ok(seen.has(type), `no random stack created a ${type}`);
         });
     });
 
@@ -161,7 +217,8 @@ describe("ARM contract of every Azure resource (Azure SDK for JavaScript mappers
                     i.agentPoolProfiles[0].maxPod = 30;
                 }),
                 {
-                    enableFooBar: /is not a property of ManagedCluster in the ARM contract \(@azure\/arm-containerservice@24\.1\.0\)/,
+                    enableFooBar:
+                        /is not a property of ManagedCluster in the ARM contract \(@azure\/arm-containerservice@24\.1\.0\)/,
                     "networkProfile.podCidrz": /is not a property of ContainerServiceNetworkProfile/,
                     "agentPoolProfiles.0.maxPod": /is not a property of ManagedClusterAgentPoolProfile/,
                 },
@@ -175,7 +232,11 @@ describe("ARM contract of every Azure resource (Azure SDK for JavaScript mappers
                     i.enableRBAC = "true";
                     i.tags = ["stack=prod"];
                 }),
-                { "agentPoolProfiles.0.maxPods": /expected a number \(Number\), got "50"/, enableRBAC: /expected true or false \(Boolean\), got "true"/, tags: /expected a map \(Dictionary\), got a list/ },
+                {
+                    "agentPoolProfiles.0.maxPods": /expected a number \(Number\), got "50"/,
+                    enableRBAC: /expected true or false \(Boolean\), got "true"/,
+                    tags: /expected a map \(Dictionary\), got a list/,
+                },
             );
             assertCaught(
                 broken(T.pool, (i) => (i.count = "3")),
@@ -210,8 +271,15 @@ describe("ARM contract of every Azure resource (Azure SDK for JavaScript mappers
             );
             // The cluster name is a path parameter: its pattern and MaxLength 63, two violations at one path.
             const name = checkResource(broken(T.cluster, (i) => (i.resourceName = `-${"a".repeat(63)}`)));
-            assert.deepEqual(name.map((v) => v.path), ["resourceName", "resourceName"], show(name));
-            assert.match(show(name), /"-a{63}" does not match the pattern[^\n]*\n.*is longer than 63 characters \(MaxLength\)/);
+            assert.deepEqual(
+                name.map((v) => v.path),
+                ["resourceName", "resourceName"],
+                show(name),
+            );
+            assert.match(
+                show(name),
+                /"-a{63}" does not match the pattern[^\n]*\n.*is longer than 63 characters \(MaxLength\)/,
+            );
             assertCaught(
                 broken(T.pool, (i) => (i.agentPoolName = "Batch_1")),
                 { agentPoolName: /"Batch_1" does not match the pattern \^\[a-z\]\[a-z0-9\]\{0,11\}\$/ },
@@ -221,8 +289,14 @@ describe("ARM contract of every Azure resource (Azure SDK for JavaScript mappers
                 { resourceGroupName: /does not match the pattern/ },
             );
             // maxPods 251 breaks no ARM constraint: the contract gives maxPods no range (the planner checks 10–250).
-            const maxPods = contractOf(T.pool)!.models.mappers.ManagedClusterAgentPoolProfile.type as { modelProperties: Record<string, Mapper> };
-            assert.equal(maxPods.modelProperties.maxPods.constraints, undefined, "the contract now constrains maxPods: add a case for it here");
+            const maxPods = contractOf(T.pool)!.models.mappers.ManagedClusterAgentPoolProfile.type as {
+                modelProperties: Record<string, Mapper>;
+            };
+            assert.equal(
+                maxPods.modelProperties.maxPods.constraints,
+                undefined,
+                "the contract now constrains maxPods: add a case for it here",
+            );
         });
 
         it("a read-only property sent, at the top, in a pool profile and in the identity", () => {
@@ -244,7 +318,10 @@ describe("ARM contract of every Azure resource (Azure SDK for JavaScript mappers
 
         it("user-assigned identities: azure-native's list is checked as ARM's map (resource ID → identity)", () => {
             const cluster = broken(T.cluster, () => undefined);
-            assert.ok(Array.isArray((cluster.inputs.identity as { userAssignedIdentities: unknown }).userAssignedIdentities), "azure-native v3 sends a list");
+            assert.ok(
+                Array.isArray((cluster.inputs.identity as { userAssignedIdentities: unknown }).userAssignedIdentities),
+                "azure-native v3 sends a list",
+            );
             assert.deepEqual(checkResource(cluster), []);
             // The map form with a read-only member inside is checked as ARM's map.
             const [id] = (cluster.inputs.identity as { userAssignedIdentities: string[] }).userAssignedIdentities;
@@ -260,7 +337,11 @@ describe("ARM contract of every Azure resource (Azure SDK for JavaScript mappers
                     i.identity.type = "SystemAssigned, UserAssigned";
                     i.networkProfile.serviceCidr = null;
                 }),
-                { "identity.type": /"SystemAssigned, UserAssigned" is not one of the allowed values "SystemAssigned", "UserAssigned", "None"/, "networkProfile.serviceCidr": /is null/ },
+                {
+                    "identity.type":
+                        /"SystemAssigned, UserAssigned" is not one of the allowed values "SystemAssigned", "UserAssigned", "None"/,
+                    "networkProfile.serviceCidr": /is null/,
+                },
             );
             assertCaught(
                 broken(T.role, (i) => delete i.principalId),
@@ -292,18 +373,31 @@ describe("ARM contract of every Azure resource (Azure SDK for JavaScript mappers
         const models = sdkModels("@azure/arm-containerservice");
         const string = (constraints: Mapper["constraints"]): Mapper => ({ type: { name: "String" }, constraints });
         const number = (constraints: Mapper["constraints"]): Mapper => ({ type: { name: "Number" }, constraints });
-        const list = (constraints: Mapper["constraints"]): Mapper => ({ type: { name: "Sequence", element: { type: { name: "String" } } }, constraints });
-        const messages = (value: unknown, mapper: Mapper) => checkAgainstMapper(value, mapper, models).map((v) => v.message);
+        const list = (constraints: Mapper["constraints"]): Mapper => ({
+            type: { name: "Sequence", element: { type: { name: "String" } } },
+            constraints,
+        });
+        const messages = (value: unknown, mapper: Mapper) =>
+            checkAgainstMapper(value, mapper, models).map((v) => v.message);
 
         it("strings: Pattern (RegExp or text), MaxLength, MinLength", () => {
             assert.deepEqual(messages("abc", string({ Pattern: /^[a-z]+$/, MaxLength: 3, MinLength: 1 })), []);
-            assert.match(messages("ab1", string({ Pattern: "^[a-z]+$" }))[0], /does not match the pattern \^\[a-z\]\+\$/);
+            assert.match(
+                messages("ab1", string({ Pattern: "^[a-z]+$" }))[0],
+                /does not match the pattern \^\[a-z\]\+\$/,
+            );
             assert.match(messages("abcd", string({ MaxLength: 3 }))[0], /longer than 3 characters \(MaxLength\)/);
             assert.match(messages("", string({ MinLength: 1 }))[0], /shorter than 1 characters \(MinLength\)/);
         });
 
         it("numbers: InclusiveMaximum/Minimum, ExclusiveMaximum/Minimum, MultipleOf", () => {
-            assert.deepEqual(messages(5, number({ InclusiveMaximum: 5, InclusiveMinimum: 5, ExclusiveMaximum: 6, ExclusiveMinimum: 4 })), []);
+            assert.deepEqual(
+                messages(
+                    5,
+                    number({ InclusiveMaximum: 5, InclusiveMinimum: 5, ExclusiveMaximum: 6, ExclusiveMinimum: 4 }),
+                ),
+                [],
+            );
             assert.match(messages(6, number({ InclusiveMaximum: 5 }))[0], /above the maximum 5/);
             assert.match(messages(4, number({ InclusiveMinimum: 5 }))[0], /below the minimum 5/);
             assert.match(messages(6, number({ ExclusiveMaximum: 6 }))[0], /not below 6 \(ExclusiveMaximum\)/);
@@ -314,10 +408,15 @@ describe("ARM contract of every Azure resource (Azure SDK for JavaScript mappers
 
         it("lists: MaxItems, MinItems, UniqueItems, and each element", () => {
             assert.deepEqual(messages(["a", "b"], list({ MaxItems: 2, MinItems: 2, UniqueItems: true })), []);
-            assert.match(messages(["a", "b", "c"], list({ MaxItems: 2 }))[0], /holds 3 items, more than 2 \(MaxItems\)/);
+            assert.match(
+                messages(["a", "b", "c"], list({ MaxItems: 2 }))[0],
+                /holds 3 items, more than 2 \(MaxItems\)/,
+            );
             assert.match(messages([], list({ MinItems: 1 }))[0], /fewer than 1 \(MinItems\)/);
             assert.match(messages(["a", "a"], list({ UniqueItems: true }))[0], /duplicate items \(UniqueItems\)/);
-            assert.deepEqual(checkAgainstMapper(["a", 1], list({}), models), [{ path: "1", message: "expected a string (String), got number 1" }]);
+            assert.deepEqual(checkAgainstMapper(["a", 1], list({}), models), [
+                { path: "1", message: "expected a string (String), got number 1" },
+            ]);
         });
 
         it("other types: Uuid, Date, DateTime, TimeSpan, Enum, constants, composites by class name", () => {
@@ -328,12 +427,20 @@ describe("ARM contract of every Azure resource (Azure SDK for JavaScript mappers
             assert.match(messages("yesterday", { type: { name: "DateTime" } })[0], /expected a date-time/);
             assert.deepEqual(messages("PT4H", { type: { name: "TimeSpan" } }), []);
             assert.match(messages("4h", { type: { name: "TimeSpan" } })[0], /ISO 8601 duration/);
-            assert.match(messages("Both", { type: { name: "Enum", allowedValues: ["A", "B"] } })[0], /not one of the allowed values "A", "B"/);
-            assert.match(messages("x", { type: { name: "String" }, isConstant: true, defaultValue: "y" })[0], /must be the constant "y"/);
+            assert.match(
+                messages("Both", { type: { name: "Enum", allowedValues: ["A", "B"] } })[0],
+                /not one of the allowed values "A", "B"/,
+            );
+            assert.match(
+                messages("x", { type: { name: "String" }, isConstant: true, defaultValue: "y" })[0],
+                /must be the constant "y"/,
+            );
             // A composite by class name resolves in the package's mappers (here: MaintenanceWindow).
             const window: Mapper = { type: { name: "Composite", className: "MaintenanceWindow" } };
             assert.deepEqual(
-                checkAgainstMapper({ durationHours: 3, startTime: "02:00", extra: 1 }, window, models).map((v) => v.path),
+                checkAgainstMapper({ durationHours: 3, startTime: "02:00", extra: 1 }, window, models).map(
+                    (v) => v.path,
+                ),
                 ["durationHours", "extra"],
             );
         });

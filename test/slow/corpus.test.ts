@@ -46,7 +46,10 @@ function loadFixtures(): Fixture[] {
             const file = path.join(FIXTURES, name);
             const firstLine = fs.readFileSync(file, "utf8").split("\n", 1)[0];
             const match = EXPECT.exec(firstLine);
-            if (!match) throw new Error(`${file}: the first line must be "# expect: <key>[, <key>...]", got ${JSON.stringify(firstLine)}`);
+            if (!match)
+                throw new Error(
+                    `${file}: the first line must be "# expect: <key>[, <key>...]", got ${JSON.stringify(firstLine)}`,
+                );
             const stack = name.replace(/^Pulumi\./, "").replace(/\.ya?ml$/, "");
             return { name, file, stack, expect: match[1].split(",").map((key) => key.trim()) };
         });
@@ -100,7 +103,11 @@ interface CliRun {
 
 function runPlanCli(file: string): Promise<CliRun> {
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [PLAN_CLI, "--config", file], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
+        const child = spawn(process.execPath, [PLAN_CLI, "--config", file], {
+            cwd: ROOT,
+            stdio: ["ignore", "pipe", "pipe"],
+            timeout: 60_000,
+        });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (chunk) => (stdout += chunk));
@@ -123,9 +130,17 @@ describe("bad-input corpus", function () {
     it("holds at least 60 distinct invalid stacks, each declaring the keys its error names", () => {
         assert.ok(fixtures.length >= 60, `only ${fixtures.length} fixtures in ${FIXTURES}`);
         // Distinct settings; fixtures about the stack name (taken from the file name) differ by that name alone.
-        const settings = fixtures.map((f) => (f.expect.includes("(stack name)") ? `${f.stack}\n` : "") + fs.readFileSync(f.file, "utf8").replace(/^#.*\n/gm, ""));
+        const settings = fixtures.map(
+            (f) =>
+                (f.expect.includes("(stack name)") ? `${f.stack}\n` : "") +
+                fs.readFileSync(f.file, "utf8").replace(/^#.*\n/gm, ""),
+        );
         assert.equal(new Set(settings).size, fixtures.length, "two fixtures hold the same configuration");
-        for (const fixture of fixtures) assert.ok(fixture.expect.every((key) => key.length > 0), `${fixture.name}: empty key in "# expect:"`);
+        for (const fixture of fixtures)
+            assert.ok(
+                fixture.expect.every((key) => key.length > 0),
+                `${fixture.name}: empty key in "# expect:"`,
+            );
     });
 
     describe("the stack program (in-process, Pulumi mocks)", () => {
@@ -146,7 +161,10 @@ describe("bad-input corpus", function () {
                 try {
                     config = readConfigFile(fixture.file, ROOT);
                 } catch (error) {
-                    assert.ok(error instanceof ConfigurationError, `expected a ConfigurationError from the stack file reader, got ${(error as Error)?.stack ?? error}`);
+                    assert.ok(
+                        error instanceof ConfigurationError,
+                        `expected a ConfigurationError from the stack file reader, got ${(error as Error)?.stack ?? error}`,
+                    );
                     assertProblemReport(error.message, fixture);
                     messages.set(fixture.name, error.message);
                     return;
@@ -157,7 +175,10 @@ describe("bad-input corpus", function () {
                 );
                 await settle();
                 assert.ok(error !== undefined, `the program accepted ${fixture.name}`);
-                assert.ok(pulumi.RunError.isInstance(error), `expected a RunError (a configuration error), got ${(error as Error)?.stack ?? error}`);
+                assert.ok(
+                    pulumi.RunError.isInstance(error),
+                    `expected a RunError (a configuration error), got ${(error as Error)?.stack ?? error}`,
+                );
                 assertProblemReport(error.message, fixture);
                 messages.set(fixture.name, error.message);
                 assert.deepEqual(
@@ -179,26 +200,39 @@ describe("bad-input corpus", function () {
         const queue = limiter(parallel);
         const runs = new Map<number, Promise<CliRun>>();
         const runAt = (index: number): Promise<CliRun> => {
-            if (!runs.has(index)) runs.set(index, queue(() => runPlanCli(fixtures[index].file)));
+            if (!runs.has(index))
+                runs.set(
+                    index,
+                    queue(() => runPlanCli(fixtures[index].file)),
+                );
             return runs.get(index)!;
         };
 
         before(function () {
             this.timeout(120_000);
-            execFileSync(process.execPath, [path.join(ROOT, "tooling", "transpile.mjs")], { cwd: ROOT, stdio: "inherit" });
+            execFileSync(process.execPath, [path.join(ROOT, "tooling", "transpile.mjs")], {
+                cwd: ROOT,
+                stdio: "inherit",
+            });
         });
 
         fixtures.forEach((fixture, index) => {
             it(`${fixture.name}: exits non-zero, naming ${fixture.expect.join(", ")}`, async function () {
                 this.timeout(180_000);
-                for (let next = index; next < Math.min(fixtures.length, index + parallel); next++) runAt(next).catch(() => undefined);
+                for (let next = index; next < Math.min(fixtures.length, index + parallel); next++)
+                    runAt(next).catch(() => undefined);
                 const run = await runAt(index);
                 assert.equal(run.signal, null, `killed by ${run.signal}: ${run.stderr}`);
-                assert.equal(run.code, 2, `expected exit code 2 (invalid configuration), got ${run.code}; stderr:\n${run.stderr}`);
+                assert.equal(
+                    run.code,
+                    2,
+                    `expected exit code 2 (invalid configuration), got ${run.code}; stderr:\n${run.stderr}`,
+                );
                 assert.equal(run.stdout, "", "nothing on stdout");
                 assertProblemReport(run.stderr, fixture);
                 const message = messages.get(fixture.name);
-                if (message !== undefined) assert.equal(run.stderr, `${message}\n`, "the CLI prints exactly the program's error");
+                if (message !== undefined)
+                    assert.equal(run.stderr, `${message}\n`, "the CLI prints exactly the program's error");
             });
         });
     });

@@ -6,7 +6,13 @@ import * as path from "path";
 import { defaults } from "../../src/defaults";
 import { ProblemList } from "../../src/errors";
 import { agentManifests } from "../../src/ipmasq/manifests";
-import { chainConflict, IPTABLES_STANDARD_TARGETS, IPTABLES_TARGET_EXTENSIONS, NAT_BUILT_IN_CHAINS, resolveAgentSettings } from "../../src/ipmasq/settings";
+import {
+    chainConflict,
+    IPTABLES_STANDARD_TARGETS,
+    IPTABLES_TARGET_EXTENSIONS,
+    NAT_BUILT_IN_CHAINS,
+    resolveAgentSettings,
+} from "../../src/ipmasq/settings";
 import { LabPlanError, inAny, labAddresses, LabPlanInput } from "../../tooling/lab/addresses";
 import { finalLine, FIRST_PORT, FlowPlan, MAX_FLOWS, planFlows } from "../../tooling/lab/flows";
 import { labCwd, parseLabArgs, privilegeProblem, stackNameOf } from "../../tooling/lab/options";
@@ -29,7 +35,12 @@ import {
 } from "../../tooling/lab/rules";
 
 function config(overrides: Partial<MasqConfig> = {}): MasqConfig {
-    return { nonMasqueradeCIDRs: ["10.42.8.0/27", "100.64.0.0/20"], masqLinkLocal: false, masqLinkLocalIPv6: false, ...overrides };
+    return {
+        nonMasqueradeCIDRs: ["10.42.8.0/27", "100.64.0.0/20"],
+        masqLinkLocal: false,
+        masqLinkLocalIPv6: false,
+        ...overrides,
+    };
 }
 
 /** The rule lines of a restore text (without *nat, chain declaration and COMMIT). */
@@ -57,7 +68,8 @@ describe("lab: ip-masq-agent-v2 rules", () => {
     });
 
     it("exempts link-local exactly when masqLinkLocal is false", () => {
-        const linkLocal = (text: string) => ruleLines(text).filter((line) => line.includes("-d 169.254.0.0/16 -j RETURN")).length;
+        const linkLocal = (text: string) =>
+            ruleLines(text).filter((line) => line.includes("-d 169.254.0.0/16 -j RETURN")).length;
         assert.equal(linkLocal(renderAgentRules(config({ masqLinkLocal: false }), "C")), 1);
         assert.equal(linkLocal(renderAgentRules(config({ masqLinkLocal: true }), "C")), 0);
     });
@@ -75,13 +87,17 @@ describe("lab: ip-masq-agent-v2 rules", () => {
     });
 
     it("jumps from POSTROUTING once, for non-LOCAL destinations only, to the chain from --masq-chain", () => {
-        const jumps = ruleLines(renderAgentRules(config(), "MY-CHAIN")).filter((line) => line.startsWith("-A POSTROUTING "));
+        const jumps = ruleLines(renderAgentRules(config(), "MY-CHAIN")).filter((line) =>
+            line.startsWith("-A POSTROUTING "),
+        );
         assert.equal(jumps.length, 1);
         assert.match(jumps[0], /-m addrtype ! --dst-type LOCAL -j MY-CHAIN$/);
     });
 
     it("masquerades everything but link-local for an empty list (trap 3)", () => {
-        const lines = ruleLines(renderAgentRules(config({ nonMasqueradeCIDRs: [] }), "C")).filter((line) => line.startsWith("-A C "));
+        const lines = ruleLines(renderAgentRules(config({ nonMasqueradeCIDRs: [] }), "C")).filter((line) =>
+            line.startsWith("-A C "),
+        );
         assert.equal(lines.length, 2);
     });
 
@@ -92,12 +108,39 @@ describe("lab: ip-masq-agent-v2 rules", () => {
 
     it("quotes the agent's POSTROUTING comment with its quote characters, as its Go raw string has them", () => {
         // ip-masq-agent.go v0.1.15 line 406: postRoutingMasqChainCommentFormat, between backquotes.
-        assert.equal(POSTROUTING_COMMENT_FORMAT, '"ip-masq-agent: ensure nat POSTROUTING directs all non-LOCAL destination traffic to our custom %s chain"');
-        assert.equal(postroutingJumpComment("C"), '"ip-masq-agent: ensure nat POSTROUTING directs all non-LOCAL destination traffic to our custom C chain"');
+        assert.equal(
+            POSTROUTING_COMMENT_FORMAT,
+            '"ip-masq-agent: ensure nat POSTROUTING directs all non-LOCAL destination traffic to our custom %s chain"',
+        );
+        assert.equal(
+            postroutingJumpComment("C"),
+            '"ip-masq-agent: ensure nat POSTROUTING directs all non-LOCAL destination traffic to our custom C chain"',
+        );
         // ensurePostroutingJump, lines 413–415: one argv element per word, the comment as one element.
-        assert.deepEqual(postroutingJumpArgs("C"), ["-m", "comment", "--comment", postroutingJumpComment("C"), "-m", "addrtype", "!", "--dst-type", "LOCAL", "-j", "C"]);
+        assert.deepEqual(postroutingJumpArgs("C"), [
+            "-m",
+            "comment",
+            "--comment",
+            postroutingJumpComment("C"),
+            "-m",
+            "addrtype",
+            "!",
+            "--dst-type",
+            "LOCAL",
+            "-j",
+            "C",
+        ]);
         // EnsureRule → checkRuleUsingCheck: wait flags, -C, then makeFullArgs (chain, -t, table, args).
-        assert.deepEqual(agentJumpCheckArgv("C").slice(0, 8), ["-w", "5", "-W", "100000", "-C", "POSTROUTING", "-t", "nat"]);
+        assert.deepEqual(agentJumpCheckArgv("C").slice(0, 8), [
+            "-w",
+            "5",
+            "-W",
+            "100000",
+            "-C",
+            "POSTROUTING",
+            "-t",
+            "nat",
+        ]);
         assert.deepEqual(agentJumpCheckArgv("C").slice(8), postroutingJumpArgs("C"));
     });
 
@@ -117,7 +160,10 @@ describe("lab: ip-masq-agent-v2 rules", () => {
         );
         // The lab's restore is the agent's with the jump added after the chain line, nothing else.
         const lab = renderAgentRules(config({ nonMasqueradeCIDRs: ["10.0.0.0/8"] }), "C").split("\n");
-        assert.deepEqual(lab.filter((line) => !line.startsWith("-A POSTROUTING ")), chain.split("\n"));
+        assert.deepEqual(
+            lab.filter((line) => !line.startsWith("-A POSTROUTING ")),
+            chain.split("\n"),
+        );
     });
 
     it("quotes an argv element for iptables-restore only when it must", () => {
@@ -137,12 +183,20 @@ describe("lab: ip-masq-agent-v2 rules", () => {
 
 describe("lab: the agent's config, read as the agent reads it", () => {
     it("parses YAML and JSON, ignores unknown keys, matches keys case-insensitively", () => {
-        assert.deepEqual(parseAgentConfigFile("ip-masq", "nonMasqueradeCIDRs: [10.0.0.0/8]\nmasqLinkLocal: true\nresyncInterval: 60s\n"), {
-            nonMasqueradeCIDRs: ["10.0.0.0/8"],
-            masqLinkLocal: true,
-            masqLinkLocalIPv6: false,
-        });
-        assert.deepEqual(parseAgentConfigFile("ip-masq", '{"NonMasqueradeCidrs": ["10.0.0.0/8"]}').nonMasqueradeCIDRs, ["10.0.0.0/8"]);
+        assert.deepEqual(
+            parseAgentConfigFile(
+                "ip-masq",
+                "nonMasqueradeCIDRs: [10.0.0.0/8]\nmasqLinkLocal: true\nresyncInterval: 60s\n",
+            ),
+            {
+                nonMasqueradeCIDRs: ["10.0.0.0/8"],
+                masqLinkLocal: true,
+                masqLinkLocalIPv6: false,
+            },
+        );
+        assert.deepEqual(parseAgentConfigFile("ip-masq", '{"NonMasqueradeCidrs": ["10.0.0.0/8"]}').nonMasqueradeCIDRs, [
+            "10.0.0.0/8",
+        ]);
         assert.deepEqual(parseAgentConfigFile("ip-masq", "").nonMasqueradeCIDRs, []);
     });
 
@@ -153,7 +207,10 @@ describe("lab: the agent's config, read as the agent reads it", () => {
         assert.throws(() => parseAgentConfigFile("ip-masq", "masqLinkLocal: yes-please"), AgentConfigError);
         assert.throws(() => parseAgentConfigFile("ip-masq", "nonMasqueradeCIDRs: [\n"), /not valid YAML/);
         const many = Array.from({ length: 65 }, (_, i) => `10.${i}.0.0/16`);
-        assert.throws(() => parseAgentConfigFile("ip-masq", JSON.stringify({ nonMasqueradeCIDRs: many })), /at most 64/);
+        assert.throws(
+            () => parseAgentConfigFile("ip-masq", JSON.stringify({ nonMasqueradeCIDRs: many })),
+            /at most 64/,
+        );
     });
 
     it("reads only files named ip-masq*, merges them, and falls back to RFC 1918 without one (trap 2)", () => {
@@ -163,7 +220,11 @@ describe("lab: the agent's config, read as the agent reads it", () => {
             { name: "other", text: "nonMasqueradeCIDRs: [192.168.0.0/16]" },
         ]);
         assert.deepEqual(merged, {
-            config: { nonMasqueradeCIDRs: ["10.0.0.0/8", "100.64.0.0/10"], masqLinkLocal: true, masqLinkLocalIPv6: false },
+            config: {
+                nonMasqueradeCIDRs: ["10.0.0.0/8", "100.64.0.0/10"],
+                masqLinkLocal: true,
+                masqLinkLocalIPv6: false,
+            },
             files: ["ip-masq-a", "ip-masq-b"],
             usedDefault: false,
         });
@@ -207,16 +268,35 @@ describe("lab: addresses picked inside the plan", () => {
         podSubnets: [{ cidr: "100.64.0.0/20", name: "pods" }],
         serviceCidr: "100.96.0.0/16",
         connectedCidrs: ["10.0.0.0/8", "192.168.0.0/16"],
-        ipMasqAgent: { nonMasqueradeCIDRs: ["10.42.8.0/27", "10.250.0.0/24", "100.64.0.0/20", "100.96.0.0/16"], extraNonMasqueradeCidrs: ["10.250.0.0/24"] },
+        ipMasqAgent: {
+            nonMasqueradeCIDRs: ["10.42.8.0/27", "10.250.0.0/24", "100.64.0.0/20", "100.96.0.0/16"],
+            extraNonMasqueradeCidrs: ["10.250.0.0/24"],
+        },
     };
-    const hosts = (a: ReturnType<typeof labAddresses>) => a.destinations.map((d) => ({ kind: d.kind, range: d.range, address: d.address, expect: d.expect, routesBack: d.routesBack }));
+    const hosts = (a: ReturnType<typeof labAddresses>) =>
+        a.destinations.map((d) => ({
+            kind: d.kind,
+            range: d.range,
+            address: d.address,
+            expect: d.expect,
+            routesBack: d.routesBack,
+        }));
 
     it("places every host where the design says", () => {
         const a = labAddresses(dev);
         assert.deepEqual(
             { pods: a.pods, node: a.node, vnetHost: a.vnetHost, gateway: a.gateway, corporate: a.corporate },
             {
-                pods: [{ index: 0, subnet: "100.64.0.0/20", name: "pods", link: "100.64.0.4/30", nodeSide: "100.64.0.5", address: "100.64.0.6" }],
+                pods: [
+                    {
+                        index: 0,
+                        subnet: "100.64.0.0/20",
+                        name: "pods",
+                        link: "100.64.0.4/30",
+                        nodeSide: "100.64.0.5",
+                        address: "100.64.0.6",
+                    },
+                ],
                 node: "10.42.8.4",
                 vnetHost: "10.42.8.5",
                 gateway: "10.42.8.6",
@@ -240,20 +320,44 @@ describe("lab: addresses picked inside the plan", () => {
 
     it("has no extra host without extraNonMasqueradeCidrs, and refuses a plan with nothing to masquerade", () => {
         const a = labAddresses({ ...dev, ipMasqAgent: { nonMasqueradeCIDRs: dev.ipMasqAgent.nonMasqueradeCIDRs } });
-        assert.deepEqual(a.destinations.map((d) => d.kind), ["connected", "connected"]);
+        assert.deepEqual(
+            a.destinations.map((d) => d.kind),
+            ["connected", "connected"],
+        );
         assert.throws(() => labAddresses({ ...dev, connectedCidrs: ["10.42.8.0/27"] }), LabPlanError);
     });
 
     it("puts one pod on every pod subnet, and refuses a pod subnet too small for the pod link", () => {
         const nonMasqueradeCIDRs = [...dev.ipMasqAgent.nonMasqueradeCIDRs, "100.65.0.0/22"];
-        const a = labAddresses({ ...dev, podSubnets: [{ cidr: "100.64.0.0/20", name: "pods" }, { cidr: "100.65.0.0/22", name: "pods-batch" }], ipMasqAgent: { nonMasqueradeCIDRs } });
-        assert.deepEqual(a.pods.map((p) => [p.subnet, p.address, p.nodeSide]), [["100.64.0.0/20", "100.64.0.6", "100.64.0.5"], ["100.65.0.0/22", "100.65.0.6", "100.65.0.5"]]);
-        assert.throws(() => labAddresses({ ...dev, podSubnets: [{ cidr: "100.64.0.0/20" }, { cidr: "100.65.0.0/30" }] }), /100\.65\.0\.0\/30 is smaller than \/29/);
+        const a = labAddresses({
+            ...dev,
+            podSubnets: [
+                { cidr: "100.64.0.0/20", name: "pods" },
+                { cidr: "100.65.0.0/22", name: "pods-batch" },
+            ],
+            ipMasqAgent: { nonMasqueradeCIDRs },
+        });
+        assert.deepEqual(
+            a.pods.map((p) => [p.subnet, p.address, p.nodeSide]),
+            [
+                ["100.64.0.0/20", "100.64.0.6", "100.64.0.5"],
+                ["100.65.0.0/22", "100.65.0.6", "100.65.0.5"],
+            ],
+        );
+        assert.throws(
+            () => labAddresses({ ...dev, podSubnets: [{ cidr: "100.64.0.0/20" }, { cidr: "100.65.0.0/30" }] }),
+            /100\.65\.0\.0\/30 is smaller than \/29/,
+        );
     });
 
     it("a hub outside nonMasqueradeCIDRs is reached as the node IP, a hub prefix listed as extra as the pod IP; both route back", () => {
         // prod: the hub 10.40.0.0/16 inside the connected 10.0.0.0/8, NAT'd by default.
-        const prod = labAddresses({ ...dev, connectedCidrs: ["10.0.0.0/8"], hubAddressSpace: ["10.40.0.0/16"], ipMasqAgent: { nonMasqueradeCIDRs: ["10.42.8.0/27", "100.64.0.0/20", "100.96.0.0/16"] } });
+        const prod = labAddresses({
+            ...dev,
+            connectedCidrs: ["10.0.0.0/8"],
+            hubAddressSpace: ["10.40.0.0/16"],
+            ipMasqAgent: { nonMasqueradeCIDRs: ["10.42.8.0/27", "100.64.0.0/20", "100.96.0.0/16"] },
+        });
         assert.deepEqual(hosts(prod), [
             { kind: "connected", range: "10.0.0.0/8", address: "10.0.0.1", expect: "node", routesBack: false },
             { kind: "hub", range: "10.40.0.0/16", address: "10.40.0.1", expect: "node", routesBack: true },
@@ -262,7 +366,10 @@ describe("lab: addresses picked inside the plan", () => {
         const kept = labAddresses({
             ...dev,
             hubAddressSpace: ["10.40.0.0/16", "10.41.0.0/16"],
-            ipMasqAgent: { nonMasqueradeCIDRs: ["10.41.0.0/16", "10.42.8.0/27", "100.64.0.0/20", "100.96.0.0/16"], extraNonMasqueradeCidrs: ["10.41.0.0/16"] },
+            ipMasqAgent: {
+                nonMasqueradeCIDRs: ["10.41.0.0/16", "10.42.8.0/27", "100.64.0.0/20", "100.96.0.0/16"],
+                extraNonMasqueradeCidrs: ["10.41.0.0/16"],
+            },
         });
         assert.deepEqual(hosts(kept).slice(2), [
             { kind: "extra", range: "10.41.0.0/16", address: "10.41.0.1", expect: "pod", routesBack: true },
@@ -295,13 +402,22 @@ describe("lab: the flows planned from the plan", () => {
     const base: LabPlanInput = {
         vnetAddressSpace: ["10.42.8.0/27", "100.64.0.0/20", "100.65.0.0/22"],
         nodeSubnet: { cidr: "10.42.8.0/27" },
-        podSubnets: [{ cidr: "100.64.0.0/20", name: "pods" }, { cidr: "100.65.0.0/22", name: "pods-batch" }],
+        podSubnets: [
+            { cidr: "100.64.0.0/20", name: "pods" },
+            { cidr: "100.65.0.0/22", name: "pods-batch" },
+        ],
         serviceCidr: "100.96.0.0/16",
         connectedCidrs: ["10.0.0.0/8", "172.16.0.0/12"],
         hubAddressSpace: ["10.40.0.0/16"],
-        ipMasqAgent: { nonMasqueradeCIDRs: ["10.42.8.0/27", "10.250.0.0/24", "100.64.0.0/20", "100.65.0.0/22", "100.96.0.0/16"], extraNonMasqueradeCidrs: ["10.250.0.0/24"] },
+        ipMasqAgent: {
+            nonMasqueradeCIDRs: ["10.42.8.0/27", "10.250.0.0/24", "100.64.0.0/20", "100.65.0.0/22", "100.96.0.0/16"],
+            extraNonMasqueradeCidrs: ["10.250.0.0/24"],
+        },
     };
-    const summary = (plan: FlowPlan) => plan.flows.map((f) => `${f.n} ${f.kind} pod${f.pod} → ${f.host ?? "-"}:${f.port} expect ${f.expect} ${f.expectedSource}`);
+    const summary = (plan: FlowPlan) =>
+        plan.flows.map(
+            (f) => `${f.n} ${f.kind} pod${f.pod} → ${f.host ?? "-"}:${f.port} expect ${f.expect} ${f.expectedSource}`,
+        );
 
     it("every pod subnet to the VNet host, one flow per connected, extra and hub range from the pod subnets in turn, the rules removed once", () => {
         const plan = planFlows(labAddresses(base));
@@ -322,7 +438,13 @@ describe("lab: the flows planned from the plan", () => {
 
     it("the hub's expected source follows nonMasqueradeCIDRs: listed as extra, the pod IP", () => {
         const kept = planFlows(
-            labAddresses({ ...base, ipMasqAgent: { nonMasqueradeCIDRs: [...base.ipMasqAgent.nonMasqueradeCIDRs, "10.40.0.0/16"], extraNonMasqueradeCidrs: ["10.250.0.0/24", "10.40.0.0/16"] } }),
+            labAddresses({
+                ...base,
+                ipMasqAgent: {
+                    nonMasqueradeCIDRs: [...base.ipMasqAgent.nonMasqueradeCIDRs, "10.40.0.0/16"],
+                    extraNonMasqueradeCidrs: ["10.250.0.0/24", "10.40.0.0/16"],
+                },
+            }),
         );
         const hub = kept.flows.find((f) => f.kind === "hub")!;
         assert.equal(hub.expect, "pod");
@@ -330,8 +452,16 @@ describe("lab: the flows planned from the plan", () => {
     });
 
     it("the dev stack: 5 flows (1 pod subnet, 2 connected, 1 extra, no hub, the rules removed)", () => {
-        const dev = { ...base, podSubnets: [base.podSubnets[0]], hubAddressSpace: undefined, connectedCidrs: ["10.0.0.0/8", "192.168.0.0/16"] };
-        assert.deepEqual(planFlows(labAddresses(dev)).flows.map((f) => f.kind), ["vnet", "connected", "connected", "extra", "rules-removed"]);
+        const dev = {
+            ...base,
+            podSubnets: [base.podSubnets[0]],
+            hubAddressSpace: undefined,
+            connectedCidrs: ["10.0.0.0/8", "192.168.0.0/16"],
+        };
+        assert.deepEqual(
+            planFlows(labAddresses(dev)).flows.map((f) => f.kind),
+            ["vnet", "connected", "connected", "extra", "rules-removed"],
+        );
     });
 
     it(`caps the flows at ${MAX_FLOWS}, keeping every kind and the rules-removed flow, and names what it leaves out`, () => {
@@ -339,7 +469,10 @@ describe("lab: the flows planned from the plan", () => {
             ...base,
             connectedCidrs: Array.from({ length: 20 }, (_, i) => `172.${16 + i}.0.0/16`),
             podSubnets: Array.from({ length: 5 }, (_, i) => ({ cidr: `100.${64 + i}.0.0/22` })),
-            ipMasqAgent: { ...base.ipMasqAgent, nonMasqueradeCIDRs: [...base.ipMasqAgent.nonMasqueradeCIDRs, "100.64.0.0/13"] },
+            ipMasqAgent: {
+                ...base.ipMasqAgent,
+                nonMasqueradeCIDRs: [...base.ipMasqAgent.nonMasqueradeCIDRs, "100.64.0.0/13"],
+            },
         };
         const plan = planFlows(labAddresses(many));
         assert.equal(plan.flows.length, MAX_FLOWS);
@@ -349,8 +482,14 @@ describe("lab: the flows planned from the plan", () => {
         assert.equal(kinds.filter((k) => k === "vnet").length, 5, "every pod subnet keeps its flow");
         // 5 VNet + 20 connected + 1 extra + 1 hub + 1 = 28 flows: 12 connected ranges left out.
         assert.equal(plan.dropped.length, 12);
-        assert.ok(plan.dropped.every((label) => label.startsWith("connected 172.")), plan.dropped.join("; "));
-        assert.deepEqual(plan.flows.map((f) => f.port), Array.from({ length: MAX_FLOWS }, (_, i) => FIRST_PORT + i));
+        assert.ok(
+            plan.dropped.every((label) => label.startsWith("connected 172.")),
+            plan.dropped.join("; "),
+        );
+        assert.deepEqual(
+            plan.flows.map((f) => f.port),
+            Array.from({ length: MAX_FLOWS }, (_, i) => FIRST_PORT + i),
+        );
         // Ports, namespaces and hosts stay bounded by the cap too.
         assert.ok(plan.destinations.length < MAX_FLOWS);
         assert.equal(new Set(plan.flows.filter((f) => f.host).map((f) => `${f.host}:${f.port}`)).size, MAX_FLOWS);
@@ -368,8 +507,18 @@ describe("lab: command line and privileges", () => {
     const project = "/repo";
 
     it("labs dev by default, a named stack next to Pulumi.yaml, or any settings file with --config, not both", () => {
-        assert.deepEqual(pick(parseLabArgs([], project, "/elsewhere")), { stack: "dev", file: "/repo/Pulumi.dev.yaml", fromConfig: false, skipUnprivileged: false });
-        assert.deepEqual(pick(parseLabArgs(["--stack", "prod"], project, "/elsewhere")), { stack: "prod", file: "/repo/Pulumi.prod.yaml", fromConfig: false, skipUnprivileged: false });
+        assert.deepEqual(pick(parseLabArgs([], project, "/elsewhere")), {
+            stack: "dev",
+            file: "/repo/Pulumi.dev.yaml",
+            fromConfig: false,
+            skipUnprivileged: false,
+        });
+        assert.deepEqual(pick(parseLabArgs(["--stack", "prod"], project, "/elsewhere")), {
+            stack: "prod",
+            file: "/repo/Pulumi.prod.yaml",
+            fromConfig: false,
+            skipUnprivileged: false,
+        });
         assert.deepEqual(pick(parseLabArgs(["--config", "stacks/Pulumi.team-a.yaml"], project, "/home/me")), {
             stack: "team-a",
             file: "/home/me/stacks/Pulumi.team-a.yaml",
@@ -377,7 +526,10 @@ describe("lab: command line and privileges", () => {
             skipUnprivileged: false,
         });
         assert.equal(parseLabArgs(["--config", "/abs/my-stack.yml"], project, "/home/me").stack, "my-stack");
-        assert.throws(() => parseLabArgs(["--stack", "dev", "--config", "Pulumi.dev.yaml"], project, "/"), (e: Error) => e instanceof UsageError && /not both/.test(e.message));
+        assert.throws(
+            () => parseLabArgs(["--stack", "dev", "--config", "Pulumi.dev.yaml"], project, "/"),
+            (e: Error) => e instanceof UsageError && /not both/.test(e.message),
+        );
         assert.throws(() => parseLabArgs(["--config"], project, "/"), UsageError);
         assert.throws(() => parseLabArgs(["--stack", "../etc"], project, "/"), UsageError);
         assert.throws(() => parseLabArgs(["--timeout", "0"], project, "/"), UsageError);
@@ -387,7 +539,10 @@ describe("lab: command line and privileges", () => {
     it("resolves a relative --config from npm's INIT_CWD (npm run runs scripts in the package root)", () => {
         assert.equal(labCwd({ INIT_CWD: "/home/me/stacks" }, "/repo"), "/home/me/stacks");
         assert.equal(labCwd({}, "/repo"), "/repo");
-        assert.equal(parseLabArgs(["--config", "Pulumi.x.yaml"], project, labCwd({ INIT_CWD: "/home/me" }, "/repo")).file, "/home/me/Pulumi.x.yaml");
+        assert.equal(
+            parseLabArgs(["--config", "Pulumi.x.yaml"], project, labCwd({ INIT_CWD: "/home/me" }, "/repo")).file,
+            "/home/me/Pulumi.x.yaml",
+        );
     });
 
     it("--skip-unprivileged is a flag", () => {
@@ -399,7 +554,10 @@ describe("lab: command line and privileges", () => {
         assert.match(privilegeProblem(1000, "0000000000000000", [])!.detail, /needs root.*uid 1000/);
         assert.equal(privilegeProblem(1000, undefined, [])!.summary, "not root");
         assert.match(privilegeProblem(0, "00000000a80425fb", [])!.detail, /without CAP_SYS_ADMIN and CAP_NET_ADMIN/);
-        assert.match(privilegeProblem(0, "000001ffffffffff", ["iptables-save"])!.detail, /iptables-save not found.*apt-get install/);
+        assert.match(
+            privilegeProblem(0, "000001ffffffffff", ["iptables-save"])!.detail,
+            /iptables-save not found.*apt-get install/,
+        );
         assert.equal(privilegeProblem(0, "000001ffffffffff", []), undefined);
         assert.equal(privilegeProblem(0, undefined, []), undefined);
     });
@@ -414,7 +572,10 @@ const TSX_CLI = require.resolve("tsx/cli");
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 
 /** `npm run lab -- <args>` as a child (tsx directly, as the npm script does), with its exit status and output. */
-function runLabProcess(args: string[], options: { uid?: number; env?: NodeJS.ProcessEnv } = {}): Promise<{ status: number | null; stdout: string }> {
+function runLabProcess(
+    args: string[],
+    options: { uid?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ status: number | null; stdout: string }> {
     return new Promise((resolve) => {
         const child = spawn(process.execPath, [TSX_CLI, "tooling/lab/run.ts", ...args], {
             cwd: ROOT,
@@ -441,7 +602,10 @@ describe("lab: without root", function () {
         // As root the lab runs as nobody here; otherwise it already runs without root. Dev plans 5 flows.
         const uid = isRoot ? 65534 : undefined;
         const env = { HOME: os.tmpdir(), INIT_CWD: "" };
-        const [failed, skipped] = await Promise.all([runLabProcess(["--stack", "dev"], { uid, env }), runLabProcess(["--stack", "dev", "--skip-unprivileged"], { uid, env })]);
+        const [failed, skipped] = await Promise.all([
+            runLabProcess(["--stack", "dev"], { uid, env }),
+            runLabProcess(["--stack", "dev", "--skip-unprivileged"], { uid, env }),
+        ]);
         assert.equal(failed.status, 1, failed.stdout);
         assert.equal(lastLine(failed.stdout), "lab: 0 passed, 5 failed", failed.stdout);
         assert.match(failed.stdout, /lab failed: needs root .*--skip-unprivileged/);
@@ -488,19 +652,36 @@ describe("lab: a custom stack file, run for real (root only)", function () {
         assert.equal(run.status, 0, run.stdout);
         assert.equal(lastLine(run.stdout), "lab: 9 passed, 0 failed", run.stdout);
         const rows = run.stdout.split("\n").filter((line) => /^\d+ \| /.test(line));
-        const flow = (pattern: RegExp) => rows.find((line) => pattern.test(line)) ?? assert.fail(`no row ${pattern}\n${run.stdout}`);
+        const flow = (pattern: RegExp) =>
+            rows.find((line) => pattern.test(line)) ?? assert.fail(`no row ${pattern}\n${run.stdout}`);
         assert.match(flow(/pods-batch 100\.65\.0\.0\/22 → VNet host/), /100\.65\.0\.6 \(pod IP\).*PASS$/);
         assert.match(flow(/→ hub 10\.40\.0\.0\/16/), /10\.42\.8\.4 \(node IP\) +\| 10\.42\.8\.4 \(reply ok.*PASS$/);
-        assert.match(flow(/→ hub 10\.41\.0\.0\/16/), /100\.6[45]\.0\.6 \(pod IP\) +\| 100\.6[45]\.0\.6 \(reply ok.*PASS$/);
+        assert.match(
+            flow(/→ hub 10\.41\.0\.0\/16/),
+            /100\.6[45]\.0\.6 \(pod IP\) +\| 100\.6[45]\.0\.6 \(reply ok.*PASS$/,
+        );
         assert.match(flow(/agent's rules removed/), /timeout after 3 s .*PASS$/);
-        assert.equal((run.stdout.match(/-A POD-SUBNET-MASQ .* -j MASQUERADE/g) ?? []).length, 1, "the rules are printed once");
+        assert.equal(
+            (run.stdout.match(/-A POD-SUBNET-MASQ .* -j MASQUERADE/g) ?? []).length,
+            1,
+            "the rules are printed once",
+        );
         assert.match(run.stdout, /cleanup: removed 12 namespaces .*none left; root namespace links unchanged/);
     });
 });
 
 /** One command inside a network namespace: its exit status and output (no shell: argv elements go through as they are). */
-function inNamespace(ns: string, command: string, args: readonly string[], input?: string): { status: number | null; stdout: string; stderr: string } {
-    const result = spawnSync("ip", ["netns", "exec", ns, command, ...args], { input, encoding: "utf8", timeout: 10_000 });
+function inNamespace(
+    ns: string,
+    command: string,
+    args: readonly string[],
+    input?: string,
+): { status: number | null; stdout: string; stderr: string } {
+    const result = spawnSync("ip", ["netns", "exec", ns, command, ...args], {
+        input,
+        encoding: "utf8",
+        timeout: 10_000,
+    });
     return { status: result.status, stdout: result.stdout ?? "", stderr: result.stderr ?? "" };
 }
 
@@ -516,7 +697,9 @@ describe("lab: the real iptables, in throwaway network namespaces (root only)", 
 
     before(function () {
         const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
-        backends = ["iptables-nft", "iptables-legacy"].filter((command) => hasCommand(command) && hasCommand(`${command}-restore`) && hasCommand(`${command}-save`));
+        backends = ["iptables-nft", "iptables-legacy"].filter(
+            (command) => hasCommand(command) && hasCommand(`${command}-restore`) && hasCommand(`${command}-save`),
+        );
         // Without root, or without iptables and iproute2 (the lab's requirements; .ci/run installs them), skip.
         if (!isRoot || !hasCommand("ip") || !hasCommand("sysctl") || backends.length === 0) this.skip();
         lab = new Lab();
@@ -537,18 +720,22 @@ describe("lab: the real iptables, in throwaway network namespaces (root only)", 
             const accepted: string[] = [];
             for (const name of targets) {
                 const result = inNamespace(ns, iptables, ["-t", "nat", "-N", name]);
-                if (result.status === 2 && result.stderr.includes("chain name may not clash with target name")) continue;
+                if (result.status === 2 && result.stderr.includes("chain name may not clash with target name"))
+                    continue;
                 accepted.push(`${name} (exit ${result.status}: ${result.stderr.trim()})`);
                 if (result.status === 0) inNamespace(ns, iptables, ["-t", "nat", "-X", name]);
             }
             assert.deepEqual(accepted, [], `${iptables} did not refuse these names of the project's target list`);
         }
-        for (const name of targets) assert.match(chainConflict(name) ?? "", /is an iptables target.*crash-loop on every node/, name);
+        for (const name of targets)
+            assert.match(chainConflict(name) ?? "", /is an iptables target.*crash-loop on every node/, name);
     });
 
     it("accepts the project's default chain, 28 characters, and the target names in another case (the check is case-sensitive)", async () => {
         const otherCase = [...IPTABLES_STANDARD_TARGETS, ...IPTABLES_TARGET_EXTENSIONS].flatMap((name) =>
-            [name.toLowerCase(), name[0].toUpperCase() + name.slice(1).toLowerCase()].filter((variant) => variant !== name),
+            [name.toLowerCase(), name[0].toUpperCase() + name.slice(1).toLowerCase()].filter(
+                (variant) => variant !== name,
+            ),
         );
         const names = [CHAIN, "A".repeat(28), ...new Set(otherCase)];
         for (const iptables of backends) {
@@ -570,8 +757,20 @@ describe("lab: the real iptables, in throwaway network namespaces (root only)", 
         for (const iptables of backends) {
             const ns = await namespace(`builtin-${iptables.slice(9)}`);
             for (const name of NAT_BUILT_IN_CHAINS) {
-                assert.equal(inNamespace(ns, iptables, ["-w", "5", "-N", name, "-t", "nat"]).status, 1, `${iptables} -N ${name}`);
-                const jump = inNamespace(ns, iptables, ["-w", "5", "-A", "POSTROUTING", "-t", "nat", ...postroutingJumpArgs(name)]);
+                assert.equal(
+                    inNamespace(ns, iptables, ["-w", "5", "-N", name, "-t", "nat"]).status,
+                    1,
+                    `${iptables} -N ${name}`,
+                );
+                const jump = inNamespace(ns, iptables, [
+                    "-w",
+                    "5",
+                    "-A",
+                    "POSTROUTING",
+                    "-t",
+                    "nat",
+                    ...postroutingJumpArgs(name),
+                ]);
                 assert.notEqual(jump.status, 0, `${iptables}: the jump into ${name} was accepted`);
                 assert.match(chainConflict(name) ?? "", /built-in chain of the nat table.*crash-loop on every node/);
             }
@@ -586,16 +785,29 @@ describe("lab: the real iptables, in throwaway network namespaces (root only)", 
             // Control: with the chain but no jump (the agent's state after EnsureChain) the check finds nothing (exit 1),
             // so a pass below means a match.
             assert.equal(inNamespace(ns, iptables, ["-t", "nat", "-N", CHAIN]).status, 0);
-            assert.equal(inNamespace(ns, iptables, agentJumpCheckArgv(CHAIN)).status, 1, `${iptables}: -C without a jump`);
+            assert.equal(
+                inNamespace(ns, iptables, agentJumpCheckArgv(CHAIN)).status,
+                1,
+                `${iptables}: -C without a jump`,
+            );
             const restore = inNamespace(ns, `${iptables}-restore`, ["--noflush"], rules);
             assert.equal(restore.status, 0, restore.stderr);
             const check = inNamespace(ns, iptables, agentJumpCheckArgv(CHAIN));
             assert.equal(check.status, 0, `${iptables}: the agent's -C does not find the lab's jump: ${check.stderr}`);
             // The quotes matter: the comment without them is another rule.
-            const unquoted = agentJumpCheckArgv(CHAIN).map((arg) => (arg === postroutingJumpComment(CHAIN) ? arg.slice(1, -1) : arg));
-            assert.equal(inNamespace(ns, iptables, unquoted).status, 1, `${iptables}: -C without the quote characters matched`);
+            const unquoted = agentJumpCheckArgv(CHAIN).map((arg) =>
+                arg === postroutingJumpComment(CHAIN) ? arg.slice(1, -1) : arg,
+            );
+            assert.equal(
+                inNamespace(ns, iptables, unquoted).status,
+                1,
+                `${iptables}: -C without the quote characters matched`,
+            );
             const postrouting = inNamespace(ns, iptables, ["-t", "nat", "-S", "POSTROUTING"]).stdout.split("\n");
-            assert.deepEqual(postrouting.filter((line) => line.startsWith("-A ")), [jump]);
+            assert.deepEqual(
+                postrouting.filter((line) => line.startsWith("-A ")),
+                [jump],
+            );
             const chain = inNamespace(ns, iptables, ["-t", "nat", "-S", CHAIN]).stdout.split("\n").filter(Boolean);
             assert.deepEqual(chain, [
                 `-N ${CHAIN}`,
@@ -609,27 +821,65 @@ describe("lab: the real iptables, in throwaway network namespaces (root only)", 
 
     it("a replay of the agent's own commands leaves the same nat table as the lab, and a second resync adds nothing", async () => {
         const save = (ns: string, iptables: string) =>
-            inNamespace(ns, `${iptables}-save`, ["-t", "nat"]).stdout.split("\n").filter((line) => line !== "" && !line.startsWith("#"));
+            inNamespace(ns, `${iptables}-save`, ["-t", "nat"])
+                .stdout.split("\n")
+                .filter((line) => line !== "" && !line.startsWith("#"));
         for (const iptables of backends) {
             const labNs = await namespace(`labtable-${iptables.slice(9)}`);
-            assert.equal(inNamespace(labNs, `${iptables}-restore`, ["--noflush"], renderAgentRules(config(), CHAIN)).status, 0);
+            assert.equal(
+                inNamespace(labNs, `${iptables}-restore`, ["--noflush"], renderAgentRules(config(), CHAIN)).status,
+                0,
+            );
 
             const agentNs = await namespace(`agenttable-${iptables.slice(9)}`);
             const resync = (first: boolean) => {
                 // syncMasqRules: EnsureChain, EnsureRule (-C, then -A when nothing matched), RestoreAll --noflush.
-                assert.equal(inNamespace(agentNs, iptables, ["-w", "5", "-W", "100000", "-N", CHAIN, "-t", "nat"]).status, first ? 0 : 1);
+                assert.equal(
+                    inNamespace(agentNs, iptables, ["-w", "5", "-W", "100000", "-N", CHAIN, "-t", "nat"]).status,
+                    first ? 0 : 1,
+                );
                 const check = inNamespace(agentNs, iptables, agentJumpCheckArgv(CHAIN)).status;
-                assert.equal(check, first ? 1 : 0, first ? "no jump before the first resync" : "the second resync finds its jump");
+                assert.equal(
+                    check,
+                    first ? 1 : 0,
+                    first ? "no jump before the first resync" : "the second resync finds its jump",
+                );
                 if (check === 1) {
-                    const append = ["-w", "5", "-W", "100000", "-A", "POSTROUTING", "-t", "nat", ...postroutingJumpArgs(CHAIN)];
+                    const append = [
+                        "-w",
+                        "5",
+                        "-W",
+                        "100000",
+                        "-A",
+                        "POSTROUTING",
+                        "-t",
+                        "nat",
+                        ...postroutingJumpArgs(CHAIN),
+                    ];
                     assert.equal(inNamespace(agentNs, iptables, append).status, 0);
                 }
-                assert.equal(inNamespace(agentNs, `${iptables}-restore`, ["-w", "5", "--noflush"], renderAgentChain(config(), CHAIN)).status, 0);
+                assert.equal(
+                    inNamespace(
+                        agentNs,
+                        `${iptables}-restore`,
+                        ["-w", "5", "--noflush"],
+                        renderAgentChain(config(), CHAIN),
+                    ).status,
+                    0,
+                );
             };
             resync(true);
-            assert.deepEqual(save(agentNs, iptables), save(labNs, iptables), `${iptables}: the agent's table and the lab's differ`);
+            assert.deepEqual(
+                save(agentNs, iptables),
+                save(labNs, iptables),
+                `${iptables}: the agent's table and the lab's differ`,
+            );
             resync(false);
-            assert.deepEqual(save(agentNs, iptables), save(labNs, iptables), `${iptables}: a second resync changed the agent's table`);
+            assert.deepEqual(
+                save(agentNs, iptables),
+                save(labNs, iptables),
+                `${iptables}: a second resync changed the agent's table`,
+            );
         }
     });
 });

@@ -36,7 +36,12 @@ function plan(args: string[], options: { cwd?: string; npm?: string; timeoutMs?:
     if (options.npm) Object.assign(env, { INIT_CWD: options.npm, npm_lifecycle_event: "plan" });
     const started = Date.now();
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [PLAN_CLI, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ["ignore", "pipe", "pipe"], timeout: options.timeoutMs ?? 60_000 });
+        const child = spawn(process.execPath, [PLAN_CLI, ...args], {
+            cwd: options.cwd ?? ROOT,
+            env,
+            stdio: ["ignore", "pipe", "pipe"],
+            timeout: options.timeoutMs ?? 60_000,
+        });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (chunk) => (stdout += chunk));
@@ -104,7 +109,11 @@ describe("issue 12: a new user's first day", function () {
 
         for (const [state, agent] of Object.entries(states)) {
             it(`agent ${state}`, async () => {
-                const file = writeStack(dir, `Pulumi.agent-${state}.yaml`, devWith({ "aks-pod-subnet:ipMasqAgent": agent }));
+                const file = writeStack(
+                    dir,
+                    `Pulumi.agent-${state}.yaml`,
+                    devWith({ "aks-pod-subnet:ipMasqAgent": agent }),
+                );
                 const svg = path.join(dir, "map.svg");
                 const text = await plan(["--config", file, "--svg", svg]);
                 assert.equal(text.code, 0, text.stderr);
@@ -117,26 +126,50 @@ describe("issue 12: a new user's first day", function () {
                 if (state === "on") {
                     assert.equal(nat.chain, "POD-SUBNET-MASQ");
                     assert.match(text.stdout, /NAT by ip-masq-agent-v2 on every node \(chain POD-SUBNET-MASQ\)/);
-                    assert.match(text.stdout, /pods appear as the node IP towards the connected networks: 10\.0\.0\.0\/8 except 10\.42\.8\.0\/27, 10\.250\.0\.0\/24; 192\.168\.0\.0\/16/);
-                    assert.deepEqual(nat.nodeIPTowards, ["10.0.0.0/8 except 10.42.8.0/27, 10.250.0.0/24", "192.168.0.0/16"]);
+                    assert.match(
+                        text.stdout,
+                        /pods appear as the node IP towards the connected networks: 10\.0\.0\.0\/8 except 10\.42\.8\.0\/27, 10\.250\.0\.0\/24; 192\.168\.0\.0\/16/,
+                    );
+                    assert.deepEqual(nat.nodeIPTowards, [
+                        "10.0.0.0/8 except 10.42.8.0/27, 10.250.0.0/24",
+                        "192.168.0.0/16",
+                    ]);
                     assert.match(map, /pods NAT&apos;d to the node IP/);
                     return;
                 }
                 // Off or cleaning up: nothing on the nodes NATs, and no part of the plan may say otherwise.
-                for (const [what, output] of [["text", text.stdout], ["svg", map]] as const) {
+                for (const [what, output] of [
+                    ["text", text.stdout],
+                    ["svg", map],
+                ] as const) {
                     assert.ok(!/NAT by ip-masq-agent-v2 on every node/.test(output), `${what} claims the agent NATs`);
-                    assert.ok(!/appear as the node IP towards the connected/.test(output), `${what} claims pods appear as the node IP`);
-                    assert.ok(!/NAT(&apos;|')d to the node IP/.test(output), `${what} claims connected networks are NAT'd`);
+                    assert.ok(
+                        !/appear as the node IP towards the connected/.test(output),
+                        `${what} claims pods appear as the node IP`,
+                    );
+                    assert.ok(
+                        !/NAT(&apos;|')d to the node IP/.test(output),
+                        `${what} claims connected networks are NAT'd`,
+                    );
                 }
                 assert.deepEqual(nat.nodeIPTowards, []);
                 assert.deepEqual(nat.podIPTowards.slice(-1), ["10.0.0.0/8", "192.168.0.0/16"].slice(-1));
-                assert.match(text.stdout, /No NAT by the nodes: ip-masq-agent-v2 is off \(ipMasqAgent\.enabled: false\)/);
-                assert.match(text.stdout, /pods reach the connected networks \(10\.0\.0\.0\/8, 192\.168\.0\.0\/16\) with their pod IP/);
+                assert.match(
+                    text.stdout,
+                    /No NAT by the nodes: ip-masq-agent-v2 is off \(ipMasqAgent\.enabled: false\)/,
+                );
+                assert.match(
+                    text.stdout,
+                    /pods reach the connected networks \(10\.0\.0\.0\/8, 192\.168\.0\.0\/16\) with their pod IP/,
+                );
                 assert.match(text.stdout, /no reply unless a firewall or appliance on the path NATs/);
                 assert.match(map, /no NAT by the nodes/);
                 assert.match(nat.summary, /no reply unless a firewall or appliance/);
                 if (state === "cleanup") {
-                    assert.match(text.stdout, /clean-up DaemonSet pod-subnet-ip-masq-agent-cleanup removes chain POD-SUBNET-MASQ and its POSTROUTING jump from every node/);
+                    assert.match(
+                        text.stdout,
+                        /clean-up DaemonSet pod-subnet-ip-masq-agent-cleanup removes chain POD-SUBNET-MASQ and its POSTROUTING jump from every node/,
+                    );
                     assert.match(map, /clean-up DaemonSet/);
                     assert.equal(nat.cleanup, "pod-subnet-ip-masq-agent-cleanup");
                     assert.equal(nat.chain, "POD-SUBNET-MASQ");
@@ -146,7 +179,10 @@ describe("issue 12: a new user's first day", function () {
 
         it("renderAddressPlan keeps its three-argument form for the agent on", () => {
             const settings = settingsOf(writeStack(dir, "Pulumi.dev.yaml", DEV));
-            assert.match(renderAddressPlan(settings.plan, "X-CHAIN", "loadBalancer").join("\n"), /NAT by ip-masq-agent-v2 on every node \(chain X-CHAIN\)/);
+            assert.match(
+                renderAddressPlan(settings.plan, "X-CHAIN", "loadBalancer").join("\n"),
+                /NAT by ip-masq-agent-v2 on every node \(chain X-CHAIN\)/,
+            );
         });
     });
 
@@ -155,17 +191,25 @@ describe("issue 12: a new user's first day", function () {
 
         it("every example that pipes or redirects the plan's output runs npm silently", () => {
             // Commands: whole lines of code blocks, and the code spans of prose and tables.
-            const commands = readme.split("\n").flatMap((line) => (/`/.test(line) ? [...line.matchAll(/`([^`]+)`/g)].map((m) => m[1]) : [line]));
+            const commands = readme
+                .split("\n")
+                .flatMap((line) => (/`/.test(line) ? [...line.matchAll(/`([^`]+)`/g)].map((m) => m[1]) : [line]));
             const loud = commands
                 .filter((command) => /npm run\b.*\bplan\b/.test(command))
                 .filter((command) => /\s(\||>|>>|2>&1 \|)\s/.test(command.split(" #")[0]))
                 .filter((command) => !/npm run (-s|--silent) plan|npm run plan (-s|--silent)/.test(command));
             assert.deepEqual(loud, []);
-            assert.ok(commands.some((command) => /npm run (-s plan|plan -s) .*>/.test(command)), "the README does show redirected plans");
+            assert.ok(
+                commands.some((command) => /npm run (-s plan|plan -s) .*>/.test(command)),
+                "the README does show redirected plans",
+            );
         });
 
         it("the JSON example runs silently, so that it pipes into jq", () => {
-            assert.ok(readme.includes("npm run -s plan -- --stack dev --json"), "README shows npm run -s plan -- --stack dev --json");
+            assert.ok(
+                readme.includes("npm run -s plan -- --stack dev --json"),
+                "README shows npm run -s plan -- --stack dev --json",
+            );
             assert.ok(!readme.includes("`npm run plan -- --stack dev --json`"), "no loud JSON example");
         });
     });
@@ -180,17 +224,31 @@ describe("issue 12: a new user's first day", function () {
             assert.ok(keys.includes("conectedCidrs"), problems.join("\n"));
             assert.ok(keys.includes("nodeSubnetCidr"), problems.join("\n"));
             assert.ok(keys.includes("nodePools[0].maxPods"), problems.join("\n"));
-            assert.match(problems.find((p) => p.startsWith("conectedCidrs"))!, /did you mean connectedCidrs\?/);
+            assert.match(
+                problems.find((p) => p.startsWith("conectedCidrs"))!,
+                /did you mean connectedCidrs\?/,
+            );
         });
 
         it("type errors come with the program's own checks, once per key", () => {
-            const text = DEV.replace("10.42.8.0/27", "10.42.8.0/33") + "  aks-pod-subnet:natGatewayIdleTimeoutMinutes: 4.5\n  aks-pod-subnet:privateCluster: yes-please\n";
+            const text =
+                DEV.replace("10.42.8.0/27", "10.42.8.0/33") +
+                "  aks-pod-subnet:natGatewayIdleTimeoutMinutes: 4.5\n  aks-pod-subnet:privateCluster: yes-please\n";
             const problems = configProblems(() => readConfigFile(writeStack(dir, "Pulumi.dev.yaml", text), ROOT));
-            assert.deepEqual(problems.map((p) => p.split(": ")[0]).sort(), ["natGatewayIdleTimeoutMinutes", "nodeSubnetCidr", "privateCluster"]);
+            assert.deepEqual(problems.map((p) => p.split(": ")[0]).sort(), [
+                "natGatewayIdleTimeoutMinutes",
+                "nodeSubnetCidr",
+                "privateCluster",
+            ]);
         });
 
         it("a file without its config: section says so, once", () => {
-            const problems = configProblems(() => readConfigFile(writeStack(dir, "Pulumi.dev.yaml", DEV.replace(/^config:\n/m, "").replace(/^ {2}/gm, "")), ROOT));
+            const problems = configProblems(() =>
+                readConfigFile(
+                    writeStack(dir, "Pulumi.dev.yaml", DEV.replace(/^config:\n/m, "").replace(/^ {2}/gm, "")),
+                    ROOT,
+                ),
+            );
             assert.equal(problems.length, 1, problems.join("\n"));
             assert.match(problems[0], /^config: .*no "config:" section/);
             assert.match(problems[0], /azure-native:location/);
@@ -199,13 +257,27 @@ describe("issue 12: a new user's first day", function () {
         it("aks-pod-subnet:location points to azure-native:location; a typo in another namespace is caught", () => {
             const moved = DEV.replace("azure-native:location", "aks-pod-subnet:location");
             assert.deepEqual(
-                configProblems(() => readConfigFile(writeStack(dir, "Pulumi.dev.yaml", moved), ROOT)).filter((p) => !p.startsWith("azure-native:location: is required")),
+                configProblems(() => readConfigFile(writeStack(dir, "Pulumi.dev.yaml", moved), ROOT)).filter(
+                    (p) => !p.startsWith("azure-native:location: is required"),
+                ),
                 ["location: is not a config key of this project: the Azure region is azure-native:location"],
             );
-            const typo = configProblems(() => readConfigFile(writeStack(dir, "Pulumi.dev.yaml", DEV.replace("azure-native:location", "azure-native:locaton")), ROOT));
-            assert.deepEqual(typo, ["azure-native:locaton: is not a setting the program reads: did you mean azure-native:location?"]);
+            const typo = configProblems(() =>
+                readConfigFile(
+                    writeStack(dir, "Pulumi.dev.yaml", DEV.replace("azure-native:location", "azure-native:locaton")),
+                    ROOT,
+                ),
+            );
+            assert.deepEqual(typo, [
+                "azure-native:locaton: is not a setting the program reads: did you mean azure-native:location?",
+            ]);
             // Keys of other namespaces that are not near a key the program reads stay the provider's business.
-            assert.equal(readConfigFile(writeStack(dir, "Pulumi.dev.yaml", `${DEV}  azure-native:subscriptionId: abc\n`), ROOT)["azure-native:subscriptionId"], "abc");
+            assert.equal(
+                readConfigFile(writeStack(dir, "Pulumi.dev.yaml", `${DEV}  azure-native:subscriptionId: abc\n`), ROOT)[
+                    "azure-native:subscriptionId"
+                ],
+                "abc",
+            );
         });
     });
 
@@ -231,7 +303,10 @@ describe("issue 12: a new user's first day", function () {
         it("relative --out and --svg resolve against the user's folder under npm, and kubectl apply -f names that folder", async () => {
             const run = await plan(["--stack", "dev", "--out", "k8s", "--svg", "maps/plan.svg"], { npm: dir });
             assert.equal(run.code, 0, run.stderr);
-            assert.deepEqual(fs.readdirSync(path.join(dir, "k8s")).sort(), ["00-configmap-pod-subnet-ip-masq-agent-config.yaml", "01-daemonset-pod-subnet-ip-masq-agent.yaml"]);
+            assert.deepEqual(fs.readdirSync(path.join(dir, "k8s")).sort(), [
+                "00-configmap-pod-subnet-ip-masq-agent-config.yaml",
+                "01-daemonset-pod-subnet-ip-masq-agent.yaml",
+            ]);
             assert.ok(fs.existsSync(path.join(dir, "maps", "plan.svg")));
             assert.ok(!fs.existsSync(path.join(ROOT, "k8s")), "nothing in the project folder");
             assert.match(run.stdout, /\(kubectl apply -f k8s\)/);
@@ -247,7 +322,11 @@ describe("issue 12: a new user's first day", function () {
         it("a new plan into a folder of an earlier plan leaves exactly the new plan's manifests", async () => {
             const out = path.join(dir, "k8s");
             assert.equal((await plan(["--stack", "dev", "--out", out])).code, 0);
-            const off = writeStack(dir, "Pulumi.off.yaml", devWith({ "aks-pod-subnet:ipMasqAgent": { enabled: false, cleanup: true } }));
+            const off = writeStack(
+                dir,
+                "Pulumi.off.yaml",
+                devWith({ "aks-pod-subnet:ipMasqAgent": { enabled: false, cleanup: true } }),
+            );
             const run = await plan(["--config", off, "--out", out]);
             assert.equal(run.code, 0, run.stderr);
             assert.deepEqual(fs.readdirSync(out), ["00-daemonset-pod-subnet-ip-masq-agent-cleanup.yaml"]);
@@ -258,7 +337,11 @@ describe("issue 12: a new user's first day", function () {
             fs.mkdirSync(out);
             fs.writeFileSync(path.join(out, "notes.txt"), "mine");
             const run = await plan(["--stack", "dev", "--out", out]);
-            assertOneLine(run, 73, /^--out .*k8s: holds files this plan did not write \(notes\.txt\).*empty or new folder/);
+            assertOneLine(
+                run,
+                73,
+                /^--out .*k8s: holds files this plan did not write \(notes\.txt\).*empty or new folder/,
+            );
             assert.deepEqual(fs.readdirSync(out), ["notes.txt"]);
         });
     });
@@ -266,49 +349,110 @@ describe("issue 12: a new user's first day", function () {
     describe("5. settings are used or refused, never ignored", () => {
         for (const outboundType of ["userDefinedRouting", "loadBalancer"]) {
             it(`natGatewayIdleTimeoutMinutes with ${outboundType} is refused`, () => {
-                const extra = outboundType === "userDefinedRouting" ? { "aks-pod-subnet:egressNextHopIp": "10.0.1.4" } : {};
-                const file = writeStack(dir, "Pulumi.dev.yaml", devWith({ "aks-pod-subnet:outboundType": outboundType, ...extra, "aks-pod-subnet:natGatewayIdleTimeoutMinutes": 10 }));
+                const extra =
+                    outboundType === "userDefinedRouting" ? { "aks-pod-subnet:egressNextHopIp": "10.0.1.4" } : {};
+                const file = writeStack(
+                    dir,
+                    "Pulumi.dev.yaml",
+                    devWith({
+                        "aks-pod-subnet:outboundType": outboundType,
+                        ...extra,
+                        "aks-pod-subnet:natGatewayIdleTimeoutMinutes": 10,
+                    }),
+                );
                 const problems = configProblems(() => settingsOf(file));
-                assert.deepEqual(problems.map((p) => p.split(":")[0]), ["natGatewayIdleTimeoutMinutes"]);
-                assert.match(problems[0], new RegExp(`only used with outboundType userAssignedNATGateway \\(outboundType is ${outboundType}\\): remove it`));
+                assert.deepEqual(
+                    problems.map((p) => p.split(":")[0]),
+                    ["natGatewayIdleTimeoutMinutes"],
+                );
+                assert.match(
+                    problems[0],
+                    new RegExp(
+                        `only used with outboundType userAssignedNATGateway \\(outboundType is ${outboundType}\\): remove it`,
+                    ),
+                );
             });
         }
 
         it("Pulumi.yaml's declared default is not an explicit value: the NAT gateway still gets 4 minutes", () => {
-            assert.deepEqual(configProblems(() => settingsOf(writeStack(dir, "Pulumi.dev.yaml", devWith({ "aks-pod-subnet:outboundType": "loadBalancer" })))), []);
-            const nat = settingsOf(writeStack(dir, "Pulumi.dev.yaml", devWith({ "aks-pod-subnet:outboundType": "userAssignedNATGateway" })));
+            assert.deepEqual(
+                configProblems(() =>
+                    settingsOf(
+                        writeStack(dir, "Pulumi.dev.yaml", devWith({ "aks-pod-subnet:outboundType": "loadBalancer" })),
+                    ),
+                ),
+                [],
+            );
+            const nat = settingsOf(
+                writeStack(
+                    dir,
+                    "Pulumi.dev.yaml",
+                    devWith({ "aks-pod-subnet:outboundType": "userAssignedNATGateway" }),
+                ),
+            );
             assert.equal(nat.egress.natGatewayIdleTimeoutMinutes, 4);
         });
 
         it("a large vnetAddressSpace counts as routable, and the report says so", () => {
-            const file = writeStack(dir, "Pulumi.dev.yaml", devWith({ "aks-pod-subnet:vnetAddressSpace": ["10.42.0.0/16", "100.64.0.0/20"] }));
+            const file = writeStack(
+                dir,
+                "Pulumi.dev.yaml",
+                devWith({ "aks-pod-subnet:vnetAddressSpace": ["10.42.0.0/16", "100.64.0.0/20"] }),
+            );
             const { plan: p } = settingsOf(file);
             assert.equal(p.routableAddresses.podSubnetMode, 65_536);
             const text = renderAddressPlan(p, "POD-SUBNET-MASQ", "loadBalancer").join("\n");
             assert.ok(!/\(the node subnet\)/.test(text), text);
-            assert.match(text, /Routable addresses: 65536 \(the VNet's address space outside the pod subnets: 10\.42\.0\.0\/16\)/);
+            assert.match(
+                text,
+                /Routable addresses: 65536 \(the VNet's address space outside the pod subnets: 10\.42\.0\.0\/16\)/,
+            );
             assert.match(text, /uses 65,021 more than Azure CNI node-subnet mode would need \(515, a \/22\)/);
         });
 
         it("the default VNet still counts only the node subnet", () => {
             const { plan: p } = settingsOf(writeStack(dir, "Pulumi.dev.yaml", DEV));
             assert.equal(p.routableAddresses.podSubnetMode, 32);
-            assert.match(renderAddressPlan(p, "POD-SUBNET-MASQ", "loadBalancer").join("\n"), /Routable addresses: 32 \(the VNet's address space outside the pod subnets: 10\.42\.8\.0\/27\) — Azure CNI node-subnet mode would need 515 \(a \/22\): 93\.8% saved/);
+            assert.match(
+                renderAddressPlan(p, "POD-SUBNET-MASQ", "loadBalancer").join("\n"),
+                /Routable addresses: 32 \(the VNet's address space outside the pod subnets: 10\.42\.8\.0\/27\) — Azure CNI node-subnet mode would need 515 \(a \/22\): 93\.8% saved/,
+            );
         });
     });
 
     describe("6. messages name the element at fault", () => {
         it("adminGroupObjectIds: the index and the value", () => {
             const problems = new ProblemList();
-            checkClusterSettings({ entraId: true, adminGroupObjectIds: ["00000000-0000-0000-0000-000000000001", "admins"] } as ClusterSettings, problems, {});
-            assert.deepEqual(problems.problems.map((p) => p.key), ["adminGroupObjectIds[1]"]);
+            checkClusterSettings(
+                {
+                    entraId: true,
+                    adminGroupObjectIds: ["00000000-0000-0000-0000-000000000001", "admins"],
+                } as ClusterSettings,
+                problems,
+                {},
+            );
+            assert.deepEqual(
+                problems.problems.map((p) => p.key),
+                ["adminGroupObjectIds[1]"],
+            );
             assert.match(problems.problems[0].message, /"admins" is not an Entra group object ID \(a GUID/);
         });
 
         it("node labels and taints name the element and the effect", () => {
             const problems = new ProblemList();
-            const pool = { name: "apps", mode: "User", count: 1, vmSize: "Standard_D4s_v5", nodeLabels: { "kubernetes.azure.com/x": "y" }, nodeTaints: ["a=b:NoSchedule", "c=d:Sometimes"] };
-            checkPoolSettings([{ name: "system", mode: "System", count: 1, vmSize: "Standard_D4s_v5" }, pool], problems, false);
+            const pool = {
+                name: "apps",
+                mode: "User",
+                count: 1,
+                vmSize: "Standard_D4s_v5",
+                nodeLabels: { "kubernetes.azure.com/x": "y" },
+                nodeTaints: ["a=b:NoSchedule", "c=d:Sometimes"],
+            };
+            checkPoolSettings(
+                [{ name: "system", mode: "System", count: 1, vmSize: "Standard_D4s_v5" }, pool],
+                problems,
+                false,
+            );
             const byKey = Object.fromEntries(problems.problems.map((p) => [p.key, p.message]));
             assert.match(byKey["nodePools[1].nodeTaints[1]"], /the effect "Sometimes" is not one of/);
             assert.ok(byKey["nodePools[1].nodeLabels.kubernetes.azure.com/x"], Object.keys(byKey).join(", "));

@@ -41,7 +41,13 @@ function run(command: string, args: string[], cwd: string): string {
             encoding: "utf8",
             stdio: ["ignore", "pipe", "pipe"],
             // Offline: nothing here may need the registry.
-            env: { ...process.env, npm_config_offline: "true", npm_config_audit: "false", npm_config_fund: "false", npm_config_update_notifier: "false" },
+            env: {
+                ...process.env,
+                npm_config_offline: "true",
+                npm_config_audit: "false",
+                npm_config_fund: "false",
+                npm_config_update_notifier: "false",
+            },
         });
     } catch (error: any) {
         throw new Error(`${command} ${args.join(" ")} failed in ${cwd}:\n${error.stdout ?? ""}${error.stderr ?? ""}`);
@@ -76,7 +82,8 @@ describe("the components as a package", function () {
         consumer = path.join(tmp, "consumer");
         fs.mkdirSync(consumer);
         for (const file of fs.readdirSync(EXAMPLE)) {
-            if (fs.statSync(path.join(EXAMPLE, file)).isFile()) fs.copyFileSync(path.join(EXAMPLE, file), path.join(consumer, file));
+            if (fs.statSync(path.join(EXAMPLE, file)).isFile())
+                fs.copyFileSync(path.join(EXAMPLE, file), path.join(consumer, file));
         }
         const installed = path.join(consumer, "node_modules", PACKAGE);
         fs.mkdirSync(installed, { recursive: true });
@@ -84,7 +91,11 @@ describe("the components as a package", function () {
 
         const library: Manifest = readJson(path.join(installed, "package.json"));
         const example: Manifest = readJson(path.join(consumer, "package.json"));
-        const needed = new Set([...Object.keys(library.dependencies ?? {}), ...Object.keys(example.dependencies ?? {}), ...Object.keys(example.devDependencies ?? {})]);
+        const needed = new Set([
+            ...Object.keys(library.dependencies ?? {}),
+            ...Object.keys(example.dependencies ?? {}),
+            ...Object.keys(example.devDependencies ?? {}),
+        ]);
         needed.delete(PACKAGE);
         for (const name of needed) {
             const target = path.join(REPO, "node_modules", name);
@@ -122,13 +133,26 @@ describe("the components as a package", function () {
 
     describe("the tarball", () => {
         it("holds the built library: JavaScript and declarations", () => {
-            for (const file of ["lib/index.js", "lib/index.d.ts", "lib/network/network.js", "lib/cluster/cluster.d.ts", "lib/ipmasq/ipMasqAgent.js", "package.json", "README.md"]) {
-                assert.ok(entries.includes(`package/${file}`), `package/${file} is missing from ${path.basename(tarball)}`);
+            for (const file of [
+                "lib/index.js",
+                "lib/index.d.ts",
+                "lib/network/network.js",
+                "lib/cluster/cluster.d.ts",
+                "lib/ipmasq/ipMasqAgent.js",
+                "package.json",
+                "README.md",
+            ]) {
+                assert.ok(
+                    entries.includes(`package/${file}`),
+                    `package/${file} is missing from ${path.basename(tarball)}`,
+                );
             }
         });
 
         it("holds nothing but lib/, the README and package.json: no sources, tests, tools or examples", () => {
-            const stray = entries.filter((e) => !/^package\/(lib\/.+\.(js|d\.ts|js\.map)|README\.md|package\.json)$/.test(e));
+            const stray = entries.filter(
+                (e) => !/^package\/(lib\/.+\.(js|d\.ts|js\.map)|README\.md|package\.json)$/.test(e),
+            );
             assert.deepEqual(stray, []);
             for (const dir of ["test", "tooling", "program", "src", "examples", "node_modules"]) {
                 assert.ok(!entries.some((e) => e.startsWith(`package/${dir}/`)), `${dir}/ is packed`);
@@ -138,8 +162,16 @@ describe("the components as a package", function () {
 
         it("points main, types and exports at files it holds", () => {
             const manifest: Manifest = readJson(path.join(consumer, "node_modules", PACKAGE, "package.json"));
-            assert.deepEqual(manifest.exports, { ".": { types: "./lib/index.d.ts", default: "./lib/index.js" }, "./package.json": "./package.json" });
-            for (const file of [manifest.main!, manifest.types!, manifest.exports!["."].types, manifest.exports!["."].default]) {
+            assert.deepEqual(manifest.exports, {
+                ".": { types: "./lib/index.d.ts", default: "./lib/index.js" },
+                "./package.json": "./package.json",
+            });
+            for (const file of [
+                manifest.main!,
+                manifest.types!,
+                manifest.exports!["."].types,
+                manifest.exports!["."].default,
+            ]) {
                 assert.ok(entries.includes(`package/${path.posix.normalize(file)}`), `${file} is not in the tarball`);
             }
         });
@@ -152,7 +184,12 @@ describe("the components as a package", function () {
             assert.equal(example.dependencies?.[PACKAGE], `file:../../${path.basename(tarball)}`);
             const pinned = { ...root.devDependencies, ...root.dependencies };
             for (const [name, range] of Object.entries({ ...example.dependencies, ...example.devDependencies })) {
-                if (name !== PACKAGE) assert.equal(range, pinned[name], `${name}: the example asks ${range}, the library is built with ${pinned[name]}`);
+                if (name !== PACKAGE)
+                    assert.equal(
+                        range,
+                        pinned[name],
+                        `${name}: the example asks ${range}, the library is built with ${pinned[name]}`,
+                    );
             }
         });
 
@@ -162,7 +199,10 @@ describe("the components as a package", function () {
             // Node resolves a package's own name through its exports).
             const consumerRequire = createRequire(path.join(consumer, "bin", "index.js"));
             assert.equal(consumerRequire.resolve(PACKAGE), path.join(installed, "lib", "index.js"));
-            assert.ok(require.cache[path.join(installed, "lib", "network", "network.js")], "the consumer did not load the packed Network");
+            assert.ok(
+                require.cache[path.join(installed, "lib", "network", "network.js")],
+                "the consumer did not load the packed Network",
+            );
             const libraryRequire = createRequire(path.join(installed, "lib", "index.js"));
             assert.equal(real(libraryRequire.resolve("@pulumi/pulumi")), real(require.resolve("@pulumi/pulumi")));
             assert.equal(real(consumerRequire.resolve("@pulumi/pulumi")), real(require.resolve("@pulumi/pulumi")));
@@ -172,19 +212,30 @@ describe("the components as a package", function () {
 
         it("builds two VNets and two clusters in one resource group", () => {
             assert.equal(ofType("azure-native:resources:ResourceGroup").length, 1);
-            assert.deepEqual(vnets().map((v) => v.inputs.virtualNetworkName).sort(), ["vnet-aks-blue", "vnet-aks-green"]);
+            assert.deepEqual(
+                vnets()
+                    .map((v) => v.inputs.virtualNetworkName)
+                    .sort(),
+                ["vnet-aks-blue", "vnet-aks-green"],
+            );
             const clusters = ofType("azure-native:containerservice:ManagedCluster");
             assert.deepEqual(clusters.map((c) => c.inputs.resourceName).sort(), ["aks-blue", "aks-green"]);
             const groups = new Set([...vnets(), ...clusters].map((r) => r.inputs.resourceGroupName));
             assert.deepEqual([...groups], ["rg-aks-platform-test"]);
-            assert.deepEqual(new Set(clusters.map((c) => c.inputs.networkProfile.serviceCidr)), new Set(["100.96.0.0/16"]));
+            assert.deepEqual(
+                new Set(clusters.map((c) => c.inputs.networkProfile.serviceCidr)),
+                new Set(["100.96.0.0/16"]),
+            );
         });
 
         it("gives both clusters the same private pod range, each in its own VNet", () => {
             const pods = subnets().filter(isPodSubnet);
             assert.equal(pods.length, 2);
             // One pod block per spoke: peering advertises it, and overlapping spokes cannot share a hub.
-            assert.deepEqual(pods.map((s) => s.inputs.addressPrefix), ["100.64.0.0/16", "100.65.0.0/16"]);
+            assert.deepEqual(
+                pods.map((s) => s.inputs.addressPrefix),
+                ["100.64.0.0/16", "100.65.0.0/16"],
+            );
             assert.deepEqual(pods.map((s) => s.inputs.virtualNetworkName).sort(), ["vnet-aks-blue", "vnet-aks-green"]);
         });
 
@@ -198,18 +249,32 @@ describe("the components as a package", function () {
             const maps = configMaps();
             assert.equal(maps.length, 2);
             assert.equal(ofType("kubernetes:apps/v1:DaemonSet").length, 2);
-            for (const [name, other] of [["blue", "green"], ["green", "blue"]]) {
+            for (const [name, other] of [
+                ["blue", "green"],
+                ["green", "blue"],
+            ]) {
                 // Each agent goes to its own cluster, through that cluster's provider.
                 const map = maps.find((m) => m.provider?.includes(`::${name}-k8s::`));
-                assert.ok(map, `no ConfigMap through ${name}'s provider; providers: ${maps.map((m) => m.provider).join(", ")}`);
+                assert.ok(
+                    map,
+                    `no ConfigMap through ${name}'s provider; providers: ${maps.map((m) => m.provider).join(", ")}`,
+                );
                 const config = parse(Object.values(map.inputs.data as Record<string, string>)[0]);
                 const vnet = vnets().find((v) => v.inputs.virtualNetworkName === `vnet-aks-${name}`)!;
                 for (const prefix of vnet.inputs.addressSpace.addressPrefixes) {
-                    assert.ok(covers(config.nonMasqueradeCIDRs, prefix), `${name}'s agent masquerades its own VNet prefix ${prefix}`);
+                    assert.ok(
+                        covers(config.nonMasqueradeCIDRs, prefix),
+                        `${name}'s agent masquerades its own VNet prefix ${prefix}`,
+                    );
                 }
                 // The other cluster's nodes are outside this VNet: pods reach them as their node (the pod range is shared).
-                const otherNodes = subnets().find((s) => !isPodSubnet(s) && s.inputs.virtualNetworkName === `vnet-aks-${other}`)!;
-                assert.ok(!covers(config.nonMasqueradeCIDRs, otherNodes.inputs.addressPrefix), `${name}'s agent leaves pod IPs on traffic to ${other}'s nodes`);
+                const otherNodes = subnets().find(
+                    (s) => !isPodSubnet(s) && s.inputs.virtualNetworkName === `vnet-aks-${other}`,
+                )!;
+                assert.ok(
+                    !covers(config.nonMasqueradeCIDRs, otherNodes.inputs.addressPrefix),
+                    `${name}'s agent leaves pod IPs on traffic to ${other}'s nodes`,
+                );
                 assert.deepEqual(outputs.nonMasqueradeCIDRs[name], config.nonMasqueradeCIDRs);
             }
         });
@@ -234,7 +299,10 @@ describe("the components as a package", function () {
         it("relies on a runtime that reads package.json only when Pulumi.yaml names no program", () => {
             const runJs = fs.readFileSync(require.resolve("@pulumi/pulumi/cmd/run/run.js"), "utf8");
             assert.match(runJs, /const hasEntrypoint = argv\._\[0\] !== "\.";/);
-            assert.match(runJs, /if \(!hasEntrypoint\) \{\s*\/\/ Check if package\.json specifies an entrypoint via `exports`/);
+            assert.match(
+                runJs,
+                /if \(!hasEntrypoint\) \{\s*\/\/ Check if package\.json specifies an entrypoint via `exports`/,
+            );
         });
     });
 });

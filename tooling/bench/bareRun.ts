@@ -11,7 +11,12 @@ runProgram({
     config: {},
     stackTraces: false,
     program: () => {
-        for (let i = 0; i < count; i++) new network.Subnet(`subnet-${i}`, { resourceGroupName: "rg", virtualNetworkName: "vnet", addressPrefix: "10.0.0.0/24" });
+        for (let i = 0; i < count; i++)
+            new network.Subnet(`subnet-${i}`, {
+                resourceGroupName: "rg",
+                virtualNetworkName: "vnet",
+                addressPrefix: "10.0.0.0/24",
+            });
         return {};
     },
 }).then(

@@ -21,8 +21,16 @@ for (let i = 0; i < size; i++) {
             { name: "apps", minCount: 2, maxCount: 20, maxPods: 110, maxSurge: "10%" },
         ],
     });
-    const cluster = new Cluster(`${name}-cluster`, { resourceGroupName: "rg-fleet", location: "westeurope", network, clusterName: `aks-${name}` });
-    new IpMasqAgent(`${name}-ip-masq-agent`, { provider: cluster.provider, nonMasqueradeCIDRs: network.plan.ipMasqAgent.nonMasqueradeCIDRs });
+    const cluster = new Cluster(`${name}-cluster`, {
+        resourceGroupName: "rg-fleet",
+        location: "westeurope",
+        network,
+        clusterName: `aks-${name}`,
+    });
+    new IpMasqAgent(`${name}-ip-masq-agent`, {
+        provider: cluster.provider,
+        nonMasqueradeCIDRs: network.plan.ipMasqAgent.nonMasqueradeCIDRs,
+    });
     clusters[name] = cluster.clusterId;
 }
 

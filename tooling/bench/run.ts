@@ -22,14 +22,18 @@ function sdkModules(): string[] {
     const files = ["index.js", "src", "program"].flatMap((entry) => jsFiles(path.join(DIST, entry)));
     const found = new Set<string>();
     for (const file of files) {
-        for (const match of fs.readFileSync(file, "utf8").matchAll(/require\("(@pulumi\/[^"]+)"\)/g)) found.add(match[1]);
+        for (const match of fs.readFileSync(file, "utf8").matchAll(/require\("(@pulumi\/[^"]+)"\)/g))
+            found.add(match[1]);
     }
     return [...found].sort();
 }
 
 function jsFiles(entry: string): string[] {
     if (entry.endsWith(".js")) return [entry];
-    return fs.readdirSync(entry, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith(".js")).map((e) => path.join(e.parentPath ?? e.path, e.name));
+    return fs
+        .readdirSync(entry, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile() && e.name.endsWith(".js"))
+        .map((e) => path.join(e.parentPath ?? e.path, e.name));
 }
 
 /** The Node flags `npm run plan` uses (a larger young generation: the SDK allocates many short-lived objects). */
@@ -39,14 +43,20 @@ function time(label: string, args: string[], env: Record<string, string> = {}, r
     const samples: number[] = [];
     for (let i = 0; i < runs; i++) {
         const start = process.hrtime.bigint();
-        const result = spawnSync(process.execPath, [...NODE_FLAGS, ...args], { cwd: path.join(DIST, ".."), env: { ...process.env, ...env }, encoding: "utf8" });
+        const result = spawnSync(process.execPath, [...NODE_FLAGS, ...args], {
+            cwd: path.join(DIST, ".."),
+            env: { ...process.env, ...env },
+            encoding: "utf8",
+        });
         const ms = Number(process.hrtime.bigint() - start) / 1e6;
         if (result.status !== 0) throw new Error(`${label} failed (${result.status}):\n${result.stderr}`);
         samples.push(ms);
     }
     samples.sort((a, b) => a - b);
     const median = samples[Math.floor(samples.length / 2)];
-    console.log(`${label.padEnd(10)} median ${median.toFixed(0).padStart(5)} ms   (min ${samples[0].toFixed(0)}, max ${samples[samples.length - 1].toFixed(0)}, ${runs} runs)`);
+    console.log(
+        `${label.padEnd(10)} median ${median.toFixed(0).padStart(5)} ms   (min ${samples[0].toFixed(0)}, max ${samples[samples.length - 1].toFixed(0)}, ${runs} runs)`,
+    );
     return median;
 }
 
@@ -54,7 +64,10 @@ function time(label: string, args: string[], env: Record<string, string> = {}, r
 function planMicros(stack: string): number {
     const root = path.join(DIST, "..");
     const raw = readConfigFile(path.join(root, `Pulumi.${stack}.yaml`), root);
-    const { addressPlanInput } = readStackConfig((key) => raw[key.includes(":") ? key : `aks-pod-subnet:${key}`], stack);
+    const { addressPlanInput } = readStackConfig(
+        (key) => raw[key.includes(":") ? key : `aks-pod-subnet:${key}`],
+        stack,
+    );
     for (let i = 0; i < 2000; i++) planAddresses(addressPlanInput);
     const n = 20000;
     const start = process.hrtime.bigint();
@@ -62,17 +75,27 @@ function planMicros(stack: string): number {
     return Number(process.hrtime.bigint() - start) / 1e3 / n;
 }
 
-for (const stack of ["dev", "prod"]) console.log(`planner    ${planMicros(stack).toFixed(0).padStart(5)} µs per planAddresses (${stack}, 20,000 calls)`);
+for (const stack of ["dev", "prod"])
+    console.log(`planner    ${planMicros(stack).toFixed(0).padStart(5)} µs per planAddresses (${stack}, 20,000 calls)`);
 
 const modules = sdkModules();
-console.log(`Node ${process.version} ${NODE_FLAGS.join(" ")}; floor loads ${modules.length} SDK modules: ${modules.join(", ")}\n`);
+console.log(
+    `Node ${process.version} ${NODE_FLAGS.join(" ")}; floor loads ${modules.length} SDK modules: ${modules.join(", ")}\n`,
+);
 const floor = time("floor", ["-e", modules.map((m) => `require(${JSON.stringify(m)});`).join("")]);
 const plan = time("plan", [path.join(DIST, "src", "plan", "plan.js"), "--stack", "dev"]);
 const fleet1 = time("fleet-1", [path.join(DIST, "tooling", "bench", "fleetRun.js")], { FLEET_SIZE: "1" });
 const fleet25 = time("fleet-25", [path.join(DIST, "tooling", "bench", "fleetRun.js")], { FLEET_SIZE: "25" });
-const bare = time("bare-350", [path.join(DIST, "tooling", "bench", "bareRun.js")], { BARE_COUNT: "350" }, Math.min(RUNS, 3));
+const bare = time(
+    "bare-350",
+    [path.join(DIST, "tooling", "bench", "bareRun.js")],
+    { BARE_COUNT: "350" },
+    Math.min(RUNS, 3),
+);
 
 const ratio = (a: number, b: number) => (a / b).toFixed(2);
 console.log(`\nplan / floor          = ${ratio(plan, floor)}  (goal ≤ 1.5)`);
 console.log(`fleet-25 / fleet-1    = ${ratio(fleet25, fleet1)}  (goal ≤ 4)`);
-console.log(`fleet-25 / bare-350   = ${ratio(fleet25, bare)}  (the same number of resources without this project's code)`);
+console.log(
+    `fleet-25 / bare-350   = ${ratio(fleet25, bare)}  (the same number of resources without this project's code)`,
+);

@@ -40,11 +40,15 @@ export function contractOf(type: string): LoadedContract | undefined {
     if (!entry) return undefined;
     const models = sdkModels(entry.package);
     const body = models.mappers[entry.model];
-    if (!body) throw new Error(`${entry.package}@${models.version} has no model ${entry.model} (table entry of ${type})`);
+    if (!body)
+        throw new Error(`${entry.package}@${models.version} has no model ${entry.model} (table entry of ${type})`);
     const parameters: Record<string, OperationParameter> = {};
     for (const [input, exportName] of Object.entries(entry.pathParameters)) {
         const parameter = models.parameters[exportName];
-        if (!parameter) throw new Error(`${entry.package}@${models.version} has no parameter ${exportName} (table entry of ${type})`);
+        if (!parameter)
+            throw new Error(
+                `${entry.package}@${models.version} has no parameter ${exportName} (table entry of ${type})`,
+            );
         parameters[input] = parameter;
     }
     const loaded = { ...entry, models, body, parameters };
@@ -73,7 +77,8 @@ export function checkResources(resources: readonly ResourceLike[]): Violation[] 
 export function checkResource(resource: ResourceLike): Violation[] {
     const id = `${resource.type}::${resource.name}`;
     const violations: Violation[] = [];
-    const report = (path: string[], message: string) => violations.push({ resource: id, path: path.join("."), message });
+    const report = (path: string[], message: string) =>
+        violations.push({ resource: id, path: path.join("."), message });
     const contract = contractOf(resource.type);
     if (!contract) {
         report([], `no ARM contract for ${resource.type}: add it to RESOURCE_CONTRACTS in tools/contract/shapes.ts`);
@@ -96,7 +101,11 @@ type Report = (path: string[], message: string) => void;
  * Checks a value against one mapper, as for a property of a resource: every violation with its path (dot-separated,
  * from the value). `models` resolves Composite mappers by class name. For checks of the walker itself.
  */
-export function checkAgainstMapper(value: unknown, mapper: Mapper, models: SdkModels): { path: string; message: string }[] {
+export function checkAgainstMapper(
+    value: unknown,
+    mapper: Mapper,
+    models: SdkModels,
+): { path: string; message: string }[] {
     const found: { path: string; message: string }[] = [];
     checkValue(value, mapper, [], models, (path, message) => found.push({ path: path.join("."), message }));
     return found;
@@ -104,7 +113,8 @@ export function checkAgainstMapper(value: unknown, mapper: Mapper, models: SdkMo
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const DURATION = /^P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$/;
+const DURATION =
+    /^P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$/;
 
 function showValue(value: unknown): string {
     if (typeof value === "string") return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
@@ -122,7 +132,14 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * Checks one value against its mapper. `root` marks the request body, where required properties that the
  * azure-native provider fills in itself (PROVIDER_FILLED) may be missing.
  */
-function checkValue(value: unknown, mapper: Mapper, path: string[], models: SdkModels, report: Report, root = false): void {
+function checkValue(
+    value: unknown,
+    mapper: Mapper,
+    path: string[],
+    models: SdkModels,
+    report: Report,
+    root = false,
+): void {
     if (value === undefined) return;
     if (value === UNKNOWN) return; // not known until the deployment: any type
     if (value === null) {
@@ -134,7 +151,8 @@ function checkValue(value: unknown, mapper: Mapper, path: string[], models: SdkM
         return;
     }
     const type = mapper.type;
-    const typeError = (expected: string) => report(path, `expected ${expected} (${type.name}), got ${showValue(value)}`);
+    const typeError = (expected: string) =>
+        report(path, `expected ${expected} (${type.name}), got ${showValue(value)}`);
     switch (type.name) {
         case "String":
             if (typeof value !== "string") return typeError("a string");
@@ -149,7 +167,8 @@ function checkValue(value: unknown, mapper: Mapper, path: string[], models: SdkM
             if (typeof value !== "string" || !UUID.test(value)) return typeError("a UUID");
             return;
         case "Date":
-            if (typeof value !== "string" || !DATE.test(value) || Number.isNaN(Date.parse(value))) return typeError("a date YYYY-MM-DD");
+            if (typeof value !== "string" || !DATE.test(value) || Number.isNaN(Date.parse(value)))
+                return typeError("a date YYYY-MM-DD");
             return;
         case "DateTime":
         case "DateTimeRfc1123":
@@ -167,7 +186,11 @@ function checkValue(value: unknown, mapper: Mapper, path: string[], models: SdkM
             return;
         case "Enum": {
             const allowed = (type as Extract<MapperType, { name: "Enum" }>).allowedValues;
-            if (!allowed.includes(value)) report(path, `${showValue(value)} is not one of the allowed values ${allowed.map((v) => JSON.stringify(v)).join(", ")}`);
+            if (!allowed.includes(value))
+                report(
+                    path,
+                    `${showValue(value)} is not one of the allowed values ${allowed.map((v) => JSON.stringify(v)).join(", ")}`,
+                );
             return;
         }
         case "Object":
@@ -194,13 +217,18 @@ function checkValue(value: unknown, mapper: Mapper, path: string[], models: SdkM
 }
 
 /** The properties of a composite mapper: inline, or by class name in the package's mappers; subtype by discriminator. */
-function resolveComposite(value: Record<string, unknown>, mapper: Mapper, models: SdkModels): Extract<MapperType, { name: "Composite" }> {
+function resolveComposite(
+    value: Record<string, unknown>,
+    mapper: Mapper,
+    models: SdkModels,
+): Extract<MapperType, { name: "Composite" }> {
     let type = mapper.type as Extract<MapperType, { name: "Composite" }>;
     if (!type.modelProperties && type.className) type = models.mappers[type.className]?.type as typeof type;
     const discriminator = type.polymorphicDiscriminator;
     if (discriminator && type.uberParent) {
         const kind = value[discriminator.serializedName];
-        const subtype = typeof kind === "string" ? models.mappers.discriminators?.[`${type.uberParent}.${kind}`] : undefined;
+        const subtype =
+            typeof kind === "string" ? models.mappers.discriminators?.[`${type.uberParent}.${kind}`] : undefined;
         if (subtype) type = subtype.type as typeof type;
     }
     return type;
@@ -223,17 +251,28 @@ function propertyIndex(properties: Record<string, Mapper>): Map<string, Mapper> 
     index = new Map();
     for (const [clientName, property] of Object.entries(properties)) {
         const segments = wireSegments(property.serializedName ?? clientName);
-        const name = segments[0] === "properties" && segments.length > 1 ? segments.slice(1).join(".") : segments.join(".");
+        const name =
+            segments[0] === "properties" && segments.length > 1 ? segments.slice(1).join(".") : segments.join(".");
         index.set(name, property);
     }
     indexes.set(properties, index);
     return index;
 }
 
-function checkComposite(value: Record<string, unknown>, mapper: Mapper, path: string[], models: SdkModels, report: Report, root: boolean): void {
+function checkComposite(
+    value: Record<string, unknown>,
+    mapper: Mapper,
+    path: string[],
+    models: SdkModels,
+    report: Report,
+    root: boolean,
+): void {
     const type = resolveComposite(value, mapper, models);
     if (!type?.modelProperties) {
-        report(path, `has no model ${(mapper.type as { className?: string }).className ?? "(anonymous)"} in ${models.package}`);
+        report(
+            path,
+            `has no model ${(mapper.type as { className?: string }).className ?? "(anonymous)"} in ${models.package}`,
+        );
         return;
     }
     const index = propertyIndex(type.modelProperties);
@@ -242,11 +281,18 @@ function checkComposite(value: Record<string, unknown>, mapper: Mapper, path: st
         const property = index.get(key);
         if (!property) {
             if (type.additionalProperties) checkValue(item, type.additionalProperties, [...path, key], models, report);
-            else report([...path, key], `is not a property of ${type.className ?? "the model"} in the ARM contract (${models.package}@${models.version})`);
+            else
+                report(
+                    [...path, key],
+                    `is not a property of ${type.className ?? "the model"} in the ARM contract (${models.package}@${models.version})`,
+                );
             continue;
         }
         if (property.readOnly) {
-            report([...path, key], `is read-only in ${type.className ?? "the model"}: Azure sets it, a request must not`);
+            report(
+                [...path, key],
+                `is read-only in ${type.className ?? "the model"}: Azure sets it, a request must not`,
+            );
             continue;
         }
         checkValue(item, property, [...path, key], models, report);
@@ -267,17 +313,27 @@ function checkConstraints(value: string | number | unknown[], mapper: Mapper, pa
             const pattern = typeof c.Pattern === "string" ? new RegExp(c.Pattern) : c.Pattern;
             if (!pattern.test(value)) report(path, `${shown} does not match the pattern ${pattern.source}`);
         }
-        if (c.MaxLength !== undefined && value.length > c.MaxLength) report(path, `${shown} is longer than ${c.MaxLength} characters (MaxLength)`);
-        if (c.MinLength !== undefined && value.length < c.MinLength) report(path, `${shown} is shorter than ${c.MinLength} characters (MinLength)`);
+        if (c.MaxLength !== undefined && value.length > c.MaxLength)
+            report(path, `${shown} is longer than ${c.MaxLength} characters (MaxLength)`);
+        if (c.MinLength !== undefined && value.length < c.MinLength)
+            report(path, `${shown} is shorter than ${c.MinLength} characters (MinLength)`);
     } else if (typeof value === "number") {
-        if (c.InclusiveMaximum !== undefined && value > c.InclusiveMaximum) report(path, `${value} is above the maximum ${c.InclusiveMaximum} (InclusiveMaximum)`);
-        if (c.InclusiveMinimum !== undefined && value < c.InclusiveMinimum) report(path, `${value} is below the minimum ${c.InclusiveMinimum} (InclusiveMinimum)`);
-        if (c.ExclusiveMaximum !== undefined && value >= c.ExclusiveMaximum) report(path, `${value} is not below ${c.ExclusiveMaximum} (ExclusiveMaximum)`);
-        if (c.ExclusiveMinimum !== undefined && value <= c.ExclusiveMinimum) report(path, `${value} is not above ${c.ExclusiveMinimum} (ExclusiveMinimum)`);
-        if (c.MultipleOf !== undefined && value % c.MultipleOf !== 0) report(path, `${value} is not a multiple of ${c.MultipleOf} (MultipleOf)`);
+        if (c.InclusiveMaximum !== undefined && value > c.InclusiveMaximum)
+            report(path, `${value} is above the maximum ${c.InclusiveMaximum} (InclusiveMaximum)`);
+        if (c.InclusiveMinimum !== undefined && value < c.InclusiveMinimum)
+            report(path, `${value} is below the minimum ${c.InclusiveMinimum} (InclusiveMinimum)`);
+        if (c.ExclusiveMaximum !== undefined && value >= c.ExclusiveMaximum)
+            report(path, `${value} is not below ${c.ExclusiveMaximum} (ExclusiveMaximum)`);
+        if (c.ExclusiveMinimum !== undefined && value <= c.ExclusiveMinimum)
+            report(path, `${value} is not above ${c.ExclusiveMinimum} (ExclusiveMinimum)`);
+        if (c.MultipleOf !== undefined && value % c.MultipleOf !== 0)
+            report(path, `${value} is not a multiple of ${c.MultipleOf} (MultipleOf)`);
     } else {
-        if (c.MaxItems !== undefined && value.length > c.MaxItems) report(path, `holds ${value.length} items, more than ${c.MaxItems} (MaxItems)`);
-        if (c.MinItems !== undefined && value.length < c.MinItems) report(path, `holds ${value.length} items, fewer than ${c.MinItems} (MinItems)`);
-        if (c.UniqueItems && new Set(value.map((v) => JSON.stringify(v))).size !== value.length) report(path, "holds duplicate items (UniqueItems)");
+        if (c.MaxItems !== undefined && value.length > c.MaxItems)
+            report(path, `holds ${value.length} items, more than ${c.MaxItems} (MaxItems)`);
+        if (c.MinItems !== undefined && value.length < c.MinItems)
+            report(path, `holds ${value.length} items, fewer than ${c.MinItems} (MinItems)`);
+        if (c.UniqueItems && new Set(value.map((v) => JSON.stringify(v))).size !== value.length)
+            report(path, "holds duplicate items (UniqueItems)");
     }
 }

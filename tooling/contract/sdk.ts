@@ -41,7 +41,14 @@ export interface Constraints {
 }
 
 export type MapperType =
-    | { name: "Composite"; className?: string; modelProperties?: Record<string, Mapper>; additionalProperties?: Mapper; uberParent?: string; polymorphicDiscriminator?: { serializedName: string; clientName: string } }
+    | {
+          name: "Composite";
+          className?: string;
+          modelProperties?: Record<string, Mapper>;
+          additionalProperties?: Mapper;
+          uberParent?: string;
+          polymorphicDiscriminator?: { serializedName: string; clientName: string };
+      }
     | { name: "Sequence"; element: Mapper }
     | { name: "Dictionary"; value: Mapper }
     | { name: "Enum"; allowedValues: unknown[] }
@@ -97,7 +104,9 @@ export function sdkModels(name: string): SdkModels {
         load = loadEsModule;
     }
     if (!fs.existsSync(path.join(modelsDir, "mappers.js"))) {
-        throw new Error(`${name}@${version} has no generated models/mappers.js: not an autorest "classic" package (TypeSpec-generated packages carry no constraints)`);
+        throw new Error(
+            `${name}@${version} has no generated models/mappers.js: not an autorest "classic" package (TypeSpec-generated packages carry no constraints)`,
+        );
     }
     const models: SdkModels = {
         package: name,
@@ -119,10 +128,16 @@ function loadEsModule(file: string): any {
     if (cached) return cached.exports;
     // esbuild is a devDependency of this project (scripts/transpile.mjs); loaded lazily, only for such packages.
     const { transformSync } = require("esbuild") as typeof import("esbuild");
-    const { code } = transformSync(fs.readFileSync(resolved, "utf8"), { format: "cjs", loader: "js", target: "node20", sourcefile: resolved });
+    const { code } = transformSync(fs.readFileSync(resolved, "utf8"), {
+        format: "cjs",
+        loader: "js",
+        target: "node20",
+        sourcefile: resolved,
+    });
     const module = { exports: {} as any };
     esModules.set(resolved, module);
-    const localRequire = (id: string) => (id.startsWith(".") ? loadEsModule(path.resolve(path.dirname(resolved), id)) : require(id));
+    const localRequire = (id: string) =>
+        id.startsWith(".") ? loadEsModule(path.resolve(path.dirname(resolved), id)) : require(id);
     const wrapper = vm.runInThisContext(`(function (exports, require, module) {${code}\n})`, { filename: resolved });
     wrapper(module.exports, localRequire, module);
     return module.exports;
@@ -138,18 +153,33 @@ export function putOperation(models: SdkModels, armPath: string): PutOperation {
     for (const file of fs.readdirSync(operationsDir).filter((f) => f.endsWith(".js") && f !== "index.js")) {
         const text = fs.readFileSync(path.join(operationsDir, file), "utf8");
         // `const createOrUpdateOperationSpec = { path: "…", httpMethod: "PUT", … };` — one object literal per spec.
-        for (const match of text.matchAll(/const (\w+OperationSpec) = \{\s*path: "([^"]+)",\s*httpMethod: "PUT",([\s\S]*?)\n\};/g)) {
+        for (const match of text.matchAll(
+            /const (\w+OperationSpec) = \{\s*path: "([^"]+)",\s*httpMethod: "PUT",([\s\S]*?)\n\};/g,
+        )) {
             if (match[2] !== armPath) continue;
             const body = match[3];
             const requestBody = /requestBody: Parameters\.(\w+)/.exec(body)?.[1];
             const urlList = /urlParameters: \[([^\]]*)\]/.exec(body)?.[1] ?? "";
             const queryList = /queryParameters: \[([^\]]*)\]/.exec(body)?.[1] ?? "";
-            const apiVersionParameter = [...queryList.matchAll(/Parameters\.(\w+)/g)].map((m) => m[1]).find((p) => /^apiVersion\d*$/.test(p));
-            const apiVersion = apiVersionParameter ? models.parameters[apiVersionParameter]?.mapper.defaultValue : undefined;
-            if (!requestBody || typeof apiVersion !== "string") throw new Error(`${models.package}: cannot read ${match[1]} in ${file}`);
-            found.push({ file, spec: match[1], path: match[2], apiVersion, requestBody, urlParameters: [...urlList.matchAll(/Parameters\.(\$?\w+)/g)].map((m) => m[1]) });
+            const apiVersionParameter = [...queryList.matchAll(/Parameters\.(\w+)/g)]
+                .map((m) => m[1])
+                .find((p) => /^apiVersion\d*$/.test(p));
+            const apiVersion = apiVersionParameter
+                ? models.parameters[apiVersionParameter]?.mapper.defaultValue
+                : undefined;
+            if (!requestBody || typeof apiVersion !== "string")
+                throw new Error(`${models.package}: cannot read ${match[1]} in ${file}`);
+            found.push({
+                file,
+                spec: match[1],
+                path: match[2],
+                apiVersion,
+                requestBody,
+                urlParameters: [...urlList.matchAll(/Parameters\.(\$?\w+)/g)].map((m) => m[1]),
+            });
         }
     }
-    if (found.length !== 1) throw new Error(`${models.package}@${models.version}: ${found.length} PUT operations for ${armPath}`);
+    if (found.length !== 1)
+        throw new Error(`${models.package}@${models.version}: ${found.length} PUT operations for ${armPath}`);
     return found[0];
 }

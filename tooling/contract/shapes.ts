@@ -70,7 +70,11 @@ export const RESOURCE_CONTRACTS: Record<string, ResourceContract> = {
         sdkApiVersion: "2025-10-01",
         armPath: `${RG}/providers/Microsoft.ContainerService/managedClusters/{resourceName}/agentPools/{agentPoolName}`,
         model: "AgentPool",
-        pathParameters: { resourceGroupName: "resourceGroupName", resourceName: "resourceName", agentPoolName: "agentPoolName" },
+        pathParameters: {
+            resourceGroupName: "resourceGroupName",
+            resourceName: "resourceName",
+            agentPoolName: "agentPoolName",
+        },
     },
     "azure-native:containerservice:MaintenanceConfiguration": {
         package: CS,
@@ -78,7 +82,11 @@ export const RESOURCE_CONTRACTS: Record<string, ResourceContract> = {
         sdkApiVersion: "2025-10-01",
         armPath: `${RG}/providers/Microsoft.ContainerService/managedClusters/{resourceName}/maintenanceConfigurations/{configName}`,
         model: "MaintenanceConfiguration",
-        pathParameters: { resourceGroupName: "resourceGroupName", resourceName: "resourceName", configName: "configName" },
+        pathParameters: {
+            resourceGroupName: "resourceGroupName",
+            resourceName: "resourceName",
+            configName: "configName",
+        },
     },
     "azure-native:network:VirtualNetwork": {
         package: NET,
@@ -94,7 +102,11 @@ export const RESOURCE_CONTRACTS: Record<string, ResourceContract> = {
         sdkApiVersion: "2024-05-01",
         armPath: `${RG}/providers/Microsoft.Network/virtualNetworks/{virtualNetworkName}/subnets/{subnetName}`,
         model: "Subnet",
-        pathParameters: { resourceGroupName: "resourceGroupName", virtualNetworkName: "virtualNetworkName", subnetName: "subnetName" },
+        pathParameters: {
+            resourceGroupName: "resourceGroupName",
+            virtualNetworkName: "virtualNetworkName",
+            subnetName: "subnetName",
+        },
     },
     "azure-native:network:NatGateway": {
         package: NET,
@@ -126,7 +138,11 @@ export const RESOURCE_CONTRACTS: Record<string, ResourceContract> = {
         sdkApiVersion: "2024-05-01",
         armPath: `${RG}/providers/Microsoft.Network/virtualNetworks/{virtualNetworkName}/virtualNetworkPeerings/{virtualNetworkPeeringName}`,
         model: "VirtualNetworkPeering",
-        pathParameters: { resourceGroupName: "resourceGroupName", virtualNetworkName: "virtualNetworkName", virtualNetworkPeeringName: "virtualNetworkPeeringName" },
+        pathParameters: {
+            resourceGroupName: "resourceGroupName",
+            virtualNetworkName: "virtualNetworkName",
+            virtualNetworkPeeringName: "virtualNetworkPeeringName",
+        },
     },
     "azure-native:authorization:RoleAssignment": {
         package: "@azure/arm-authorization",
@@ -166,7 +182,11 @@ export const RESOURCE_CONTRACTS: Record<string, ResourceContract> = {
         sdkApiVersion: "2020-06-01",
         armPath: `${RG}/providers/Microsoft.Network/privateDnsZones/{privateZoneName}/virtualNetworkLinks/{virtualNetworkLinkName}`,
         model: "VirtualNetworkLink",
-        pathParameters: { resourceGroupName: "resourceGroupName", privateZoneName: "privateZoneName", virtualNetworkLinkName: "virtualNetworkLinkName" },
+        pathParameters: {
+            resourceGroupName: "resourceGroupName",
+            privateZoneName: "privateZoneName",
+            virtualNetworkLinkName: "virtualNetworkLinkName",
+        },
     },
 };
 
@@ -246,5 +266,7 @@ export function toArmShape(type: string, inputs: Record<string, unknown>): Recor
 }
 
 function isSecret(value: unknown): boolean {
-    return value !== null && typeof value === "object" && (value as Record<string, unknown>)[SECRET_SIG] === SECRET_VALUE;
+    return (
+        value !== null && typeof value === "object" && (value as Record<string, unknown>)[SECRET_SIG] === SECRET_VALUE
+    );
 }

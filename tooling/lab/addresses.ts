@@ -84,11 +84,15 @@ const SPECIAL = ["0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/3"];
 
 export function labAddresses(plan: LabPlanInput): LabAddresses {
     const node = cidr(plan.nodeSubnet.cidr);
-    if (node.prefix > 29) throw new LabPlanError(`node subnet ${node.text} is smaller than /29: no room for node, VNet host and gateway after Azure's reserved addresses`);
+    if (node.prefix > 29)
+        throw new LabPlanError(
+            `node subnet ${node.text} is smaller than /29: no room for node, VNet host and gateway after Azure's reserved addresses`,
+        );
     if (plan.podSubnets.length === 0) throw new LabPlanError("the plan has no pod subnet");
     const pods = plan.podSubnets.map((subnet, index): PodPlace => {
         const range = cidr(subnet.cidr);
-        if (range.prefix > 29) throw new LabPlanError(`pod subnet ${range.text} is smaller than /29: no room for the pod link`);
+        if (range.prefix > 29)
+            throw new LabPlanError(`pod subnet ${range.text} is smaller than /29: no room for the pod link`);
         return {
             index,
             subnet: range.text,
@@ -123,7 +127,9 @@ export function labAddresses(plan: LabPlanInput): LabAddresses {
             kind: "connected",
             range,
             address,
-            skipReason: address ? undefined : `no address of ${range} lies outside nonMasqueradeCIDRs${hub.length ? ", the hub" : ""} and the VNet`,
+            skipReason: address
+                ? undefined
+                : `no address of ${range} lies outside nonMasqueradeCIDRs${hub.length ? ", the hub" : ""} and the VNet`,
             expect: "node",
             because: "connected, outside nonMasqueradeCIDRs: MASQUERADE",
             routesBack: false,
@@ -136,7 +142,9 @@ export function labAddresses(plan: LabPlanInput): LabAddresses {
             kind: "extra",
             range,
             address,
-            skipReason: address ? undefined : `${range} lies inside the VNet or the service range: the VNet host flows cover it`,
+            skipReason: address
+                ? undefined
+                : `${range} lies inside the VNet or the service range: the VNet host flows cover it`,
             expect: "pod",
             because: "extraNonMasqueradeCidrs: RETURN",
             routesBack: true,
@@ -152,7 +160,9 @@ export function labAddresses(plan: LabPlanInput): LabAddresses {
             address,
             skipReason: address ? undefined : `no usable address in hub prefix ${range} outside the VNet`,
             expect: kept ? "pod" : "node",
-            because: kept ? "hub prefix inside nonMasqueradeCIDRs: RETURN" : "hub prefix outside nonMasqueradeCIDRs: MASQUERADE",
+            because: kept
+                ? "hub prefix inside nonMasqueradeCIDRs: RETURN"
+                : "hub prefix outside nonMasqueradeCIDRs: MASQUERADE",
             routesBack: true,
         });
     }
@@ -201,14 +211,28 @@ function checkIntent(a: LabAddresses): void {
     };
     for (const pod of a.pods) {
         must(inAny(pod.address, [pod.subnet]), `pod ${pod.address} outside its pod subnet ${pod.subnet}`);
-        must(inAny(pod.address, a.nonMasqueradeCIDRs), `pod ${pod.address} is not inside nonMasqueradeCIDRs (${a.nonMasqueradeCIDRs.join(", ")})`);
+        must(
+            inAny(pod.address, a.nonMasqueradeCIDRs),
+            `pod ${pod.address} is not inside nonMasqueradeCIDRs (${a.nonMasqueradeCIDRs.join(", ")})`,
+        );
     }
-    must(inAny(a.vnetHost, a.nonMasqueradeCIDRs), `VNet host ${a.vnetHost} is not inside nonMasqueradeCIDRs (${a.nonMasqueradeCIDRs.join(", ")})`);
+    must(
+        inAny(a.vnetHost, a.nonMasqueradeCIDRs),
+        `VNet host ${a.vnetHost} is not inside nonMasqueradeCIDRs (${a.nonMasqueradeCIDRs.join(", ")})`,
+    );
     for (const d of a.destinations) {
         if (!d.address) continue;
         must(inAny(d.address, [d.range]), `${d.kind} host ${d.address} outside ${d.range}`);
         const kept = inAny(d.address, a.nonMasqueradeCIDRs);
-        if (d.kind === "extra") must(kept, `extra host ${d.address} is not inside nonMasqueradeCIDRs: the plan lost extraNonMasqueradeCidrs`);
-        else must(kept === (d.expect === "pod"), `${d.kind} host ${d.address} is ${kept ? "inside" : "outside"} nonMasqueradeCIDRs, but the lab expects the ${d.expect} IP`);
+        if (d.kind === "extra")
+            must(
+                kept,
+                `extra host ${d.address} is not inside nonMasqueradeCIDRs: the plan lost extraNonMasqueradeCidrs`,
+            );
+        else
+            must(
+                kept === (d.expect === "pod"),
+                `${d.kind} host ${d.address} is ${kept ? "inside" : "outside"} nonMasqueradeCIDRs, but the lab expects the ${d.expect} IP`,
+            );
     }
 }

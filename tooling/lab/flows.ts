@@ -64,8 +64,16 @@ interface Candidate {
 export function planFlows(a: LabAddresses, max = MAX_FLOWS): FlowPlan {
     if (!(max >= 2)) throw new Error("the lab needs room for at least two flows");
     const byKind = (kind: DestinationKind): Candidate[] =>
-        a.destinations.map((d, index) => ({ d, index })).filter(({ d }) => d.kind === kind).map(({ index }) => ({ kind, destination: index }));
-    const queues: Candidate[][] = [a.pods.map((p) => ({ kind: "vnet" as const, pod: p.index })), byKind("connected"), byKind("extra"), byKind("hub")];
+        a.destinations
+            .map((d, index) => ({ d, index }))
+            .filter(({ d }) => d.kind === kind)
+            .map(({ index }) => ({ kind, destination: index }));
+    const queues: Candidate[][] = [
+        a.pods.map((p) => ({ kind: "vnet" as const, pod: p.index })),
+        byKind("connected"),
+        byKind("extra"),
+        byKind("hub"),
+    ];
     // Round robin over the categories, keeping room for the rules-removed flow.
     const chosen: Candidate[] = [];
     const dropped: Candidate[] = [];
@@ -130,10 +138,16 @@ export function planFlows(a: LabAddresses, max = MAX_FLOWS): FlowPlan {
         because: `the agent's rules removed: ${first.address} is unroutable from ${a.corporate.within}`,
         label: `${podLabel(first)} → connected ${a.corporate.within}, agent's rules removed`,
     });
-    const destinations = [...new Set(flows.filter((f) => f.destination !== undefined && !f.skip).map((f) => f.destination!))].sort((x, y) => x - y);
+    const destinations = [
+        ...new Set(flows.filter((f) => f.destination !== undefined && !f.skip).map((f) => f.destination!)),
+    ].sort((x, y) => x - y);
     return {
         flows,
-        dropped: dropped.map((c) => (c.kind === "vnet" ? `${podLabel(a.pods[c.pod!])} → VNet host` : destinationLabel(a.destinations[c.destination!]))),
+        dropped: dropped.map((c) =>
+            c.kind === "vnet"
+                ? `${podLabel(a.pods[c.pod!])} → VNet host`
+                : destinationLabel(a.destinations[c.destination!]),
+        ),
         pods,
         destinations,
     };

@@ -20,7 +20,12 @@ export class CommandError extends Error {}
 /** Runs a command synchronously; throws CommandError with its stderr. */
 export function run(command: string, args: readonly string[], input?: string): string {
     try {
-        return execFileSync(command, args, { input, encoding: "utf8", timeout: COMMAND_TIMEOUT_MS, stdio: ["pipe", "pipe", "pipe"] });
+        return execFileSync(command, args, {
+            input,
+            encoding: "utf8",
+            timeout: COMMAND_TIMEOUT_MS,
+            stdio: ["pipe", "pipe", "pipe"],
+        });
     } catch (error) {
         const e = error as { stderr?: string; message: string };
         throw new CommandError(`${command} ${args.join(" ")}: ${(e.stderr ?? "").trim() || e.message}`);
@@ -30,10 +35,15 @@ export function run(command: string, args: readonly string[], input?: string): s
 /** Runs a command without blocking the event loop; rejects with CommandError carrying its stderr. */
 export function runAsync(command: string, args: readonly string[], input?: string): Promise<string> {
     return new Promise((resolve, reject) => {
-        const child = execFile(command, args, { encoding: "utf8", timeout: COMMAND_TIMEOUT_MS }, (error, stdout, stderr) => {
-            if (error) reject(new CommandError(`${command} ${args.join(" ")}: ${stderr.trim() || error.message}`));
-            else resolve(stdout);
-        });
+        const child = execFile(
+            command,
+            args,
+            { encoding: "utf8", timeout: COMMAND_TIMEOUT_MS },
+            (error, stdout, stderr) => {
+                if (error) reject(new CommandError(`${command} ${args.join(" ")}: ${stderr.trim() || error.message}`));
+                else resolve(stdout);
+            },
+        );
         // A command that never reads its input may exit first: ignore EPIPE on its stdin.
         child.stdin?.on("error", () => {});
         if (input === undefined) child.stdin?.end();
@@ -137,10 +147,14 @@ export class Lab {
     /** Starts the reaper: it removes this lab's namespaces once this process is gone, however it ended. */
     startReaper(deadlineSeconds: number): void {
         const deadline = Math.ceil(Date.now() / 1000) + deadlineSeconds;
-        this.reaper = spawn("sh", ["-c", REAPER, "reaper", String(process.pid), String(deadline), `${PREFIX}${this.id}-`], {
-            detached: true,
-            stdio: "ignore",
-        });
+        this.reaper = spawn(
+            "sh",
+            ["-c", REAPER, "reaper", String(process.pid), String(deadline), `${PREFIX}${this.id}-`],
+            {
+                detached: true,
+                stdio: "ignore",
+            },
+        );
         this.reaper.unref();
     }
 
@@ -154,7 +168,12 @@ export class Lab {
         this.namespaces.push(ns);
         await this.cmd("ip", ["netns", "add", ns]);
         await this.ip(ns, ["link", "set", "lo", "up"]);
-        const settings = { "net.ipv4.conf.all.rp_filter": 0, "net.ipv4.conf.default.rp_filter": 0, "net.ipv4.ip_forward": 0, ...sysctls };
+        const settings = {
+            "net.ipv4.conf.all.rp_filter": 0,
+            "net.ipv4.conf.default.rp_filter": 0,
+            "net.ipv4.ip_forward": 0,
+            ...sysctls,
+        };
         await this.exec(ns, "sysctl", ["-qw", ...Object.entries(settings).map(([key, value]) => `${key}=${value}`)]);
         return ns;
     }

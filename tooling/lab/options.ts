@@ -49,13 +49,20 @@ export function parseLabArgs(argv: string[], projectDir: string, cwd: string): L
         USAGE,
     );
     const config = values.config as string | undefined;
-    if (values.stack !== undefined && config !== undefined) throw new UsageError(`name one of --stack or --config, not both\n${USAGE}`);
+    if (values.stack !== undefined && config !== undefined)
+        throw new UsageError(`name one of --stack or --config, not both\n${USAGE}`);
     if (config === "") throw new UsageError(`--config needs a file\n${USAGE}`);
     const timeoutSeconds = Number(values.timeout);
     const fault = values.fault as Fault;
     if (!(timeoutSeconds > 0 && timeoutSeconds <= 600)) throw new UsageError(`--timeout takes 1–600 seconds\n${USAGE}`);
-    if (!["none", "no-agent", "crash", "hang"].includes(fault)) throw new UsageError(`unknown fault "${fault}"\n${USAGE}`);
-    const common = { timeoutSeconds, verbose: values.verbose === true, skipUnprivileged: values["skip-unprivileged"] === true, fault };
+    if (!["none", "no-agent", "crash", "hang"].includes(fault))
+        throw new UsageError(`unknown fault "${fault}"\n${USAGE}`);
+    const common = {
+        timeoutSeconds,
+        verbose: values.verbose === true,
+        skipUnprivileged: values["skip-unprivileged"] === true,
+        fault,
+    };
     if (config !== undefined) {
         const file = path.resolve(cwd, config);
         return { stack: stackNameOf(file), file, fromConfig: true, ...common };
@@ -67,7 +74,10 @@ export function parseLabArgs(argv: string[], projectDir: string, cwd: string): L
 
 /** The stack a settings file is for, as `npm run plan -- --config` names it: Pulumi.<stack>.yaml → <stack>. */
 export function stackNameOf(file: string): string {
-    return path.basename(file).replace(/^Pulumi\./, "").replace(/\.ya?ml$/, "");
+    return path
+        .basename(file)
+        .replace(/^Pulumi\./, "")
+        .replace(/\.ya?ml$/, "");
 }
 
 /** Where the user started the command: npm sets INIT_CWD (and runs the script in the package root). */
@@ -83,7 +93,11 @@ const CAP_SYS_ADMIN = 21;
  * namespace: CAP_SYS_ADMIN; links, routes and iptables: CAP_NET_ADMIN) and the tools. `capEff` is the CapEff line
  * of /proc/self/status (hex), when readable.
  */
-export function privilegeProblem(uid: number | undefined, capEff: string | undefined, missingCommands: readonly string[]): { summary: string; detail: string } | undefined {
+export function privilegeProblem(
+    uid: number | undefined,
+    capEff: string | undefined,
+    missingCommands: readonly string[],
+): { summary: string; detail: string } | undefined {
     if (uid !== undefined && uid !== 0) {
         return {
             summary: "not root",
@@ -95,9 +109,14 @@ export function privilegeProblem(uid: number | undefined, capEff: string | undef
         const lacking = [
             [CAP_SYS_ADMIN, "CAP_SYS_ADMIN"],
             [CAP_NET_ADMIN, "CAP_NET_ADMIN"],
-        ].filter(([bit]) => (caps & (1n << BigInt(bit))) === 0n).map(([, name]) => name);
+        ]
+            .filter(([bit]) => (caps & (1n << BigInt(bit))) === 0n)
+            .map(([, name]) => name);
         if (lacking.length > 0) {
-            return { summary: `no ${lacking.join(", ")}`, detail: `root without ${lacking.join(" and ")} (a restricted container?): cannot create network namespaces` };
+            return {
+                summary: `no ${lacking.join(", ")}`,
+                detail: `root without ${lacking.join(" and ")} (a restricted container?): cannot create network namespaces`,
+            };
         }
     }
     if (missingCommands.length > 0) {

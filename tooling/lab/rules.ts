@@ -42,11 +42,13 @@ export const MAX_CIDRS_PER_FILE = 64;
 export const NO_CONFIG_DEFAULT_CIDRS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
 
 /** ip-masq-agent.go line 406, `postRoutingMasqChainCommentFormat`: a Go raw string, the double quotes are part of it. */
-export const POSTROUTING_COMMENT_FORMAT = '"ip-masq-agent: ensure nat POSTROUTING directs all non-LOCAL destination traffic to our custom %s chain"';
+export const POSTROUTING_COMMENT_FORMAT =
+    '"ip-masq-agent: ensure nat POSTROUTING directs all non-LOCAL destination traffic to our custom %s chain"';
 /** ip-masq-agent.go line 432, `nonMasqRuleComment`: written into the restore text as is. */
 export const NON_MASQ_RULE_COMMENT = '-m comment --comment "ip-masq-agent: local traffic is not subject to MASQUERADE"';
 /** ip-masq-agent.go line 438, `masqRuleComment`: written into the restore text as is. */
-export const MASQ_RULE_COMMENT = '-m comment --comment "ip-masq-agent: outbound traffic is subject to MASQUERADE (must be last in chain)"';
+export const MASQ_RULE_COMMENT =
+    '-m comment --comment "ip-masq-agent: outbound traffic is subject to MASQUERADE (must be last in chain)"';
 
 /** `postroutingJumpComment()`: the comment argument, quote characters included. */
 export function postroutingJumpComment(chain: string): string {
@@ -56,7 +58,19 @@ export function postroutingJumpComment(chain: string): string {
 /** The arguments of the agent's EnsureRule for the POSTROUTING jump (after `POSTROUTING -t nat`), one argv element each. */
 export function postroutingJumpArgs(chain: string): string[] {
     checkChain(chain);
-    return ["-m", "comment", "--comment", postroutingJumpComment(chain), "-m", "addrtype", "!", "--dst-type", "LOCAL", "-j", chain];
+    return [
+        "-m",
+        "comment",
+        "--comment",
+        postroutingJumpComment(chain),
+        "-m",
+        "addrtype",
+        "!",
+        "--dst-type",
+        "LOCAL",
+        "-j",
+        chain,
+    ];
 }
 
 /**
@@ -113,7 +127,8 @@ export function postroutingJumpLine(chain: string): string {
 export function renderAgentChain(config: MasqConfig, chain: string): string {
     checkChain(chain);
     const lines = ["*nat", `:${chain} - [0:0]`];
-    const nonMasq = (cidr: string) => lines.push(["-A", chain, NON_MASQ_RULE_COMMENT, "-d", cidr, "-j", "RETURN"].join(" "));
+    const nonMasq = (cidr: string) =>
+        lines.push(["-A", chain, NON_MASQ_RULE_COMMENT, "-d", cidr, "-j", "RETURN"].join(" "));
     if (!config.masqLinkLocal) nonMasq(LINK_LOCAL_CIDR);
     // IPv6 CIDRs go to ip6tables (only with --enable-ipv6); the IPv4 table skips them, as the agent does.
     for (const cidr of config.nonMasqueradeCIDRs) if (!cidr.includes(":")) nonMasq(cidr);
@@ -135,7 +150,9 @@ export function renderAgentRules(config: MasqConfig, chain: string): string {
 function checkChain(chain: string): void {
     // iptables chain names: at most 28 characters, no whitespace or quotes (they would break the restore text).
     if (!/^[A-Za-z0-9_.-]{1,28}$/.test(chain)) {
-        throw new AgentConfigError(`"${chain}" is not a usable iptables chain name (1–28 characters: letters, digits, '-', '_', '.')`);
+        throw new AgentConfigError(
+            `"${chain}" is not a usable iptables chain name (1–28 characters: letters, digits, '-', '_', '.')`,
+        );
     }
 }
 
@@ -148,7 +165,9 @@ export function parseAgentConfigFile(name: string, text: string): MasqConfig {
     try {
         document = parse(text);
     } catch (error) {
-        throw new AgentConfigError(`config file "${name}" is not valid YAML (the agent would exit): ${(error as Error).message}`);
+        throw new AgentConfigError(
+            `config file "${name}" is not valid YAML (the agent would exit): ${(error as Error).message}`,
+        );
     }
     const config: MasqConfig = { nonMasqueradeCIDRs: [], masqLinkLocal: false, masqLinkLocalIPv6: false };
     if (document === null || document === undefined) return config;
@@ -163,14 +182,17 @@ export function parseAgentConfigFile(name: string, text: string): MasqConfig {
     const cidrs = field("nonMasqueradeCIDRs");
     if (cidrs !== undefined && cidrs !== null) {
         if (!Array.isArray(cidrs) || cidrs.some((cidr) => typeof cidr !== "string")) {
-            throw new AgentConfigError(`config file "${name}": nonMasqueradeCIDRs must be a list of strings (the agent would exit)`);
+            throw new AgentConfigError(
+                `config file "${name}": nonMasqueradeCIDRs must be a list of strings (the agent would exit)`,
+            );
         }
         config.nonMasqueradeCIDRs = [...(cidrs as string[])];
     }
     for (const key of ["masqLinkLocal", "masqLinkLocalIPv6"] as const) {
         const value = field(key);
         if (value === undefined || value === null) continue;
-        if (typeof value !== "boolean") throw new AgentConfigError(`config file "${name}": ${key} must be true or false (the agent would exit)`);
+        if (typeof value !== "boolean")
+            throw new AgentConfigError(`config file "${name}": ${key} must be true or false (the agent would exit)`);
         config[key] = value;
     }
     if (config.nonMasqueradeCIDRs.length > MAX_CIDRS_PER_FILE) {
@@ -190,7 +212,11 @@ export function effectiveAgentConfig(files: readonly ConfigFile[]): EffectiveCon
     const read = files.filter((file) => file.name.startsWith(CONFIG_FILE_PREFIX));
     if (read.length === 0) {
         return {
-            config: { nonMasqueradeCIDRs: [...NO_CONFIG_DEFAULT_CIDRS], masqLinkLocal: false, masqLinkLocalIPv6: false },
+            config: {
+                nonMasqueradeCIDRs: [...NO_CONFIG_DEFAULT_CIDRS],
+                masqLinkLocal: false,
+                masqLinkLocalIPv6: false,
+            },
             files: [],
             usedDefault: true,
         };
@@ -200,7 +226,8 @@ export function effectiveAgentConfig(files: readonly ConfigFile[]): EffectiveCon
         const config = parseAgentConfigFile(file.name, file.text);
         // The agent's union goes through a Go map (random order); first-seen order here. Order does not matter:
         // every entry is a RETURN.
-        for (const cidr of config.nonMasqueradeCIDRs) if (!merged.nonMasqueradeCIDRs.includes(cidr)) merged.nonMasqueradeCIDRs.push(cidr);
+        for (const cidr of config.nonMasqueradeCIDRs)
+            if (!merged.nonMasqueradeCIDRs.includes(cidr)) merged.nonMasqueradeCIDRs.push(cidr);
         merged.masqLinkLocal ||= config.masqLinkLocal;
         merged.masqLinkLocalIPv6 ||= config.masqLinkLocalIPv6;
     }
@@ -237,30 +264,56 @@ export interface DeployedAgent {
 export function deployedAgent(daemonSet: Manifest, configMaps: readonly Manifest[]): DeployedAgent {
     const podSpec = daemonSet?.spec?.template?.spec ?? {};
     const containers: Manifest[] = podSpec.containers ?? [];
-    const container = containers.find((c) => /ip-masq-agent/.test(String(c.image ?? "")) || (c.args ?? []).some((a: string) => /masq-chain/.test(a))) ?? containers[0];
+    const container =
+        containers.find(
+            (c) =>
+                /ip-masq-agent/.test(String(c.image ?? "")) || (c.args ?? []).some((a: string) => /masq-chain/.test(a)),
+        ) ?? containers[0];
     if (!container) throw new AgentConfigError(`DaemonSet ${daemonSet?.metadata?.name} has no container`);
-    const mount = (container.volumeMounts ?? []).find((m: Manifest) => String(m.mountPath).replace(/\/+$/, "") === CONFIG_DIR);
-    if (!mount) throw new AgentConfigError(`the agent container mounts nothing at ${CONFIG_DIR}: the agent would exit (config directory missing)`);
+    const mount = (container.volumeMounts ?? []).find(
+        (m: Manifest) => String(m.mountPath).replace(/\/+$/, "") === CONFIG_DIR,
+    );
+    if (!mount)
+        throw new AgentConfigError(
+            `the agent container mounts nothing at ${CONFIG_DIR}: the agent would exit (config directory missing)`,
+        );
     const volume = (podSpec.volumes ?? []).find((v: Manifest) => v.name === mount.name);
-    if (!volume) throw new AgentConfigError(`volume "${mount.name}" mounted at ${CONFIG_DIR} is not declared in the pod`);
-    const sources: Manifest[] = volume.projected ? (volume.projected.sources ?? []).map((s: Manifest) => s.configMap).filter(Boolean) : volume.configMap ? [volume.configMap] : [];
+    if (!volume)
+        throw new AgentConfigError(`volume "${mount.name}" mounted at ${CONFIG_DIR} is not declared in the pod`);
+    const sources: Manifest[] = volume.projected
+        ? (volume.projected.sources ?? []).map((s: Manifest) => s.configMap).filter(Boolean)
+        : volume.configMap
+          ? [volume.configMap]
+          : [];
     if (sources.length === 0) throw new AgentConfigError(`volume "${mount.name}" holds no ConfigMap`);
     const files: ConfigFile[] = [];
     let configMapName = "";
     for (const source of sources) {
         const configMap = configMaps.find((cm) => cm?.metadata?.name === source.name);
-        if (!configMap) throw new AgentConfigError(`ConfigMap "${source.name}" referenced by the agent is not deployed`);
+        if (!configMap)
+            throw new AgentConfigError(`ConfigMap "${source.name}" referenced by the agent is not deployed`);
         configMapName ||= source.name;
         const data: Record<string, string> = configMap.data ?? {};
-        const items: { key: string; path: string }[] = source.items ?? Object.keys(data).map((key) => ({ key, path: key }));
+        const items: { key: string; path: string }[] =
+            source.items ?? Object.keys(data).map((key) => ({ key, path: key }));
         for (const item of items) {
-            if (!(item.key in data)) throw new AgentConfigError(`ConfigMap "${source.name}" has no key "${item.key}" (the pod would not start)`);
+            if (!(item.key in data))
+                throw new AgentConfigError(
+                    `ConfigMap "${source.name}" has no key "${item.key}" (the pod would not start)`,
+                );
             if (item.path.includes("/")) {
                 // The agent lists /etc/config only; a nested file is never read (or, under an "ip-masq*" folder, fails).
-                throw new AgentConfigError(`config item path "${item.path}" is nested below ${CONFIG_DIR}; the agent reads only top-level files`);
+                throw new AgentConfigError(
+                    `config item path "${item.path}" is nested below ${CONFIG_DIR}; the agent reads only top-level files`,
+                );
             }
             files.push({ name: item.path, text: data[item.key] });
         }
     }
-    return { daemonSetName: daemonSet?.metadata?.name ?? "", configMapName, chain: masqChainOf(container.args ?? []), files };
+    return {
+        daemonSetName: daemonSet?.metadata?.name ?? "",
+        configMapName,
+        chain: masqChainOf(container.args ?? []),
+        files,
+    };
 }

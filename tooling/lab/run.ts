@@ -51,23 +51,37 @@ interface FlowResult {
 const out = (line = "") => console.log(line);
 
 function table(results: readonly FlowResult[]): string {
-    const header = { n: "#", flow: "flow", destination: "destination", expected: "expected source", observed: "observed source", result: "result" };
+    const header = {
+        n: "#",
+        flow: "flow",
+        destination: "destination",
+        expected: "expected source",
+        observed: "observed source",
+        result: "result",
+    };
     const rows = [header, ...results.map((r) => ({ ...r, n: String(r.n) }))];
     const keys = Object.keys(header) as (keyof typeof header)[];
     const width = Object.fromEntries(keys.map((k) => [k, Math.max(...rows.map((row) => String(row[k]).length))]));
-    const line = (row: Record<string, unknown>) => keys.map((k) => String(row[k]).padEnd(width[k])).join(" | ").trimEnd();
+    const line = (row: Record<string, unknown>) =>
+        keys
+            .map((k) => String(row[k]).padEnd(width[k]))
+            .join(" | ")
+            .trimEnd();
     return [line(header), keys.map((k) => "-".repeat(width[k])).join("-|-"), ...rows.slice(1).map(line)].join("\n");
 }
 
 /** A flow's row before it runs (or when it cannot). */
 function row(f: PlannedFlow, observed: string, result: FlowOutcome): FlowResult {
-    const expected = f.expect === "no-reply" ? `no reply (${f.expectedSource} unroutable)` : `${f.expectedSource} (${f.expect} IP)`;
+    const expected =
+        f.expect === "no-reply" ? `no reply (${f.expectedSource} unroutable)` : `${f.expectedSource} (${f.expect} IP)`;
     return { n: f.n, flow: f.label, destination: f.host ? `${f.host}:${f.port}` : "-", expected, observed, result };
 }
 
 /** IpExt InNoRoutes of a namespace: packets it had to drop because no route led to their destination. */
 async function inNoRoutes(lab: Lab, ns: string): Promise<number> {
-    const lines = (await lab.exec(ns, "cat", ["/proc/net/netstat"])).split("\n").filter((line) => line.startsWith("IpExt:"));
+    const lines = (await lab.exec(ns, "cat", ["/proc/net/netstat"]))
+        .split("\n")
+        .filter((line) => line.startsWith("IpExt:"));
     const names = lines[0]?.split(/\s+/) ?? [];
     const values = lines[1]?.split(/\s+/) ?? [];
     const index = names.indexOf("InNoRoutes");
@@ -103,7 +117,11 @@ async function build(lab: Lab, a: LabAddresses, plan: FlowPlan): Promise<Namespa
     // The node subnet: a bridge joining node, VNet host and gateway.
     await lab.ip(ns.lan, ["link", "add", "br0", "type", "bridge"]);
     await lab.ip(ns.lan, ["link", "set", "br0", "up"]);
-    for (const [peer, port] of [[ns.node, "node"], [ns.vnet, "vnet"], [ns.gw, "gw"]] as const) {
+    for (const [peer, port] of [
+        [ns.node, "node"],
+        [ns.vnet, "vnet"],
+        [ns.gw, "gw"],
+    ] as const) {
         await lab.link(peer, "lan0", ns.lan, port);
         await lab.ip(ns.lan, ["link", "set", port, "master", "br0"]);
     }
@@ -129,7 +147,8 @@ async function build(lab: Lab, a: LabAddresses, plan: FlowPlan): Promise<Namespa
     // (connected); in its main table NO route to the pod range and no default route. Table 100 routes the pod
     // ranges to the node, and only traffic from hosts that route back to pod IPs (extra, hub) looks it up.
     await lab.ip(ns.gw, ["addr", "add", `${a.gateway}/${prefix}`, "dev", "lan0"]);
-    for (const subnet of a.podSubnets) await lab.ip(ns.gw, ["route", "add", subnet, "via", a.node, "dev", "lan0", "table", "100"]);
+    for (const subnet of a.podSubnets)
+        await lab.ip(ns.gw, ["route", "add", subnet, "via", a.node, "dev", "lan0", "table", "100"]);
     const pointToPoint = (inside: string, dev: string, local: string, peer: string) =>
         lab.ip(inside, ["addr", "add", `${local}/32`, "peer", `${peer}/32`, "dev", dev]);
     for (const [j, hostNs] of ns.hosts) {
@@ -157,7 +176,10 @@ interface Probe {
 async function probe(lab: Lab, from: string, to: string, host: string, port: number, token: string): Promise<Probe> {
     const server = await startServer(lab, to, host, port, CONNECT_TIMEOUT_MS + 1500);
     const client = await connect(lab, from, host, port, CONNECT_TIMEOUT_MS, token);
-    const report = await Promise.race([server.result, new Promise<{ event: "killed" }>((resolve) => setTimeout(() => resolve({ event: "killed" }), 1000))]);
+    const report = await Promise.race([
+        server.result,
+        new Promise<{ event: "killed" }>((resolve) => setTimeout(() => resolve({ event: "killed" }), 1000)),
+    ]);
     server.stop();
     return { client, server: report };
 }
@@ -168,7 +190,10 @@ function arrivedFrom(f: PlannedFlow, p: Probe, token: string): FlowResult {
     let observed: string;
     let pass = false;
     if (!c.ok) {
-        observed = c.error === "timeout" ? `timeout after ${CONNECT_TIMEOUT_MS / 1000} s${c.connected ? " (connected, no reply)" : " (no SYN-ACK)"}` : c.error;
+        observed =
+            c.error === "timeout"
+                ? `timeout after ${CONNECT_TIMEOUT_MS / 1000} s${c.connected ? " (connected, no reply)" : " (no SYN-ACK)"}`
+                : c.error;
         if (p.server.event === "accepted") observed += `; server saw ${p.server.peer}`;
     } else {
         const echoed = c.echo === token;
@@ -193,23 +218,39 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, task: (item: T
     return results;
 }
 
-async function runFlows(lab: Lab, ns: Namespaces, a: LabAddresses, plan: FlowPlan, rules: { install: string; chain: string }, fault: Fault, state: RunState): Promise<void> {
+async function runFlows(
+    lab: Lab,
+    ns: Namespaces,
+    a: LabAddresses,
+    plan: FlowPlan,
+    rules: { install: string; chain: string },
+    fault: Fault,
+    state: RunState,
+): Promise<void> {
     const token = (n: number) => `lab-flow-${n}-${lab.id}`;
 
     // The agent's rules, printed once: as the node's nat table holds them after the install.
     if (fault === "no-agent") out("FAULT INJECTED: the agent's rules are not installed");
     else await lab.exec(ns.node, "iptables-restore", ["--noflush"], rules.install);
-    const installed = (await lab.exec(ns.node, "iptables-save", ["-t", "nat"])).split("\n").filter((line) => line.startsWith("-A"));
-    out(`node nat table after \`iptables-restore --noflush\` of ip-masq-agent-v2's restore with its POSTROUTING jump (iptables-save -t nat, -A lines):`);
+    const installed = (await lab.exec(ns.node, "iptables-save", ["-t", "nat"]))
+        .split("\n")
+        .filter((line) => line.startsWith("-A"));
+    out(
+        `node nat table after \`iptables-restore --noflush\` of ip-masq-agent-v2's restore with its POSTROUTING jump (iptables-save -t nat, -A lines):`,
+    );
     for (const line of installed) out(`  ${line}`);
     if (installed.length === 0) out("  (empty)");
     if (fault !== "no-agent") {
         // The agent's own EnsureRule check, argv for argv: it must find the lab's jump (else a real agent would add a second one).
         const check = agentJumpCheckArgv(rules.chain);
         await lab.exec(ns.node, "iptables", check).catch((error: Error) => {
-            throw new Error(`the agent's check \`iptables ${check.join(" ")}\` does not find the lab's POSTROUTING jump: ${error.message}`);
+            throw new Error(
+                `the agent's check \`iptables ${check.join(" ")}\` does not find the lab's POSTROUTING jump: ${error.message}`,
+            );
         });
-        out("the agent's own check (iptables -C POSTROUTING -t nat, the agent's argv) finds the lab's POSTROUTING jump");
+        out(
+            "the agent's own check (iptables -C POSTROUTING -t nat, the agent's argv) finds the lab's POSTROUTING jump",
+        );
     }
     out();
 
@@ -236,7 +277,9 @@ async function runFlows(lab: Lab, ns: Namespaces, a: LabAddresses, plan: FlowPla
     const f = plan.flows.find((flow) => flow.kind === "rules-removed")!;
     const pod = a.pods[f.pod].address;
     if (fault !== "no-agent") await lab.exec(ns.node, "sh", ["-c", cleanupScript(rules.chain)]);
-    const left = (await lab.exec(ns.node, "iptables-save", ["-t", "nat"])).split("\n").filter((line) => line.includes(rules.chain));
+    const left = (await lab.exec(ns.node, "iptables-save", ["-t", "nat"]))
+        .split("\n")
+        .filter((line) => line.includes(rules.chain));
     const dropsBefore = await inNoRoutes(lab, ns.gw);
     const p = await probe(lab, ns.pods.get(f.pod)!, ns.hosts.get(f.destination!)!, f.host!, f.port, token(f.n));
     const drops = (await inNoRoutes(lab, ns.gw)) - dropsBefore;
@@ -248,8 +291,10 @@ async function runFlows(lab: Lab, ns: Namespaces, a: LabAddresses, plan: FlowPla
     } else if (c.ok) {
         observed = `${c.peer} (connection completed: the reply found a way back)`;
     } else {
-        const why = drops > 0 ? `SYN-ACK to ${pod} has no route: gateway dropped ${drops}` : "no drop counted at the gateway";
-        observed = c.error === "timeout" ? `timeout after ${CONNECT_TIMEOUT_MS / 1000} s (${why})` : `${c.error} (${why})`;
+        const why =
+            drops > 0 ? `SYN-ACK to ${pod} has no route: gateway dropped ${drops}` : "no drop counted at the gateway";
+        observed =
+            c.error === "timeout" ? `timeout after ${CONNECT_TIMEOUT_MS / 1000} s (${why})` : `${c.error} (${why})`;
         pass = c.error === "timeout" && !c.connected && p.server.event !== "accepted" && drops > 0;
     }
     state.results.push(row(f, observed, pass ? "PASS" : "FAIL"));
@@ -283,7 +328,11 @@ async function main(): Promise<number> {
         out(finalLine(state.results, state.total));
         process.exit(code);
     };
-    const signals: [NodeJS.Signals, number][] = [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]];
+    const signals: [NodeJS.Signals, number][] = [
+        ["SIGINT", 130],
+        ["SIGTERM", 143],
+        ["SIGHUP", 129],
+    ];
     // Handlers stay installed (a second Ctrl-C must not fall back to the default "exit now"), and run after a short
     // delay: tsx relays signals to this process and SIGKILLs it unless this event loop acknowledges them first.
     for (const [signal, code] of signals) {
@@ -293,7 +342,10 @@ async function main(): Promise<number> {
         });
     }
     process.once("uncaughtException", (error) => abort(`uncaught ${error.stack ?? error}`, 1));
-    const watchdog = setTimeout(() => abort(`watchdog: not done after ${options.timeoutSeconds} s`, 1), options.timeoutSeconds * 1000);
+    const watchdog = setTimeout(
+        () => abort(`watchdog: not done after ${options.timeoutSeconds} s`, 1),
+        options.timeoutSeconds * 1000,
+    );
     try {
         return await runLab(options, state);
     } finally {
@@ -341,10 +393,14 @@ function describePlan(a: LabAddresses, plan: FlowPlan): void {
     out("addresses (picked inside the stack's plan):");
     out(`  node           ${a.node}  (node subnet ${a.nodeSubnet}), ip_forward=1, default via gateway`);
     out(`  VNet host      ${a.vnetHost}  (node subnet; routes ${a.podSubnets.join(", ")} to the node)`);
-    out(`  gateway        ${a.gateway}  (node subnet; routes the pod ranges only for destinations that route back to them)`);
+    out(
+        `  gateway        ${a.gateway}  (node subnet; routes the pod ranges only for destinations that route back to them)`,
+    );
     for (const i of plan.pods) {
         const pod = a.pods[i];
-        out(`  pod            ${pod.address}  (pod subnet ${pod.name ? `${pod.name} ` : ""}${pod.subnet}; link ${pod.link}, default via node ${pod.nodeSide})`);
+        out(
+            `  pod            ${pod.address}  (pod subnet ${pod.name ? `${pod.name} ` : ""}${pod.subnet}; link ${pod.link}, default via node ${pod.nodeSide})`,
+        );
     }
     for (const j of plan.destinations) {
         const d = a.destinations[j];
@@ -366,7 +422,9 @@ function describePlan(a: LabAddresses, plan: FlowPlan): void {
             `${count(kinds("hub"), "hub prefix", "hub prefixes")}, and the rules removed once)`,
     );
     if (plan.dropped.length > 0) {
-        out(`note: the stack declares ${plan.flows.length + plan.dropped.length} flows; the lab runs at most ${MAX_FLOWS} and leaves out: ${plan.dropped.join("; ")}`);
+        out(
+            `note: the stack declares ${plan.flows.length + plan.dropped.length} flows; the lab runs at most ${MAX_FLOWS} and leaves out: ${plan.dropped.join("; ")}`,
+        );
     }
 }
 
@@ -381,18 +439,26 @@ async function runLab(options: LabOptions, state: RunState): Promise<number> {
     // does not fail the lab (the plan and `pulumi up` check against today).
     process.env[CHECK_DATE_VARIABLE] ??= KUBERNETES_CALENDAR.asOf;
     if (!fs.existsSync(options.file)) {
-        return fail(`no stack settings file ${options.fromConfig ? options.file : path.relative(PROJECT_DIR, options.file)}`);
+        return fail(
+            `no stack settings file ${options.fromConfig ? options.file : path.relative(PROJECT_DIR, options.file)}`,
+        );
     }
     let addresses: LabAddresses;
     let plan: FlowPlan;
     let rules: { install: string; chain: string };
     try {
-        const programRun = await runProgram({ stack: options.stack, config: readConfigFile(options.file, PROJECT_DIR), stackTraces: false });
+        const programRun = await runProgram({
+            stack: options.stack,
+            config: readConfigFile(options.file, PROJECT_DIR),
+            stackTraces: false,
+        });
         const manifests = (type: string) => programRun.resources.filter((r) => r.type === type).map((r) => r.inputs);
         const daemonSets = manifests("kubernetes:apps/v1:DaemonSet");
         const configMaps = manifests("kubernetes:core/v1:ConfigMap");
         if (daemonSets.length !== 1 || configMaps.length === 0) {
-            throw new Error(`expected the agent's DaemonSet and ConfigMap, found ${daemonSets.length} DaemonSet(s) and ${configMaps.length} ConfigMap(s)`);
+            throw new Error(
+                `expected the agent's DaemonSet and ConfigMap, found ${daemonSets.length} DaemonSet(s) and ${configMaps.length} ConfigMap(s)`,
+            );
         }
         const agent = deployedAgent(daemonSets[0], configMaps);
         const effective = effectiveAgentConfig(agent.files);
@@ -400,8 +466,12 @@ async function runLab(options: LabOptions, state: RunState): Promise<number> {
         plan = planFlows(addresses);
         rules = { install: renderAgentRules(effective.config, agent.chain), chain: agent.chain };
 
-        out(`agent: DaemonSet ${agent.daemonSetName}, chain ${agent.chain}, ConfigMap ${agent.configMapName} → ${effective.usedDefault ? "NO ip-masq* file: the agent's RFC 1918 default" : `/etc/config/${effective.files.join(", /etc/config/")}`}`);
-        out(`  nonMasqueradeCIDRs ${effective.config.nonMasqueradeCIDRs.join(", ")}; masqLinkLocal ${effective.config.masqLinkLocal}`);
+        out(
+            `agent: DaemonSet ${agent.daemonSetName}, chain ${agent.chain}, ConfigMap ${agent.configMapName} → ${effective.usedDefault ? "NO ip-masq* file: the agent's RFC 1918 default" : `/etc/config/${effective.files.join(", /etc/config/")}`}`,
+        );
+        out(
+            `  nonMasqueradeCIDRs ${effective.config.nonMasqueradeCIDRs.join(", ")}; masqLinkLocal ${effective.config.masqLinkLocal}`,
+        );
         describePlan(addresses, plan);
         out();
     } catch (error) {
@@ -417,7 +487,9 @@ async function runLab(options: LabOptions, state: RunState): Promise<number> {
         state.results = plan.flows.map((f) => row(f, `not run: ${problem.summary}`, skip ? "SKIP" : "FAIL"));
         out(table(state.results));
         out();
-        out(`lab ${skip ? "skipped (--skip-unprivileged)" : "failed"}: ${problem.detail}${skip ? "" : ". To count the flows as skipped instead, pass --skip-unprivileged"}`);
+        out(
+            `lab ${skip ? "skipped (--skip-unprivileged)" : "failed"}: ${problem.detail}${skip ? "" : ". To count the flows as skipped instead, pass --skip-unprivileged"}`,
+        );
         out(finalLine(state.results, state.total));
         return skip ? 0 : 1;
     }
@@ -430,7 +502,14 @@ async function runLab(options: LabOptions, state: RunState): Promise<number> {
     let error: unknown;
     try {
         const ns = await build(lab, addresses, plan);
-        const roles = ["node", "lan", "vnet", "gw", ...plan.pods.map((i) => `pod${i}`), ...plan.destinations.map((j) => `${addresses.destinations[j].kind}${j}`)];
+        const roles = [
+            "node",
+            "lan",
+            "vnet",
+            "gw",
+            ...plan.pods.map((i) => `pod${i}`),
+            ...plan.destinations.map((j) => `${addresses.destinations[j].kind}${j}`),
+        ];
         out(`topology: ${roles.length} namespaces ${lab.name(`{${roles.join(",")}}`)}`);
         await runFlows(lab, ns, addresses, plan, rules, options.fault, state);
     } catch (e) {

@@ -108,7 +108,8 @@ export function startServer(lab: Lab, ns: string, host: string, port: number, wa
             },
             (stderr) => {
                 clearTimeout(startTimer);
-                if (!listening) rejectStarted(new Error(`server in ${ns} on ${host}:${port} exited: ${stderr || "no output"}`));
+                if (!listening)
+                    rejectStarted(new Error(`server in ${ns} on ${host}:${port} exited: ${stderr || "no output"}`));
                 settle({ event: "killed" });
             },
         );
@@ -116,7 +117,14 @@ export function startServer(lab: Lab, ns: string, host: string, port: number, wa
 }
 
 /** One client connection from `ns` to host:port, bounded by timeoutMs (plus a margin for process start-up). */
-export function connect(lab: Lab, ns: string, host: string, port: number, timeoutMs: number, token: string): Promise<ClientReport> {
+export function connect(
+    lab: Lab,
+    ns: string,
+    host: string,
+    port: number,
+    timeoutMs: number,
+    token: string,
+): Promise<ClientReport> {
     return new Promise((resolve) => {
         const child = lab.spawnIn(ns, process.execPath, ["-e", CLIENT, host, String(port), String(timeoutMs), token]);
         let report: ClientReport | undefined;
@@ -128,7 +136,14 @@ export function connect(lab: Lab, ns: string, host: string, port: number, timeou
             (value) => (report = value as ClientReport),
             (stderr) => {
                 clearTimeout(hardStop);
-                resolve(report ?? { ok: false, error: `client failed: ${stderr || "killed"}`, connected: false, ms: timeoutMs });
+                resolve(
+                    report ?? {
+                        ok: false,
+                        error: `client failed: ${stderr || "killed"}`,
+                        connected: false,
+                        ms: timeoutMs,
+                    },
+                );
             },
         );
     });
