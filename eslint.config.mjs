@@ -12,4 +12,11 @@ export default tseslint.config(
             "max-len": ["error", { code: 120, ignoreUrls: true }],
         },
     },
+    {
+        // Tests walk JSON manifests and fixtures, tooling/contract walks the SDK's untyped mappers: `any` fits there.
+        files: ["test/**", "tooling/contract/**"],
+        rules: {
+            "@typescript-eslint/no-explicit-any": "off",
+        },
+    },
 );

@@ -259,24 +259,28 @@ describe("Kubernetes manifests", () => {
             }
         });
 
-        it("the DaemonSet is not privileged, adds only NET_ADMIN and NET_RAW, and mounts no service account token", () => {
-            for (const [label, ds] of everyDaemonSet()) {
-                const pod = ds.spec.template.spec;
-                assert.equal(pod.automountServiceAccountToken, false, label);
-                assert.ok(!pod.hostPID && !pod.hostIPC, `${label}: hostPID/hostIPC`);
-                for (const c of [...pod.containers, ...(pod.initContainers ?? [])]) {
-                    assert.equal(c.securityContext?.privileged, false, `${label}: ${c.name} privileged`);
-                    assert.deepEqual(
-                        c.securityContext?.capabilities,
-                        { add: ["NET_ADMIN", "NET_RAW"] },
-                        `${label}: ${c.name} capabilities`,
-                    );
+        it(
+            "the DaemonSet is not privileged, adds only NET_ADMIN and NET_RAW, " +
+                "and mounts no service account token",
+            () => {
+                for (const [label, ds] of everyDaemonSet()) {
+                    const pod = ds.spec.template.spec;
+                    assert.equal(pod.automountServiceAccountToken, false, label);
+                    assert.ok(!pod.hostPID && !pod.hostIPC, `${label}: hostPID/hostIPC`);
+                    for (const c of [...pod.containers, ...(pod.initContainers ?? [])]) {
+                        assert.equal(c.securityContext?.privileged, false, `${label}: ${c.name} privileged`);
+                        assert.deepEqual(
+                            c.securityContext?.capabilities,
+                            { add: ["NET_ADMIN", "NET_RAW"] },
+                            `${label}: ${c.name} capabilities`,
+                        );
+                    }
+                    // Only the lock file comes from the host, never a directory of it.
+                    const hostPaths = pod.volumes.filter((v: any) => v.hostPath).map((v: any) => v.hostPath);
+                    assert.deepEqual(hostPaths, [{ path: "/run/xtables.lock", type: "FileOrCreate" }], label);
                 }
-                // Only the lock file comes from the host, never a directory of it.
-                const hostPaths = pod.volumes.filter((v: any) => v.hostPath).map((v: any) => v.hostPath);
-                assert.deepEqual(hostPaths, [{ path: "/run/xtables.lock", type: "FileOrCreate" }], label);
-            }
-        });
+            },
+        );
 
         it("the image is pinned (a release tag other than latest, or a digest)", () => {
             for (const [label, ds] of everyDaemonSet()) {
@@ -303,14 +307,17 @@ describe("Kubernetes manifests", () => {
             }
         });
 
-        it("the deployed config never leaves nonMasqueradeCIDRs empty (that would masquerade pod-to-pod traffic)", () => {
-            for (const [stack, r] of Object.entries(runs)) {
-                const cm = r.manifests.find((m) => m.kind === "ConfigMap")!;
-                const config = parse(cm.data["ip-masq-agent"]);
-                assert.ok(Array.isArray(config.nonMasqueradeCIDRs) && config.nonMasqueradeCIDRs.length > 0, stack);
-                assert.equal(config.masqLinkLocal, false, stack);
-            }
-        });
+        it(
+            "the deployed config never leaves nonMasqueradeCIDRs empty " + "(that would masquerade pod-to-pod traffic)",
+            () => {
+                for (const [stack, r] of Object.entries(runs)) {
+                    const cm = r.manifests.find((m) => m.kind === "ConfigMap")!;
+                    const config = parse(cm.data["ip-masq-agent"]);
+                    assert.ok(Array.isArray(config.nonMasqueradeCIDRs) && config.nonMasqueradeCIDRs.length > 0, stack);
+                    assert.equal(config.masqLinkLocal, false, stack);
+                }
+            },
+        );
     });
 });
 
@@ -364,7 +371,9 @@ describe("the agent's chain (ipMasqAgent.chain)", () => {
             "standard",
         ]) {
             assert.deepEqual(chainProblems(chain), [
-                `ipMasqAgent.chain: "${chain}" is an iptables target, and iptables refuses a chain of that name ("chain name may not clash with target name"), so the agent would crash-loop on every node: ${FIX}`,
+                `ipMasqAgent.chain: "${chain}" is an iptables target, and iptables refuses a chain of that ` +
+                    `name ("chain name may not clash with target name"), so the agent would crash-loop on every ` +
+                    `node: ${FIX}`,
             ]);
         }
         // Every listed name is refused, and the lists hold each name once.
@@ -395,7 +404,9 @@ describe("the agent's chain (ipMasqAgent.chain)", () => {
     it("refuses the nat table's built-in chains (the jump into one fails) and FORWARD", () => {
         for (const chain of NAT_BUILT_IN_CHAINS) {
             assert.deepEqual(chainProblems(chain), [
-                `ipMasqAgent.chain: "${chain}" is a built-in chain of the nat table: the agent would adopt it, fail to add its POSTROUTING jump into it and crash-loop on every node: ${FIX}`,
+                `ipMasqAgent.chain: "${chain}" is a built-in chain of the nat table: ` +
+                    `the agent would adopt it, fail to add its POSTROUTING jump into it and crash-loop on every ` +
+                    `node: ${FIX}`,
             ]);
         }
         assert.match(
@@ -429,15 +440,19 @@ describe("the agent's chain (ipMasqAgent.chain)", () => {
             assert.ok(problems[0].endsWith(`so it would flush ${owner}'s rules at every resync: ${FIX}`), problems[0]);
         }
         assert.deepEqual(chainProblems("KUBE-POSTROUTING"), [
-            `ipMasqAgent.chain: "KUBE-POSTROUTING" belongs to kube-proxy (its chains start with "KUBE-"); this agent adopts an existing chain, so it would flush kube-proxy's rules at every resync: ${FIX}`,
+            `ipMasqAgent.chain: "KUBE-POSTROUTING" belongs to kube-proxy (its chains start with "KUBE-"); ` +
+                `this agent adopts an existing chain, so it would flush kube-proxy's rules at every resync: ` +
+                `${FIX}`,
         ]);
         // Every owner in the data is reachable by a case above.
         assert.deepEqual([...new Set(cases.map(([, owner]) => owner))].sort(), OWNED_CHAINS.map((o) => o.owner).sort());
     });
 
     it("keeps the syntax rules: 1–28 letters, digits, '-' or '_', starting with a letter; one problem per name", () => {
-        const syntax =
-            /^ipMasqAgent\.chain: .* is not a usable iptables chain name: 1–28 letters, digits, '-' or '_', starting with a letter$/;
+        const syntax = new RegExp(
+            String.raw`^ipMasqAgent\.chain: .* is not a usable iptables chain name: 1–28 letters, digits, ` +
+                String.raw`'-' or '_', starting with a letter$`,
+        );
         for (const chain of [
             "A".repeat(29),
             "KUBE-" + "X".repeat(24),

@@ -86,49 +86,63 @@ for (const [stack, expected] of Object.entries(STACKS)) {
         });
 
         describe("recorded dependencies", () => {
-            it("every resource lists what it waits for: sorted, once each, never itself, its explicit dependsOn included", () => {
-                for (const r of resources) {
-                    assert.deepEqual(r.dependencies, [...new Set(r.dependencies)].sort(), r.name);
-                    assert.ok(!r.dependencies.includes(r.name), `${r.name} depends on itself`);
-                    for (const d of r.dependsOn)
-                        assert.ok(
-                            r.dependencies.includes(d),
-                            `${r.name}: explicit ${d} missing from ${r.dependencies}`,
-                        );
-                }
-            });
+            it(
+                "every resource lists what it waits for: sorted, once each, never itself, " +
+                    "its explicit dependsOn included",
+                () => {
+                    for (const r of resources) {
+                        assert.deepEqual(r.dependencies, [...new Set(r.dependencies)].sort(), r.name);
+                        assert.ok(!r.dependencies.includes(r.name), `${r.name} depends on itself`);
+                        for (const d of r.dependsOn)
+                            assert.ok(
+                                r.dependencies.includes(d),
+                                `${r.name}: explicit ${d} missing from ${r.dependencies}`,
+                            );
+                    }
+                },
+            );
 
-            it("are exactly what the engine receives: components expanded and the provider aside, the request's dependencies", () => {
-                const custom = (name: string) => resources.find((r) => r.name === name)!.custom;
-                const descendants = (name: string): string[] =>
-                    custom(name)
-                        ? [name]
-                        : resources
-                              .filter((r) => r.parent === name && r.name !== name)
-                              .flatMap((r) => descendants(r.name));
-                let compared = 0;
-                for (const r of resources) {
-                    const provider = ofType(resources, T.k8s).find((p) => r.provider?.includes(`::${p.name}::`))?.name;
-                    const expanded = [
-                        ...new Set(r.dependencies.filter((d) => d !== provider).flatMap(descendants)),
-                    ].sort();
-                    assert.deepEqual(expanded, r.requestDependencies, r.name);
-                    compared += r.requestDependencies.length;
-                }
-                assert.ok(compared > 20, `only ${compared} dependencies compared`);
-            });
+            it(
+                "are exactly what the engine receives: components expanded and the provider aside, " +
+                    "the request's dependencies",
+                () => {
+                    const custom = (name: string) => resources.find((r) => r.name === name)!.custom;
+                    const descendants = (name: string): string[] =>
+                        custom(name)
+                            ? [name]
+                            : resources
+                                  .filter((r) => r.parent === name && r.name !== name)
+                                  .flatMap((r) => descendants(r.name));
+                    let compared = 0;
+                    for (const r of resources) {
+                        const provider = ofType(resources, T.k8s).find((p) =>
+                            r.provider?.includes(`::${p.name}::`),
+                        )?.name;
+                        const expanded = [
+                            ...new Set(r.dependencies.filter((d) => d !== provider).flatMap(descendants)),
+                        ].sort();
+                        assert.deepEqual(expanded, r.requestDependencies, r.name);
+                        compared += r.requestDependencies.length;
+                    }
+                    assert.ok(compared > 20, `only ${compared} dependencies compared`);
+                },
+            );
 
-            it("include implicit ones: a subnet reads its VNet's name, a role assignment the identity's principal and the subnet's id", () => {
-                for (const s of ofType(resources, T.subnet))
-                    assert.ok(s.dependencies.includes("network-vnet"), `${s.name}: ${s.dependencies}`);
-                for (const role of ofType(resources, T.role).filter((r) => r.inputs.scope.includes("/subnets/"))) {
-                    const subnet = ofType(resources, T.subnet).find((s) =>
-                        role.inputs.scope.endsWith(`/subnets/${s.inputs.subnetName}`),
-                    )!;
-                    assert.deepEqual(role.dependencies, ["cluster-identity", subnet.name]);
-                    assert.deepEqual(role.dependsOn, []);
-                }
-            });
+            it(
+                "include implicit ones: a subnet reads its VNet's name, a role assignment the identity's " +
+                    "principal and the subnet's id",
+                () => {
+                    for (const s of ofType(resources, T.subnet))
+                        assert.ok(s.dependencies.includes("network-vnet"), `${s.name}: ${s.dependencies}`);
+                    for (const role of ofType(resources, T.role).filter((r) => r.inputs.scope.includes("/subnets/"))) {
+                        const subnet = ofType(resources, T.subnet).find((s) =>
+                            role.inputs.scope.endsWith(`/subnets/${s.inputs.subnetName}`),
+                        )!;
+                        assert.deepEqual(role.dependencies, ["cluster-identity", subnet.name]);
+                        assert.deepEqual(role.dependsOn, []);
+                    }
+                },
+            );
         });
 
         describe("the orderings Azure imposes", () => {
@@ -140,78 +154,109 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                 assert.deepEqual(unorderedPairs(resources, names), []);
             });
 
-            it("one agent-pool operation at a time per cluster: the cluster (its inline System pool), every AgentPool and the maintenance configuration are ordered", () => {
-                const operations = [
-                    ...ofType(resources, T.cluster),
-                    ...ofType(resources, T.pool),
-                    ...ofType(resources, T.maintenance),
-                ];
-                const byCluster = groupBy(operations, (r) => r.inputs.resourceName);
-                assert.deepEqual([...byCluster.keys()], [expected.cluster]);
-                const names = byCluster.get(expected.cluster)!.map((r) => r.name);
-                assert.deepEqual([...names].sort(), [...expected.poolOperations].sort());
-                assert.deepEqual(unorderedPairs(resources, names), []);
-                for (const name of names.filter((n) => n !== "cluster-aks"))
-                    assert.ok(waitsFor(resources, name, "cluster-aks"), `${name} does not wait for the cluster`);
-            });
+            it(
+                "one agent-pool operation at a time per cluster: the cluster (its inline System pool), " +
+                    "every AgentPool and the maintenance configuration are ordered",
+                () => {
+                    const operations = [
+                        ...ofType(resources, T.cluster),
+                        ...ofType(resources, T.pool),
+                        ...ofType(resources, T.maintenance),
+                    ];
+                    const byCluster = groupBy(operations, (r) => r.inputs.resourceName);
+                    assert.deepEqual([...byCluster.keys()], [expected.cluster]);
+                    const names = byCluster.get(expected.cluster)!.map((r) => r.name);
+                    assert.deepEqual([...names].sort(), [...expected.poolOperations].sort());
+                    assert.deepEqual(unorderedPairs(resources, names), []);
+                    for (const name of names.filter((n) => n !== "cluster-aks"))
+                        assert.ok(waitsFor(resources, name, "cluster-aks"), `${name} does not wait for the cluster`);
+                },
+            );
 
-            it("every role assignment granting the cluster identity rights on a subnet comes before the ManagedCluster", () => {
-                const principal = stableGuid(`principal:${one(resources, T.identity).name}`);
-                const grants = ofType(resources, T.role).filter(
-                    (r) => r.inputs.principalId === principal && r.inputs.scope.includes("/subnets/"),
-                );
-                assert.equal(grants.length, expected.subnets.length);
-                for (const grant of grants) {
-                    assert.ok(
-                        waitsFor(resources, "cluster-aks", grant.name),
-                        `cluster-aks does not wait for ${grant.name}`,
+            it(
+                "every role assignment granting the cluster identity " +
+                    "rights on a subnet comes before the ManagedCluster",
+                () => {
+                    const principal = stableGuid(`principal:${one(resources, T.identity).name}`);
+                    const grants = ofType(resources, T.role).filter(
+                        (r) => r.inputs.principalId === principal && r.inputs.scope.includes("/subnets/"),
                     );
-                    assert.ok(!waitsFor(resources, grant.name, "cluster-aks"), `${grant.name} waits for the cluster`);
-                }
-            });
+                    assert.equal(grants.length, expected.subnets.length);
+                    for (const grant of grants) {
+                        assert.ok(
+                            waitsFor(resources, "cluster-aks", grant.name),
+                            `cluster-aks does not wait for ${grant.name}`,
+                        );
+                        assert.ok(
+                            !waitsFor(resources, grant.name, "cluster-aks"),
+                            `${grant.name} waits for the cluster`,
+                        );
+                    }
+                },
+            );
 
-            it("the ManagedCluster waits for its subnets; the ConfigMap and DaemonSet for the cluster, via the Kubernetes provider", () => {
-                for (const subnet of expected.subnets)
-                    assert.ok(waitsFor(resources, "cluster-aks", subnet), `cluster-aks does not wait for ${subnet}`);
-                const provider = one(resources, T.k8s);
-                assert.ok(provider.dependencies.includes("cluster-aks"), `${provider.name}: ${provider.dependencies}`);
-                for (const object of [one(resources, T.configMap), one(resources, T.daemonSet)]) {
-                    assert.ok(object.dependencies.includes(provider.name), `${object.name}: ${object.dependencies}`);
+            it(
+                "the ManagedCluster waits for its subnets; the ConfigMap and DaemonSet for the cluster, " +
+                    "via the Kubernetes provider",
+                () => {
+                    for (const subnet of expected.subnets)
+                        assert.ok(
+                            waitsFor(resources, "cluster-aks", subnet),
+                            `cluster-aks does not wait for ${subnet}`,
+                        );
+                    const provider = one(resources, T.k8s);
                     assert.ok(
-                        !object.dependencies.includes("cluster-aks"),
-                        `${object.name} reads the cluster directly`,
+                        provider.dependencies.includes("cluster-aks"),
+                        `${provider.name}: ${provider.dependencies}`,
                     );
-                    assert.ok(
-                        waitsFor(resources, object.name, "cluster-aks"),
-                        `${object.name} does not wait for the cluster`,
-                    );
-                }
-                assert.ok(waitsFor(resources, "ip-masq-agent-daemonset", "ip-masq-agent-config"));
-                // Waiting for a component is waiting for all of its resources.
-                assert.ok(waitsFor(resources, "ip-masq-agent-daemonset", "network"));
-            });
+                    for (const object of [one(resources, T.configMap), one(resources, T.daemonSet)]) {
+                        assert.ok(
+                            object.dependencies.includes(provider.name),
+                            `${object.name}: ${object.dependencies}`,
+                        );
+                        assert.ok(
+                            !object.dependencies.includes("cluster-aks"),
+                            `${object.name} reads the cluster directly`,
+                        );
+                        assert.ok(
+                            waitsFor(resources, object.name, "cluster-aks"),
+                            `${object.name} does not wait for the cluster`,
+                        );
+                    }
+                    assert.ok(waitsFor(resources, "ip-masq-agent-daemonset", "ip-masq-agent-config"));
+                    // Waiting for a component is waiting for all of its resources.
+                    assert.ok(waitsFor(resources, "ip-masq-agent-daemonset", "network"));
+                },
+            );
         });
 
         describe("the plan's output", () => {
-            it("the JSON plan has dependsOn on every resource, and every name resolves to exactly one resource of the plan", () => {
-                const document = JSON.parse(
-                    JSON.stringify(planDocument(resources, run.outputs.addressPlan, manifestsOf(resources))),
-                );
-                assert.equal(document.resources.length, resources.length);
-                const names = document.resources.map((r: any) => r.name);
-                assert.equal(new Set(names).size, names.length, "resource names are not unique");
-                let edges = 0;
-                document.resources.forEach((entry: any, i: number) => {
-                    assert.ok(Array.isArray(entry.dependsOn), `${entry.name} has no dependsOn`);
-                    assert.deepEqual(entry.dependsOn, resources[i].dependencies);
-                    for (const d of entry.dependsOn)
-                        assert.equal(names.filter((n: string) => n === d).length, 1, `${entry.name}: ${d}`);
-                    edges += entry.dependsOn.length;
-                });
-                assert.ok(edges > 20, `only ${edges} dependencies`);
-                assert.ok(!JSON.stringify(document).includes("mock-token-not-a-secret"), "the kubeconfig is printed");
-                assert.equal(document.resources.find((r: any) => r.type === T.k8s).inputs.kubeconfig, "[secret]");
-            });
+            it(
+                "the JSON plan has dependsOn on every resource, " +
+                    "and every name resolves to exactly one resource of the plan",
+                () => {
+                    const document = JSON.parse(
+                        JSON.stringify(planDocument(resources, run.outputs.addressPlan, manifestsOf(resources))),
+                    );
+                    assert.equal(document.resources.length, resources.length);
+                    const names = document.resources.map((r: any) => r.name);
+                    assert.equal(new Set(names).size, names.length, "resource names are not unique");
+                    let edges = 0;
+                    document.resources.forEach((entry: any, i: number) => {
+                        assert.ok(Array.isArray(entry.dependsOn), `${entry.name} has no dependsOn`);
+                        assert.deepEqual(entry.dependsOn, resources[i].dependencies);
+                        for (const d of entry.dependsOn)
+                            assert.equal(names.filter((n: string) => n === d).length, 1, `${entry.name}: ${d}`);
+                        edges += entry.dependsOn.length;
+                    });
+                    assert.ok(edges > 20, `only ${edges} dependencies`);
+                    assert.ok(
+                        !JSON.stringify(document).includes("mock-token-not-a-secret"),
+                        "the kubeconfig is printed",
+                    );
+                    assert.equal(document.resources.find((r: any) => r.type === T.k8s).inputs.kubeconfig, "[secret]");
+                },
+            );
 
             it("the text plan lists every custom resource once, in waves, after everything it waits for", () => {
                 const lines = renderCreationOrder(resources);
@@ -256,7 +301,8 @@ for (const [stack, expected] of Object.entries(STACKS)) {
         describe("a broken copy fails the checks", () => {
             it("dropping the edge between two subnets leaves them unordered, and the check names them", () => {
                 const broken = dropEdge(copyOf(resources), expected.subnets[1], expected.subnets[0]);
-                // The first subnet is now unordered with the second, and so with every subnet that only waits for the second.
+                // The first subnet is now unordered with the second, and so with every subnet that only waits for
+                // the second.
                 assert.deepEqual(
                     unorderedPairs(broken, expected.subnets),
                     expected.subnets.slice(1).map((s) => [expected.subnets[0], s]),
@@ -320,17 +366,21 @@ describe("order helpers on a hand-made graph", () => {
         node("c", "stack", true, ["empty"]),
     ];
 
-    it("a dependency on a component waits for its custom descendants, through nested components but not custom ones", () => {
-        assert.equal(waitsFor(graph, "a", "x"), true);
-        assert.equal(waitsFor(graph, "a", "y"), true);
-        assert.equal(waitsFor(graph, "a", "comp"), true);
-        assert.equal(waitsFor(graph, "a", "inner"), true);
-        assert.equal(waitsFor(graph, "a", "z"), false);
-        assert.equal(waitsFor(graph, "a", "late"), false);
-        assert.equal(waitsFor(graph, "z", "late"), true);
-        assert.equal(waitsFor(graph, "x", "a"), false);
-        assert.equal(waitsFor(graph, "c", "empty"), false, "an empty component is nothing to wait for");
-    });
+    it(
+        "a dependency on a component waits for its custom descendants, " +
+            "through nested components but not custom ones",
+        () => {
+            assert.equal(waitsFor(graph, "a", "x"), true);
+            assert.equal(waitsFor(graph, "a", "y"), true);
+            assert.equal(waitsFor(graph, "a", "comp"), true);
+            assert.equal(waitsFor(graph, "a", "inner"), true);
+            assert.equal(waitsFor(graph, "a", "z"), false);
+            assert.equal(waitsFor(graph, "a", "late"), false);
+            assert.equal(waitsFor(graph, "z", "late"), true);
+            assert.equal(waitsFor(graph, "x", "a"), false);
+            assert.equal(waitsFor(graph, "c", "empty"), false, "an empty component is nothing to wait for");
+        },
+    );
 
     it("orders in waves and reports unordered pairs", () => {
         const waves = creationWaves(graph).map((w) => w.map((e) => e.resource.name));

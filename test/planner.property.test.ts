@@ -189,7 +189,8 @@ function expectedPool(pool: NodePoolAddressSpec, sharedPodSubnet: string): Expec
         : Number(surge);
     const maxPods = pool.maxPods ?? 50;
     const staticBlock = pool.podIPAllocationMode === "StaticBlock";
-    // DynamicIndividual: 16·ceil(maxPods/16 + 1/2) = 16·floor((2·maxPods + 47)/32); StaticBlock: 16·ceil((maxPods+1)/16).
+    // DynamicIndividual: 16·ceil(maxPods/16 + 1/2) = 16·floor((2·maxPods + 47)/32);
+    // StaticBlock: 16·ceil((maxPods+1)/16).
     const perNode = staticBlock ? 16 * Math.floor((maxPods + 16) / 16) : 16 * Math.floor((2 * maxPods + 47) / 32);
     const peakNodes = maxCount + surgeNodes;
     return {
@@ -448,8 +449,12 @@ function checkPlan(input: AddressPlanInput, plan: AddressPlan): void {
 }
 
 // Every key a problem may name: a documented input key, a list entry, or a pool field.
-const PROBLEM_KEY =
-    /^(\(root\)|nodeSubnetCidr|podSubnetCidr|serviceCidr|dnsServiceIP|kubernetesVersion|(vnetAddressSpace|connectedCidrs|extraNonMasqueradeCidrs)(\[\d+\])?|nodePools(\[\d+\](\.(name|mode|count|minCount|maxCount|maxPods|maxSurge|podIPAllocationMode|podSubnetCidr))?)?)$/;
+const PROBLEM_KEY = new RegExp(
+    String.raw`^(\(root\)|nodeSubnetCidr|podSubnetCidr|serviceCidr|dnsServiceIP|kubernetesVersion` +
+        String.raw`|(vnetAddressSpace|connectedCidrs|extraNonMasqueradeCidrs)(\[\d+\])?` +
+        String.raw`|nodePools(\[\d+\](\.(name|mode|count|minCount|maxCount|maxPods|maxSurge|podIPAllocationMode` +
+        String.raw`|podSubnetCidr))?)?)$`,
+);
 
 function checkError(error: unknown): void {
     if (!(error instanceof ConfigurationError))
@@ -507,7 +512,10 @@ function pick<T>(...choices: [weight: number, value: T][]): fc.Arbitrary<T> {
 /** Uniform integers (fast-check's default bias towards the bounds would skew every weight below). */
 const between = (min: number, max: number) => fc.noBias(fc.integer({ min, max }));
 
-/** An aligned block of `prefix` somewhere in a region (the block holding the region if `prefix` is shorter); 1.5% misaligned. */
+/**
+ * An aligned block of `prefix` somewhere in a region (the block holding the region if `prefix` is shorter);
+ * 1.5% misaligned.
+ */
 function cidrIn(regions: fc.Arbitrary<Region>, prefixes: fc.Arbitrary<number>): fc.Arbitrary<string> {
     return fc.tuple(regions, prefixes, between(0, ADDRESSES - 1), between(0, 999)).map(([r, prefix, seed, roll]) => {
         const size = 2 ** (32 - prefix);
@@ -871,63 +879,68 @@ describe("address planner properties", function () {
 
     const RUNS = 10_000;
 
-    it(`holds every invariant over ${RUNS.toLocaleString("en-US")} random plans, or fails with a ConfigurationError`, () => {
-        const seen = {
-            plans: 0,
-            errors: 0,
-            nearAgentLimit: 0,
-            explicitVnet: 0,
-            ownPodSubnet: 0,
-            staticBlock: 0,
-            autoscaling: 0,
-            masqueraded: 0,
-            extra: 0,
-            merged: 0,
-            multiPool: 0,
-        };
-        fc.assert(
-            fc.property(inputArb, (input) => {
-                const outcome = run(input);
-                if ("error" in outcome) {
-                    checkError(outcome.error);
-                    seen.errors++;
-                    return;
-                }
-                checkPlan(input, outcome.plan);
-                const plan = outcome.plan;
-                seen.plans++;
-                if (input.vnetAddressSpace) seen.explicitVnet++;
-                if (plan.podSubnets.length > 1) seen.ownPodSubnet++;
-                if (plan.pools.some((p) => p.podIPAllocationMode === "StaticBlock")) seen.staticBlock++;
-                if (plan.pools.some((p) => p.autoscaling)) seen.autoscaling++;
-                if (plan.ipMasqAgent.masqueradedConnectedCidrs.length > 0) seen.masqueraded++;
-                if (plan.ipMasqAgent.extraNonMasqueradeCidrs.length > 0) seen.extra++;
-                if (
-                    plan.ipMasqAgent.nonMasqueradeCIDRs.length <
-                    plan.vnetAddressSpace.length + 1 + plan.ipMasqAgent.extraNonMasqueradeCidrs.length
-                )
-                    seen.merged++;
-                if (plan.pools.length > 1) seen.multiPool++;
-                if (plan.ipMasqAgent.nonMasqueradeCIDRs.length > 55) seen.nearAgentLimit++;
-            }),
-            { numRuns: RUNS },
-        );
-        const total = seen.plans + seen.errors;
-        if (process.env.PLANNER_PROPERTY_STATS) console.log(JSON.stringify(seen));
-        assert.equal(total, RUNS);
-        // A large share of inputs must produce a plan, so the invariants are really exercised; a fair share must be rejected.
-        assert.ok(
-            seen.plans / total >= 0.3,
-            `only ${seen.plans} of ${total} inputs produced a plan: ${JSON.stringify(seen)}`,
-        );
-        assert.ok(
-            seen.errors / total >= 0.2,
-            `only ${seen.errors} of ${total} inputs were rejected: ${JSON.stringify(seen)}`,
-        );
-        // Every feature shows up in accepted plans.
-        for (const [feature, count] of Object.entries(seen))
-            assert.ok(count >= 10, `accepted plans with ${feature}: only ${count}: ${JSON.stringify(seen)}`);
-    });
+    it(
+        `holds every invariant over ${RUNS.toLocaleString("en-US")} random plans, ` +
+            `or fails with a ConfigurationError`,
+        () => {
+            const seen = {
+                plans: 0,
+                errors: 0,
+                nearAgentLimit: 0,
+                explicitVnet: 0,
+                ownPodSubnet: 0,
+                staticBlock: 0,
+                autoscaling: 0,
+                masqueraded: 0,
+                extra: 0,
+                merged: 0,
+                multiPool: 0,
+            };
+            fc.assert(
+                fc.property(inputArb, (input) => {
+                    const outcome = run(input);
+                    if ("error" in outcome) {
+                        checkError(outcome.error);
+                        seen.errors++;
+                        return;
+                    }
+                    checkPlan(input, outcome.plan);
+                    const plan = outcome.plan;
+                    seen.plans++;
+                    if (input.vnetAddressSpace) seen.explicitVnet++;
+                    if (plan.podSubnets.length > 1) seen.ownPodSubnet++;
+                    if (plan.pools.some((p) => p.podIPAllocationMode === "StaticBlock")) seen.staticBlock++;
+                    if (plan.pools.some((p) => p.autoscaling)) seen.autoscaling++;
+                    if (plan.ipMasqAgent.masqueradedConnectedCidrs.length > 0) seen.masqueraded++;
+                    if (plan.ipMasqAgent.extraNonMasqueradeCidrs.length > 0) seen.extra++;
+                    if (
+                        plan.ipMasqAgent.nonMasqueradeCIDRs.length <
+                        plan.vnetAddressSpace.length + 1 + plan.ipMasqAgent.extraNonMasqueradeCidrs.length
+                    )
+                        seen.merged++;
+                    if (plan.pools.length > 1) seen.multiPool++;
+                    if (plan.ipMasqAgent.nonMasqueradeCIDRs.length > 55) seen.nearAgentLimit++;
+                }),
+                { numRuns: RUNS },
+            );
+            const total = seen.plans + seen.errors;
+            if (process.env.PLANNER_PROPERTY_STATS) console.log(JSON.stringify(seen));
+            assert.equal(total, RUNS);
+            // A large share of inputs must produce a plan, so the invariants are really exercised;
+            // a fair share must be rejected.
+            assert.ok(
+                seen.plans / total >= 0.3,
+                `only ${seen.plans} of ${total} inputs produced a plan: ${JSON.stringify(seen)}`,
+            );
+            assert.ok(
+                seen.errors / total >= 0.2,
+                `only ${seen.errors} of ${total} inputs were rejected: ${JSON.stringify(seen)}`,
+            );
+            // Every feature shows up in accepted plans.
+            for (const [feature, count] of Object.entries(seen))
+                assert.ok(count >= 10, `accepted plans with ${feature}: only ${count}: ${JSON.stringify(seen)}`);
+        },
+    );
 
     it("returns a plan or throws a ConfigurationError for arbitrary values in any field (3,000 runs)", () => {
         let plans = 0;
@@ -952,44 +965,48 @@ describe("address planner properties", function () {
     // a TypeError instead of a ConfigurationError, e.g. { ...valid, connectedCidrs: { a: 1n } }; (2) holes in a sparse
     // nodePools array are skipped silently and the "no System pool" rule is skipped with them, so nodePools: [, ]
     // yields a plan with no pools at all.
-    it("returns a plan or throws a ConfigurationError for JavaScript-only values: BigInt, typed and sparse arrays (3,000 runs)", () => {
-        const jsOnly = fc.anything({
-            withBigInt: true,
-            withTypedArray: true,
-            withSparseArray: true,
-            withBoxedValues: true,
-            withMap: true,
-            withSet: true,
-            maxDepth: 3,
-        });
-        const sparse = fc.sparseArray(fc.constant({ name: "system", mode: "System", count: 1 }), { maxLength: 3 });
-        const jsMutationArb = weighted<Mutation>(
-            [3, mutationArb],
-            [3, fc.record({ at: fc.constant("field" as const), key: fc.constantFrom(...TOP_KEYS), value: jsOnly })],
-            [
-                3,
-                fc.record({
-                    at: fc.constant("poolField" as const),
-                    index: between(0, 3),
-                    key: fc.constantFrom(...POOL_KEYS),
-                    value: jsOnly,
+    it(
+        "returns a plan or throws a ConfigurationError for JavaScript-only values: BigInt, " +
+            "typed and sparse arrays (3,000 runs)",
+        () => {
+            const jsOnly = fc.anything({
+                withBigInt: true,
+                withTypedArray: true,
+                withSparseArray: true,
+                withBoxedValues: true,
+                withMap: true,
+                withSet: true,
+                maxDepth: 3,
+            });
+            const sparse = fc.sparseArray(fc.constant({ name: "system", mode: "System", count: 1 }), { maxLength: 3 });
+            const jsMutationArb = weighted<Mutation>(
+                [3, mutationArb],
+                [3, fc.record({ at: fc.constant("field" as const), key: fc.constantFrom(...TOP_KEYS), value: jsOnly })],
+                [
+                    3,
+                    fc.record({
+                        at: fc.constant("poolField" as const),
+                        index: between(0, 3),
+                        key: fc.constantFrom(...POOL_KEYS),
+                        value: jsOnly,
+                    }),
+                ],
+                [1, fc.record({ at: fc.constant("field" as const), key: fc.constant("nodePools"), value: sparse })],
+            );
+            fc.assert(
+                fc.property(inputArb, fc.array(jsMutationArb, { minLength: 1, maxLength: 4 }), (input, mutations) => {
+                    const raw = mutate(input, mutations);
+                    const outcome = run(raw);
+                    if ("error" in outcome) return checkError(outcome.error);
+                    const pools = (raw as { nodePools: unknown[] }).nodePools;
+                    assert.ok(
+                        outcome.plan.pools.some((p) => p.mode === "System"),
+                        "a plan without a System pool",
+                    );
+                    assert.equal(outcome.plan.pools.length, pools.length, "a plan that skipped listed pools");
                 }),
-            ],
-            [1, fc.record({ at: fc.constant("field" as const), key: fc.constant("nodePools"), value: sparse })],
-        );
-        fc.assert(
-            fc.property(inputArb, fc.array(jsMutationArb, { minLength: 1, maxLength: 4 }), (input, mutations) => {
-                const raw = mutate(input, mutations);
-                const outcome = run(raw);
-                if ("error" in outcome) return checkError(outcome.error);
-                const pools = (raw as { nodePools: unknown[] }).nodePools;
-                assert.ok(
-                    outcome.plan.pools.some((p) => p.mode === "System"),
-                    "a plan without a System pool",
-                );
-                assert.equal(outcome.plan.pools.length, pools.length, "a plan that skipped listed pools");
-            }),
-            { numRuns: 3_000 },
-        );
-    });
+                { numRuns: 3_000 },
+            );
+        },
+    );
 });

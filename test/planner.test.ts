@@ -619,8 +619,10 @@ describe("address planner", () => {
                         error.message,
                         [
                             "Invalid address plan (2 problems):",
-                            `  - serviceCidr: "10.1.2.3/16" is not aligned to its network; write "10.1.0.0/16" (a misaligned CIDR crashes ip-masq-agent-v2)`,
-                            `  - dnsServiceIP: expected an IPv4 address inside serviceCidr such as "172.16.0.10", got the string "x"`,
+                            `  - serviceCidr: "10.1.2.3/16" is not aligned to its network; ` +
+                                `write "10.1.0.0/16" (a misaligned CIDR crashes ip-masq-agent-v2)`,
+                            `  - dnsServiceIP: expected an IPv4 address inside serviceCidr such as ` +
+                                `"172.16.0.10", got the string "x"`,
                         ].join("\n"),
                     );
                 }

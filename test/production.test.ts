@@ -120,7 +120,8 @@ describe("production parity", () => {
             assert.deepEqual(one(prod, "containerservice:ManagedCluster").inputs.apiServerAccessProfile, {
                 enablePrivateCluster: true,
                 privateDNSZone:
-                    "/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.westeurope.azmk8s.io",
+                    "/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-hub-dns" +
+                    "/providers/Microsoft.Network/privateDnsZones/privatelink.westeurope.azmk8s.io",
             }));
         it("prod: Entra ID with Azure RBAC, admin group, local accounts disabled", () => {
             const mc = one(prod, "containerservice:ManagedCluster").inputs;
@@ -180,7 +181,8 @@ describe("production parity", () => {
         });
         it("accepts a private DNS zone by resource ID", async () => {
             const zone =
-                "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones/privatelink.westeurope.azmk8s.io";
+                "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/dns" +
+                "/providers/Microsoft.Network/privateDnsZones/privatelink.westeurope.azmk8s.io";
             const run = await runProgram({ stack: "prod", config: stackConfig("prod", { privateDnsZone: zone }) });
             assert.equal(
                 one(run, "containerservice:ManagedCluster").inputs.apiServerAccessProfile.privateDNSZone,
@@ -322,18 +324,21 @@ describe("production parity", () => {
             const identity = one(run, "managedidentity:UserAssignedIdentity");
             assert.notEqual(connector.inputs.principalId, identity.name);
         });
-        it("keeps ACI pod IPs unmasqueraded (the subnet is in the agent's list) and the agent off virtual nodes", () => {
-            const cm = run.resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap")!;
-            assert.match(cm.inputs.data["ip-masq-agent"], /- 10\.42\.9\.0\/24/);
-            const ds = run.resources.find((r) => r.type === "kubernetes:apps/v1:DaemonSet")!;
-            const terms =
-                ds.inputs.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution
-                    .nodeSelectorTerms;
-            assert.deepEqual(
-                terms[0].matchExpressions.find((e: any) => e.key === "type"),
-                { key: "type", operator: "NotIn", values: ["virtual-kubelet"] },
-            );
-        });
+        it(
+            "keeps ACI pod IPs unmasqueraded " + "(the subnet is in the agent's list) and the agent off virtual nodes",
+            () => {
+                const cm = run.resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap")!;
+                assert.match(cm.inputs.data["ip-masq-agent"], /- 10\.42\.9\.0\/24/);
+                const ds = run.resources.find((r) => r.type === "kubernetes:apps/v1:DaemonSet")!;
+                const terms =
+                    ds.inputs.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution
+                        .nodeSelectorTerms;
+                assert.deepEqual(
+                    terms[0].matchExpressions.find((e: any) => e.key === "type"),
+                    { key: "type", operator: "NotIn", values: ["virtual-kubelet"] },
+                );
+            },
+        );
         it("counts the subnet as routable", () =>
             assert.equal(run.outputs.addressPlan.routableAddresses.podSubnetMode, 32 + 256));
     });

@@ -61,7 +61,10 @@ describe("the plan's replacement list", () => {
         assert.match(text, /cluster-aks: replaces the whole cluster/);
         assert.match(
             text,
-            /cluster-pool-apps: replaces the pool \(deleted first, then created again\)\n {4}nodePools\[apps\]\.name = apps/,
+            new RegExp(
+                String.raw`cluster-pool-apps: replaces the pool \(deleted first, then created again\)\n` +
+                    String.raw` {4}nodePools\[apps\]\.name = apps`,
+            ),
         );
         assert.match(text, / {4}nodePools\[system\]\.vmSize = Standard_D4s_v5/);
     });

@@ -35,7 +35,9 @@ function loadParser(): Promise<Parser> {
     return parserPromise;
 }
 
-/** Inputs declared by the action.yml of each action at the major version in use (checked against the upstream repos). */
+/**
+ * Inputs declared by the action.yml of each action at the major version in use (checked against the upstream repos).
+ */
 const KNOWN_INPUTS: Record<string, { version: string; inputs: string[] }> = {
     "pulumi/actions": {
         version: "v6",
@@ -175,7 +177,9 @@ const KNOWN_INPUTS: Record<string, { version: string; inputs: string[] }> = {
  */
 const PRIVILEGED_EVENTS = ["pull_request_target", "workflow_run"];
 
-/** A kubelogin release tag, as azure/use-kubelogin expects it: "latest", "*", an expression or nothing is not pinned. */
+/**
+ * A kubelogin release tag, as azure/use-kubelogin expects it: "latest", "*", an expression or nothing is not pinned.
+ */
 const PINNED_KUBELOGIN = /^v\d+\.\d+\.\d+$/;
 
 type Level = "none" | "read" | "write";
@@ -305,11 +309,13 @@ async function auditWorkflow(name: string, content: string, allowed: Record<stri
             if (!privileged.length) break;
             if (actionOf(step)?.name === "actions/checkout")
                 problems.push(
-                    `job ${id} step ${i + 1}: checks out code in a ${privileged.join("/")} workflow, which holds a write token for fork pull requests`,
+                    `job ${id} step ${i + 1}: checks out code in a ${privileged.join("/")} workflow, ` +
+                        `which holds a write token for fork pull requests`,
                 );
             if (typeof step.run === "string")
                 problems.push(
-                    `job ${id} step ${i + 1}: runs a shell command in a ${privileged.join("/")} workflow (only its own actions may run there)`,
+                    `job ${id} step ${i + 1}: runs a shell command in a ${privileged.join("/")} workflow ` +
+                        `(only its own actions may run there)`,
                 );
         }
         problems.push(...checkPermissions(`job ${id}`, job.permissions, allowed, false));
@@ -375,7 +381,10 @@ function indexOf(job: PlainMap, match: (step: PlainMap) => boolean, what: string
 }
 
 const runs = (command: string) => (step: PlainMap) => typeof step.run === "string" && step.run.trim() === command;
-/** A step that runs the test suite, in any spelling npm accepts (`npm test`, `npm t`, `npm run test`, `npm run-script test`). */
+/**
+ * A step that runs the test suite, in any spelling npm accepts (`npm test`, `npm t`, `npm run test`,
+ * `npm run-script test`).
+ */
 const runsTests = (step: PlainMap) =>
     typeof step.run === "string" && /\bnpm\s+(?:(?:run|run-script)\s+(?:-\S+\s+)*)?(?:test|t|tst)\b/.test(step.run);
 const usesAction = (action: string) => (step: PlainMap) => actionOf(step)?.name === action;
@@ -498,8 +507,8 @@ function assertNeedsNothingPrivileged(id: string, job: PlainMap): void {
 
 /**
  * The tests run once per workflow run: exactly one job, `test`, runs them (check out, Node 20, npm ci, npm test, the
- * slow suites, the type check), with a read-only token and nothing else; every other job waits for it, directly or through a job
- * that does.
+ * slow suites, the type check), with a read-only token and nothing else; every other job waits for it, directly or
+ * through a job that does.
  */
 function assertTestsOnce(parsed: ParsedWorkflow): PlainMap {
     const testing = jobsOf(parsed.raw)
@@ -574,33 +583,40 @@ jobs:
             assert.deepEqual(await audit(good), []);
         });
 
-        it("reports parse errors from GitHub's parser (bad YAML, unknown keys, contexts not allowed there)", async () => {
-            await assertCaught(good.replace("runs-on:", "runs_on:"), "runs_on");
-            await assertCaught(good.replace("command: up", "command: up\n         bad-indent: x"), "example.yml");
-            await assertCaught(
-                good.replace("runs-on: ubuntu-latest", "runs-on: ubuntu-latest\n    concurrency: x-${{ secrets.X }}"),
-                "secrets",
-            );
-            // A matrix may use vars (as preview.yml does for the prod runner), but not secrets.
-            const matrix = (value: string) =>
-                good.replace(
-                    "    runs-on: ubuntu-latest",
-                    `    runs-on: \${{ matrix.runner }}\n    strategy:\n      matrix:\n        include:\n          - runner: ${value}`,
+        it(
+            "reports parse errors from GitHub's parser " + "(bad YAML, unknown keys, contexts not allowed there)",
+            async () => {
+                await assertCaught(good.replace("runs-on:", "runs_on:"), "runs_on");
+                await assertCaught(good.replace("command: up", "command: up\n         bad-indent: x"), "example.yml");
+                await assertCaught(
+                    good.replace(
+                        "runs-on: ubuntu-latest",
+                        "runs-on: ubuntu-latest\n    concurrency: x-${{ secrets.X }}",
+                    ),
+                    "secrets",
                 );
-            assert.deepEqual(await audit(matrix("${{ vars.PRIVATE_RUNNER || 'ubuntu-latest' }}")), []);
-            await assertCaught(matrix("${{ secrets.PRIVATE_RUNNER }}"), "secrets");
-        });
+                // A matrix may use vars (as preview.yml does for the prod runner), but not secrets.
+                const matrix = (value: string) =>
+                    good.replace(
+                        "    runs-on: ubuntu-latest",
+                        `    runs-on: \${{ matrix.runner }}\n    strategy:\n      matrix:\n` +
+                            `        include:\n          - runner: ${value}`,
+                    );
+                assert.deepEqual(await audit(matrix("${{ vars.PRIVATE_RUNNER || 'ubuntu-latest' }}")), []);
+                await assertCaught(matrix("${{ secrets.PRIVATE_RUNNER }}"), "secrets");
+            },
+        );
 
         it("rejects write-all, read-all and missing permissions", async () => {
             await assertCaught(
-                good.replace(/permissions:\n  id-token: write\n  contents: read\n/, "permissions: write-all\n"),
+                good.replace("permissions:\n  id-token: write\n  contents: read\n", "permissions: write-all\n"),
                 "must list scopes",
             );
             await assertCaught(
-                good.replace(/permissions:\n  id-token: write\n  contents: read\n/, "permissions: read-all\n"),
+                good.replace("permissions:\n  id-token: write\n  contents: read\n", "permissions: read-all\n"),
                 "must list scopes",
             );
-            await assertCaught(good.replace(/permissions:\n  id-token: write\n  contents: read\n/, ""), "not declared");
+            await assertCaught(good.replace("permissions:\n  id-token: write\n  contents: read\n", ""), "not declared");
         });
 
         it("rejects write scopes beyond those allowed, at workflow or job level", async () => {
@@ -678,7 +694,7 @@ jobs:
             assert.deepEqual(await audit(comment), []);
             const checkout = comment.replace("    steps:\n", "    steps:\n      - uses: actions/checkout@v4\n");
             assert.ok((await audit(checkout)).some((p) => p.includes("checks out code in a workflow_run workflow")));
-            const target = checkout.replace(/on:\n(  .*\n)+/, "on: pull_request_target\n");
+            const target = checkout.replace(/on:\n( {2}.*\n)+/, "on: pull_request_target\n");
             assert.ok(
                 (await audit(target)).some((p) => p.includes("checks out code in a pull_request_target workflow")),
             );
@@ -736,19 +752,23 @@ jobs:
             assert.deepEqual(events.pull_request?.branches, ["main"]);
         });
 
-        it("grants the token id-token: write, contents: read and pull-requests: write only; the test and review jobs contents: read alone", () => {
-            assert.deepEqual(parsed.raw.permissions, {
-                "id-token": "write",
-                contents: "read",
-                "pull-requests": "write",
-            });
-            const permissions = Object.fromEntries(jobsOf(parsed.raw).map(([id, each]) => [id, each.permissions]));
-            assert.deepEqual(permissions, {
-                test: { contents: "read" },
-                preview: undefined,
-                review: { contents: "read" },
-            });
-        });
+        it(
+            "grants the token id-token: write, contents: read and pull-requests: write only; " +
+                "the test and review jobs contents: read alone",
+            () => {
+                assert.deepEqual(parsed.raw.permissions, {
+                    "id-token": "write",
+                    contents: "read",
+                    "pull-requests": "write",
+                });
+                const permissions = Object.fromEntries(jobsOf(parsed.raw).map(([id, each]) => [id, each.permissions]));
+                assert.deepEqual(permissions, {
+                    test: { contents: "read" },
+                    preview: undefined,
+                    review: { contents: "read" },
+                });
+            },
+        );
 
         it("runs the tests and the type check once, in the job test, which the preview and review jobs need", () => {
             const test = assertTestsOnce(parsed);
@@ -800,9 +820,13 @@ jobs:
             assert.equal(concurrency["cancel-in-progress"], true);
         });
 
-        it("checks out, installs with npm ci, installs kubelogin, logs in with OIDC, then previews (no tests: job test ran them)", () => {
-            assertPipeline(job);
-        });
+        it(
+            "checks out, installs with npm ci, installs kubelogin, " +
+                "logs in with OIDC, then previews (no tests: job test ran them)",
+            () => {
+                assertPipeline(job);
+            },
+        );
 
         it("previews the matrix stack with a diff, as one PR comment edited on each push, outputs suppressed", () => {
             const inputs = pulumiInputs(job);
@@ -843,65 +867,81 @@ jobs:
             assert.equal(concurrency["cancel-in-progress"], true);
         });
 
-        it("needs no Azure, no Pulumi and no secrets, so it also runs for fork pull requests; its token only reads", () => {
-            assert.deepEqual(job.permissions, { contents: "read" });
-            for (const action of ["azure/login", "azure/use-kubelogin", "pulumi/actions"])
-                assert.deepEqual(uses(job, action), [], `${action} in the review job`);
-            for (const [at, text] of scalars(job)) assert.doesNotMatch(text, /\bsecrets\./, `${at} reads a secret`);
-            assert.equal(job.if, undefined, "runs for every pull request");
-        });
+        it(
+            "needs no Azure, no Pulumi and no secrets, so it also runs for fork pull requests; " +
+                "its token only reads",
+            () => {
+                assert.deepEqual(job.permissions, { contents: "read" });
+                for (const action of ["azure/login", "azure/use-kubelogin", "pulumi/actions"])
+                    assert.deepEqual(uses(job, action), [], `${action} in the review job`);
+                for (const [at, text] of scalars(job)) assert.doesNotMatch(text, /\bsecrets\./, `${at} reads a secret`);
+                assert.equal(job.if, undefined, "runs for every pull request");
+            },
+        );
 
-        it("checks out the merge commit without keeping the token, and the base commit (its first parent) beside it", () => {
-            const checkout = only(uses(job, "actions/checkout"), "actions/checkout");
-            const inputs = map(checkout.with, "checkout with");
-            assert.equal(String(inputs["fetch-depth"]), "2");
-            assert.equal(String(inputs["persist-credentials"]), "false");
-            assert.equal(inputs.ref, undefined, "the pull request's merge commit, GitHub's default");
-            assert.equal(
-                script(stepNamed("Check out the base commit")).trim(),
-                'git worktree add --detach "$RUNNER_TEMP/base" HEAD^1',
-            );
-            const node = map(only(uses(job, "actions/setup-node"), "setup-node").with, "setup-node with");
-            assert.equal(String(node["node-version"]), "20");
-        });
+        it(
+            "checks out the merge commit without keeping the token, and the base commit " +
+                "(its first parent) beside it",
+            () => {
+                const checkout = only(uses(job, "actions/checkout"), "actions/checkout");
+                const inputs = map(checkout.with, "checkout with");
+                assert.equal(String(inputs["fetch-depth"]), "2");
+                assert.equal(String(inputs["persist-credentials"]), "false");
+                assert.equal(inputs.ref, undefined, "the pull request's merge commit, GitHub's default");
+                assert.equal(
+                    script(stepNamed("Check out the base commit")).trim(),
+                    'git worktree add --detach "$RUNNER_TEMP/base" HEAD^1',
+                );
+                const node = map(only(uses(job, "actions/setup-node"), "setup-node").with, "setup-node with");
+                assert.equal(String(node["node-version"]), "20");
+            },
+        );
 
-        it("plans the base commit as JSON there (npm ci, npm run -s plan --json), tolerating a base without the stack", () => {
-            const base = stepNamed("Plan of the base commit");
-            assert.equal(base.id, "base");
-            assert.equal(base["continue-on-error"], true);
-            assert.equal(base["working-directory"], "${{ format('{0}/base', runner.temp) }}");
-            const lines = script(base).trim().split("\n");
-            assert.deepEqual(lines, [
-                "npm ci",
-                'npm run -s plan -- --stack "$STACK" --json > "$GITHUB_WORKSPACE/base.json"',
-            ]);
-            assert.equal(map(job.env, "job env").STACK, "${{ matrix.stack }}");
-        });
+        it(
+            "plans the base commit as JSON there (npm ci, npm run -s plan --json), " +
+                "tolerating a base without the stack",
+            () => {
+                const base = stepNamed("Plan of the base commit");
+                assert.equal(base.id, "base");
+                assert.equal(base["continue-on-error"], true);
+                assert.equal(base["working-directory"], "${{ format('{0}/base', runner.temp) }}");
+                const lines = script(base).trim().split("\n");
+                assert.deepEqual(lines, [
+                    "npm ci",
+                    'npm run -s plan -- --stack "$STACK" --json > "$GITHUB_WORKSPACE/base.json"',
+                ]);
+                assert.equal(map(job.env, "job env").STACK, "${{ matrix.stack }}");
+            },
+        );
 
-        it("then installs the pull request's dependencies and writes the review with --diff base.json into review.md", () => {
-            const names = steps.map((each) => each.name);
-            const order = [
-                "Check out",
-                "Set up Node.js 20",
-                "Check out the base commit",
-                "Plan of the base commit",
-                "Install dependencies",
-                "Plan review of this pull request",
-                "Upload the review",
-                "Offline plan of this pull request",
-                "Upload the plan",
-            ];
-            assert.deepEqual(names, order);
-            assert.equal(script(stepNamed("Install dependencies")).trim(), "npm ci");
-            const review = stepNamed("Plan review of this pull request");
-            // base.json lies in the workspace, where the review step runs: the review names it "base.json".
-            assert.match(script(review), /npm run -s plan -- --stack "\$STACK" --diff base\.json > "\$review"/);
-            assert.match(script(review), /review="\$RUNNER_TEMP\/review\/review\.md"/);
-            assert.equal(map(review.env, "review env").BASE_OUTCOME, "${{ steps.base.outcome }}");
-            // A failing plan (an invalid configuration in the pull request) becomes the review, and fails the job.
-            assert.match(script(review), /The plan of this pull request fails/);
-            assert.match(script(review), /exit "\$status"\s*$/);
-        });
+        it(
+            "then installs the pull request's dependencies and " +
+                "writes the review with --diff base.json into review.md",
+            () => {
+                const names = steps.map((each) => each.name);
+                const order = [
+                    "Check out",
+                    "Set up Node.js 20",
+                    "Check out the base commit",
+                    "Plan of the base commit",
+                    "Install dependencies",
+                    "Plan review of this pull request",
+                    "Upload the review",
+                    "Offline plan of this pull request",
+                    "Upload the plan",
+                ];
+                assert.deepEqual(names, order);
+                assert.equal(script(stepNamed("Install dependencies")).trim(), "npm ci");
+                const review = stepNamed("Plan review of this pull request");
+                // base.json lies in the workspace, where the review step runs: the review names it "base.json".
+                assert.match(script(review), /npm run -s plan -- --stack "\$STACK" --diff base\.json > "\$review"/);
+                assert.match(script(review), /review="\$RUNNER_TEMP\/review\/review\.md"/);
+                assert.equal(map(review.env, "review env").BASE_OUTCOME, "${{ steps.base.outcome }}");
+                // A failing plan (an invalid configuration in the pull request) becomes the review, and fails the job.
+                assert.match(script(review), /The plan of this pull request fails/);
+                assert.match(script(review), /exit "\$status"\s*$/);
+            },
+        );
 
         it("silences npm wherever a plan's stdout is redirected (npm run prints a banner on stdout without -s)", () => {
             for (const each of steps) {
@@ -922,76 +962,90 @@ jobs:
             assert.equal(inputs["if-no-files-found"], "ignore");
         });
 
-        it("plans the pull request as text with the address map (--svg), and as JSON, once the dependencies are installed", () => {
-            const plan = stepNamed("Offline plan of this pull request");
-            assert.equal(plan.id, "plan");
-            assert.equal(stepNamed("Install dependencies").id, "install");
-            // Also after a failed review step (which a failing plan fails), never after a failed install or a cancel.
-            assert.equal(plan.if, "${{ !cancelled() && steps.install.outcome == 'success' }}");
-            assert.equal(plan["working-directory"], undefined, "the pull request's checkout, not the base");
-            assert.deepEqual(script(plan).trim().split("\n"), [
-                "mkdir -p plan-out",
-                'npm run -s plan -- --stack "$STACK" --svg "plan-out/plan-$STACK.svg" > "plan-out/plan-$STACK.txt"',
-                'npm run -s plan -- --stack "$STACK" --json > "plan-out/plan-$STACK.json"',
-            ]);
-            assert.ok(
-                readFileSync(path.join(__dirname, "..", ".gitignore"), "utf8")
-                    .split("\n")
-                    .includes("/plan-out/"),
-                "plan-out/ is not git-ignored",
-            );
-        });
+        it(
+            "plans the pull request as text with the address map (--svg), and as JSON, " +
+                "once the dependencies are installed",
+            () => {
+                const plan = stepNamed("Offline plan of this pull request");
+                assert.equal(plan.id, "plan");
+                assert.equal(stepNamed("Install dependencies").id, "install");
+                // Also after a failed review step (which a failing plan fails), never after a failed install or
+                // a cancel.
+                assert.equal(plan.if, "${{ !cancelled() && steps.install.outcome == 'success' }}");
+                assert.equal(plan["working-directory"], undefined, "the pull request's checkout, not the base");
+                assert.deepEqual(script(plan).trim().split("\n"), [
+                    "mkdir -p plan-out",
+                    'npm run -s plan -- --stack "$STACK" --svg "plan-out/plan-$STACK.svg" > "plan-out/plan-$STACK.txt"',
+                    'npm run -s plan -- --stack "$STACK" --json > "plan-out/plan-$STACK.json"',
+                ]);
+                assert.ok(
+                    readFileSync(path.join(__dirname, "..", ".gitignore"), "utf8")
+                        .split("\n")
+                        .includes("/plan-out/"),
+                    "plan-out/ is not git-ignored",
+                );
+            },
+        );
 
-        it("uploads, per stack, the artifact plan-<stack> holding exactly the text plan, the JSON plan and the SVG it wrote", () => {
-            const plan = stepNamed("Offline plan of this pull request");
-            const upload = stepNamed("Upload the plan");
-            assert.equal(actionOf(upload)?.name, "actions/upload-artifact");
-            assert.equal(
-                actionOf(upload)?.ref,
-                KNOWN_INPUTS["actions/upload-artifact"].version,
-                "pinned like every other action",
-            );
-            assert.equal(
-                upload.if,
-                "${{ !cancelled() && steps.plan.outcome == 'success' }}",
-                "only a whole plan is uploaded",
-            );
-            const inputs = map(upload.with, "upload with");
-            assert.equal(inputs["if-no-files-found"], "error");
-            assert.equal(inputs["github-token"], undefined);
-            const stacks = map(map(job.strategy, "strategy").matrix, "matrix").stack as string[];
-            assert.deepEqual(stacks, ["dev", "prod"]);
-            for (const stack of stacks) {
-                const name = forStack(inputs.name, stack);
-                assert.equal(name, `plan-${stack}`);
-                // The comment workflow posts every plan-review-* artifact as a review: the plan must not look like one.
-                assert.doesNotMatch(name, /^plan-review-/);
-                const uploaded = forStack(inputs.path, stack)
-                    .split("\n")
-                    .map((line) => line.trim())
-                    .filter(Boolean)
-                    .sort();
-                const wanted = ["json", "svg", "txt"].map((ext) => `plan-out/plan-${stack}.${ext}`);
-                assert.deepEqual(uploaded, wanted);
-                const written = [...script(plan).matchAll(/(?:--svg|>) "([^"]+)"/g)]
-                    .map((match) => match[1].replaceAll("$STACK", stack))
-                    .sort();
-                assert.deepEqual(written, wanted, "the plan step writes what is uploaded");
-            }
-        });
+        it(
+            "uploads, per stack, the artifact plan-<stack> holding exactly the text plan, " +
+                "the JSON plan and the SVG it wrote",
+            () => {
+                const plan = stepNamed("Offline plan of this pull request");
+                const upload = stepNamed("Upload the plan");
+                assert.equal(actionOf(upload)?.name, "actions/upload-artifact");
+                assert.equal(
+                    actionOf(upload)?.ref,
+                    KNOWN_INPUTS["actions/upload-artifact"].version,
+                    "pinned like every other action",
+                );
+                assert.equal(
+                    upload.if,
+                    "${{ !cancelled() && steps.plan.outcome == 'success' }}",
+                    "only a whole plan is uploaded",
+                );
+                const inputs = map(upload.with, "upload with");
+                assert.equal(inputs["if-no-files-found"], "error");
+                assert.equal(inputs["github-token"], undefined);
+                const stacks = map(map(job.strategy, "strategy").matrix, "matrix").stack as string[];
+                assert.deepEqual(stacks, ["dev", "prod"]);
+                for (const stack of stacks) {
+                    const name = forStack(inputs.name, stack);
+                    assert.equal(name, `plan-${stack}`);
+                    // The comment workflow posts every plan-review-* artifact as a review:
+                    // the plan must not look like one.
+                    assert.doesNotMatch(name, /^plan-review-/);
+                    const uploaded = forStack(inputs.path, stack)
+                        .split("\n")
+                        .map((line) => line.trim())
+                        .filter(Boolean)
+                        .sort();
+                    const wanted = ["json", "svg", "txt"].map((ext) => `plan-out/plan-${stack}.${ext}`);
+                    assert.deepEqual(uploaded, wanted);
+                    const written = [...script(plan).matchAll(/(?:--svg|>) "([^"]+)"/g)]
+                        .map((match) => match[1].replaceAll("$STACK", stack))
+                        .sort();
+                    assert.deepEqual(written, wanted, "the plan step writes what is uploaded");
+                }
+            },
+        );
 
-        it("plans only in this job, one per stack per run (no other job of Preview or the comment workflow runs the plan)", async () => {
-            const all = [
-                ...jobsOf(parsed.raw),
-                ...jobsOf((await parse("plan-review-comment.yml", read("plan-review-comment.yml"))).raw),
-            ];
-            const planning = all
-                .filter(([, each]) =>
-                    stepsOf(each).some((step) => /\bnpm run (-s )?plan\b/.test(String(step.run ?? ""))),
-                )
-                .map(([id]) => id);
-            assert.deepEqual(planning, ["review"]);
-        });
+        it(
+            "plans only in this job, one per stack per run " +
+                "(no other job of Preview or the comment workflow runs the plan)",
+            async () => {
+                const all = [
+                    ...jobsOf(parsed.raw),
+                    ...jobsOf((await parse("plan-review-comment.yml", read("plan-review-comment.yml"))).raw),
+                ];
+                const planning = all
+                    .filter(([, each]) =>
+                        stepsOf(each).some((step) => /\bnpm run (-s )?plan\b/.test(String(step.run ?? ""))),
+                    )
+                    .map(([id]) => id);
+                assert.deepEqual(planning, ["review"]);
+            },
+        );
 
         it("the checks above catch tests run twice, a job that skips them and a secret in the fork jobs", async () => {
             const content = read("preview.yml");
@@ -1030,14 +1084,18 @@ jobs:
             );
         });
 
-        it("gives fork pull requests the plan and the review: no step of the test or review job needs a secret or an OIDC token", () => {
-            for (const id of ["test", "review"])
-                assertNeedsNothingPrivileged(id, map(map(parsed.raw.jobs, "jobs")[id], `job ${id}`));
-            for (const step of steps) {
-                if (step.if !== undefined)
-                    assert.doesNotMatch(String(step.if), /head|fork|secrets|vars/, `step ${step.name}: ${step.if}`);
-            }
-        });
+        it(
+            "gives fork pull requests the plan and the review: " +
+                "no step of the test or review job needs a secret or an OIDC token",
+            () => {
+                for (const id of ["test", "review"])
+                    assertNeedsNothingPrivileged(id, map(map(parsed.raw.jobs, "jobs")[id], `job ${id}`));
+                for (const step of steps) {
+                    if (step.if !== undefined)
+                        assert.doesNotMatch(String(step.if), /head|fork|secrets|vars/, `step ${step.name}: ${step.if}`);
+                }
+            },
+        );
     });
 
     describe("plan-review-comment.yml: posts the reviews without ever running pull-request code", () => {
@@ -1096,25 +1154,29 @@ jobs:
             assert.equal(inputs.path, "reviews");
         });
 
-        it("finds the pull request from the run's head commit, never from the artifact, and edits one comment per stack", () => {
-            assert.match(github, /github\.rest\.pulls\.list/);
-            assert.match(github, /p\.head\.sha === run\.head_sha/);
-            assert.doesNotMatch(
-                github,
-                /issue_number: Number|parseInt|pr-number/i,
-                "the PR number never comes from the artifact",
-            );
-            assert.match(github, /const marker = `<!-- aks-pod-subnet plan review: \$\{stack\} -->`/);
-            assert.match(github, /github\.rest\.issues\.updateComment/);
-            assert.match(github, /github\.rest\.issues\.createComment/);
-            assert.match(github, /c\.user\?\.login === "github-actions\[bot\]"/);
-            assert.match(github, /review\.length > 60000/, "kept below GitHub's comment size limit");
-            assert.doesNotMatch(
-                github,
-                /\beval\b|child_process|new Function|require\("vm"\)/,
-                "the artifact is text, never run",
-            );
-        });
+        it(
+            "finds the pull request from the run's head commit, never from the artifact, " +
+                "and edits one comment per stack",
+            () => {
+                assert.match(github, /github\.rest\.pulls\.list/);
+                assert.match(github, /p\.head\.sha === run\.head_sha/);
+                assert.doesNotMatch(
+                    github,
+                    /issue_number: Number|parseInt|pr-number/i,
+                    "the PR number never comes from the artifact",
+                );
+                assert.match(github, /const marker = `<!-- aks-pod-subnet plan review: \$\{stack\} -->`/);
+                assert.match(github, /github\.rest\.issues\.updateComment/);
+                assert.match(github, /github\.rest\.issues\.createComment/);
+                assert.match(github, /c\.user\?\.login === "github-actions\[bot\]"/);
+                assert.match(github, /review\.length > 60000/, "kept below GitHub's comment size limit");
+                assert.doesNotMatch(
+                    github,
+                    /\beval\b|child_process|new Function|require\("vm"\)/,
+                    "the artifact is text, never run",
+                );
+            },
+        );
     });
 
     describe("deploy.yml", () => {
@@ -1143,11 +1205,15 @@ jobs:
             assert.deepEqual(permissions, { test: { contents: "read" }, dev: undefined, prod: undefined });
         });
 
-        it("runs the tests and the type check once, in the job test, before dev (and so before prod), from main only", () => {
-            const test = assertTestsOnce(parsed);
-            assert.equal(test["runs-on"], "ubuntu-latest");
-            assert.equal(test.if, map(jobs.dev, "dev").if);
-        });
+        it(
+            "runs the tests and the type check once, in the job test, " +
+                "before dev (and so before prod), from main only",
+            () => {
+                const test = assertTestsOnce(parsed);
+                assert.equal(test["runs-on"], "ubuntu-latest");
+                assert.equal(test.if, map(jobs.dev, "dev").if);
+            },
+        );
 
         it("tests, then deploys dev, then prod after dev, prod in the production environment", () => {
             const byId = new Map(parsed.template!.jobs.map((each) => [each.id.value, each]));
@@ -1186,14 +1252,18 @@ jobs:
                     assert.equal(concurrency["cancel-in-progress"], false);
                 });
 
-                it("installs, installs kubelogin, logs in with OIDC, then runs pulumi up on its stack with outputs suppressed", () => {
-                    assertPipeline(job);
-                    const inputs = pulumiInputs(job);
-                    assert.equal(inputs.command, "up");
-                    assert.match(String(inputs["stack-name"]), new RegExp(`\\b${stack}\\b`));
-                    assert.equal(String(inputs["suppress-outputs"]), "true");
-                    assert.equal(inputs["cloud-url"], BACKEND_FROM_VARIABLE);
-                });
+                it(
+                    "installs, installs kubelogin, logs in with OIDC, " +
+                        "then runs pulumi up on its stack with outputs suppressed",
+                    () => {
+                        assertPipeline(job);
+                        const inputs = pulumiInputs(job);
+                        assert.equal(inputs.command, "up");
+                        assert.match(String(inputs["stack-name"]), new RegExp(`\\b${stack}\\b`));
+                        assert.equal(String(inputs["suppress-outputs"]), "true");
+                        assert.equal(inputs["cloud-url"], BACKEND_FROM_VARIABLE);
+                    },
+                );
             });
         }
 

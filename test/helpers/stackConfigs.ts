@@ -189,7 +189,9 @@ export const validStackArb: fc.Arbitrary<GeneratedStack> = fc
         if (d.networkPolicy) values.networkPolicy = d.networkPolicy;
         if (d.privateCluster !== undefined) values.privateCluster = d.privateCluster;
         // Your own zone: privatelink.<the cluster's region>.azmk8s.io.
-        const zone = `/subscriptions/${GUIDS[1]}/resourceGroups/rg-dns/providers/Microsoft.Network/privateDnsZones/privatelink.${d.location}.azmk8s.io`;
+        const zone =
+            `/subscriptions/${GUIDS[1]}/resourceGroups/rg-dns` +
+            `/providers/Microsoft.Network/privateDnsZones/privatelink.${d.location}.azmk8s.io`;
         if (d.privateCluster && d.privateDnsZone)
             values.privateDnsZone = d.privateDnsZone === "own" ? zone : d.privateDnsZone;
         // Authorized ranges: a public API server only, and not with virtual nodes (the ACI connector must reach it).
@@ -238,7 +240,9 @@ export const KITCHEN_SINK: GeneratedStack = {
         adminGroupObjectIds: [GUIDS[0]],
         kubeloginMode: "workloadidentity",
         hub: {
-            vnetId: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub",
+            vnetId:
+                "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-hub" +
+                "/providers/Microsoft.Network/virtualNetworks/vnet-hub",
             addressSpace: ["192.168.0.0/16"],
             spokeAddressSpaces: ["10.43.0.0/16", "100.80.0.0/16"],
             peerBack: true,

@@ -90,61 +90,76 @@ describe("ARM contract of every Azure resource (Azure SDK for JavaScript mappers
 
     describe("the contract table", () => {
         for (const [type, entry] of Object.entries(RESOURCE_CONTRACTS)) {
-            it(`${type}: ${entry.package} ${entry.sdkApiVersion}, model ${entry.model}, the SDK's own PUT operation agrees`, () => {
-                const contract = contractOf(type)!;
-                const put = putOperationOf(type);
-                assert.equal(
-                    put.apiVersion,
-                    entry.sdkApiVersion,
-                    `${entry.package}@${contract.models.version} is API version ${put.apiVersion}`,
-                );
-                const body = contract.models.parameters[put.requestBody].mapper.type as { className?: string };
-                assert.equal(body.className, entry.model, `the PUT ${put.spec} (${put.file}) sends ${body.className}`);
-                // Every path parameter azure-native takes is a URL parameter of that PUT, under the name the table gives.
-                for (const [input, exportName] of Object.entries(entry.pathParameters)) {
-                    assert.ok(
-                        put.urlParameters.includes(exportName),
-                        `${exportName} is not a URL parameter of ${put.spec}: ${put.urlParameters.join(", ")}`,
-                    );
+            it(
+                `${type}: ${entry.package} ${entry.sdkApiVersion}, model ${entry.model}, ` +
+                    `the SDK's own PUT operation agrees`,
+                () => {
+                    const contract = contractOf(type)!;
+                    const put = putOperationOf(type);
                     assert.equal(
-                        contract.parameters[input].mapper.serializedName,
-                        input,
-                        `parameter ${exportName} is {${contract.parameters[input].mapper.serializedName}} in the ARM path`,
+                        put.apiVersion,
+                        entry.sdkApiVersion,
+                        `${entry.package}@${contract.models.version} is API version ${put.apiVersion}`,
                     );
-                }
-                // …and every URL parameter but the host and the subscription is one of them.
-                const segments = [...entry.armPath.matchAll(/\{(\w+)\}/g)]
-                    .map((m) => m[1])
-                    .filter((p) => p !== "subscriptionId");
-                assert.deepEqual([...segments].sort(), Object.keys(entry.pathParameters).sort());
-                assert.equal(
-                    azureNativeApiVersion(type),
-                    entry.azureNativeApiVersion,
-                    "azure-native 3.28.0's API version",
-                );
-            });
+                    const body = contract.models.parameters[put.requestBody].mapper.type as { className?: string };
+                    assert.equal(
+                        body.className,
+                        entry.model,
+                        `the PUT ${put.spec} (${put.file}) sends ${body.className}`,
+                    );
+                    // Every path parameter azure-native takes is a URL parameter of that PUT,
+                    // under the name the table gives.
+                    for (const [input, exportName] of Object.entries(entry.pathParameters)) {
+                        assert.ok(
+                            put.urlParameters.includes(exportName),
+                            `${exportName} is not a URL parameter of ${put.spec}: ${put.urlParameters.join(", ")}`,
+                        );
+                        assert.equal(
+                            contract.parameters[input].mapper.serializedName,
+                            input,
+                            `parameter ${exportName} is {${contract.parameters[input].mapper.serializedName}} in ` +
+                                `the ARM path`,
+                        );
+                    }
+                    // …and every URL parameter but the host and the subscription is one of them.
+                    const segments = [...entry.armPath.matchAll(/\{(\w+)\}/g)]
+                        .map((m) => m[1])
+                        .filter((p) => p !== "subscriptionId");
+                    assert.deepEqual([...segments].sort(), Object.keys(entry.pathParameters).sort());
+                    assert.equal(
+                        azureNativeApiVersion(type),
+                        entry.azureNativeApiVersion,
+                        "azure-native 3.28.0's API version",
+                    );
+                },
+            );
         }
 
-        it("covers every azure-native resource type the program creates (sources, shipped stacks, every feature on)", () => {
-            const inSources = azureNativeTypesInSources();
-            for (const type of [T.cluster, T.pool, T.role, T.subnet, T.rg])
-                assert.ok(inSources.has(type), `the source scan misses ${type}: ${[...inSources].join(", ")}`);
-            const created = new Set(
-                Object.values(runs).flatMap((resources) => resources.map((r) => r.type).filter(isArmResource)),
-            );
-            const missing = [...new Set([...inSources, ...created])].filter((type) => !RESOURCE_CONTRACTS[type]);
-            assert.deepEqual(
-                missing,
-                [],
-                `azure-native types without an ARM contract entry in tooling/contract/shapes.ts: ${missing.join(", ")}`,
-            );
-            // Every type the sources name is created by one of these stacks, and so checked below.
-            assert.deepEqual(
-                [...inSources].filter((type) => !created.has(type)),
-                [],
-                "types no checked stack creates",
-            );
-        });
+        it(
+            "covers every azure-native resource type the program creates " +
+                "(sources, shipped stacks, every feature on)",
+            () => {
+                const inSources = azureNativeTypesInSources();
+                for (const type of [T.cluster, T.pool, T.role, T.subnet, T.rg])
+                    assert.ok(inSources.has(type), `the source scan misses ${type}: ${[...inSources].join(", ")}`);
+                const created = new Set(
+                    Object.values(runs).flatMap((resources) => resources.map((r) => r.type).filter(isArmResource)),
+                );
+                const missing = [...new Set([...inSources, ...created])].filter((type) => !RESOURCE_CONTRACTS[type]);
+                assert.deepEqual(
+                    missing,
+                    [],
+                    `azure-native types without an ARM contract entry in tooling/contract/shapes.ts: ` +
+                        `${missing.join(", ")}`,
+                );
+                // Every type the sources name is created by one of these stacks, and so checked below.
+                assert.deepEqual(
+                    [...inSources].filter((type) => !created.has(type)),
+                    [],
+                    "types no checked stack creates",
+                );
+            },
+        );
 
         it("fails a resource whose type has no entry", () => {
             const violations = checkResource({ type: "azure-native:network:LoadBalancer", name: "lb", inputs: {} });
@@ -155,12 +170,17 @@ describe("ARM contract of every Azure resource (Azure SDK for JavaScript mappers
 
     describe("the program's resources", () => {
         for (const stack of ["dev", "prod", "sink"] as const) {
-            it(`${stack === "sink" ? "every feature on (route table, virtual nodes, maintenance window, Entra ID, hub peering…)" : `Pulumi.${stack}.yaml`}: every azure-native resource keeps its contract`, () => {
-                const azure = runs[stack].filter((r) => isArmResource(r.type));
-                assert.ok(azure.length >= 8, `only ${azure.length} azure-native resources`);
-                const violations = checkResources(runs[stack]);
-                assert.deepEqual(violations, [], show(violations));
-            });
+            it(
+                (stack === "sink"
+                    ? "every feature on (route table, virtual nodes, maintenance window, Entra ID, hub peering…)"
+                    : `Pulumi.${stack}.yaml`) + ": every azure-native resource keeps its contract",
+                () => {
+                    const azure = runs[stack].filter((r) => isArmResource(r.type));
+                    assert.ok(azure.length >= 8, `only ${azure.length} azure-native resources`);
+                    const violations = checkResources(runs[stack]);
+                    assert.deepEqual(violations, [], show(violations));
+                },
+            );
         }
 
         const RUNS = 50;
@@ -170,7 +190,8 @@ describe("ARM contract of every Azure resource (Azure SDK for JavaScript mappers
                 fc.asyncProperty(validStackArb, async ({ stack, values }: GeneratedStack) => {
                     const resources = await run(stack, toRawConfig(values)).catch((error: Error) => {
                         throw new Error(
-                            `the program refuses a generated stack: test/helpers/stackConfigs.ts must follow its rules. ${error.message}`,
+                            `the program refuses a generated stack: test/helpers/stackConfigs.ts must follow ` +
+                                `its rules. ${error.message}`,
                         );
                     });
                     resources.forEach((r) => seen.add(r.type));
@@ -217,8 +238,10 @@ describe("ARM contract of every Azure resource (Azure SDK for JavaScript mappers
                     i.agentPoolProfiles[0].maxPod = 30;
                 }),
                 {
-                    enableFooBar:
-                        /is not a property of ManagedCluster in the ARM contract \(@azure\/arm-containerservice@24\.1\.0\)/,
+                    enableFooBar: new RegExp(
+                        String.raw`is not a property of ManagedCluster in the ARM contract ` +
+                            String.raw`\(@azure\/arm-containerservice@24\.1\.0\)`,
+                    ),
                     "networkProfile.podCidrz": /is not a property of ContainerServiceNetworkProfile/,
                     "agentPoolProfiles.0.maxPod": /is not a property of ManagedClusterAgentPoolProfile/,
                 },
@@ -338,8 +361,10 @@ describe("ARM contract of every Azure resource (Azure SDK for JavaScript mappers
                     i.networkProfile.serviceCidr = null;
                 }),
                 {
-                    "identity.type":
-                        /"SystemAssigned, UserAssigned" is not one of the allowed values "SystemAssigned", "UserAssigned", "None"/,
+                    "identity.type": new RegExp(
+                        String.raw`"SystemAssigned, UserAssigned" is not one of the allowed values ` +
+                            String.raw`"SystemAssigned", "UserAssigned", "None"`,
+                    ),
                     "networkProfile.serviceCidr": /is null/,
                 },
             );

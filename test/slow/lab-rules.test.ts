@@ -55,12 +55,19 @@ describe("lab: ip-masq-agent-v2 rules", () => {
             [
                 "*nat",
                 ":POD-SUBNET-MASQ - [0:0]",
-                // The agent passes this comment as one argv element with its quote characters; escaped for iptables-restore.
-                '-A POSTROUTING -m comment --comment "\\"ip-masq-agent: ensure nat POSTROUTING directs all non-LOCAL destination traffic to our custom POD-SUBNET-MASQ chain\\"" -m addrtype ! --dst-type LOCAL -j POD-SUBNET-MASQ',
-                '-A POD-SUBNET-MASQ -m comment --comment "ip-masq-agent: local traffic is not subject to MASQUERADE" -d 169.254.0.0/16 -j RETURN',
-                '-A POD-SUBNET-MASQ -m comment --comment "ip-masq-agent: local traffic is not subject to MASQUERADE" -d 10.42.8.0/27 -j RETURN',
-                '-A POD-SUBNET-MASQ -m comment --comment "ip-masq-agent: local traffic is not subject to MASQUERADE" -d 100.64.0.0/20 -j RETURN',
-                '-A POD-SUBNET-MASQ -m comment --comment "ip-masq-agent: outbound traffic is subject to MASQUERADE (must be last in chain)" -j MASQUERADE',
+                // The agent passes this comment as one argv element with its quote characters;
+                // escaped for iptables-restore.
+                '-A POSTROUTING -m comment --comment "\\"ip-masq-agent: ensure nat POSTROUTING directs all ' +
+                    'non-LOCAL destination traffic to our custom POD-SUBNET-MASQ chain\\"" -m addrtype ! ' +
+                    "--dst-type LOCAL -j POD-SUBNET-MASQ",
+                '-A POD-SUBNET-MASQ -m comment --comment "ip-masq-agent: ' +
+                    'local traffic is not subject to MASQUERADE" -d 169.254.0.0/16 -j RETURN',
+                '-A POD-SUBNET-MASQ -m comment --comment "ip-masq-agent: ' +
+                    'local traffic is not subject to MASQUERADE" -d 10.42.8.0/27 -j RETURN',
+                '-A POD-SUBNET-MASQ -m comment --comment "ip-masq-agent: ' +
+                    'local traffic is not subject to MASQUERADE" -d 100.64.0.0/20 -j RETURN',
+                '-A POD-SUBNET-MASQ -m comment --comment "ip-masq-agent: ' +
+                    'outbound traffic is subject to MASQUERADE (must be last in chain)" -j MASQUERADE',
                 "COMMIT",
                 "",
             ].join("\n"),
@@ -151,9 +158,12 @@ describe("lab: ip-masq-agent-v2 rules", () => {
             [
                 "*nat",
                 ":C - [0:0]",
-                '-A C -m comment --comment "ip-masq-agent: local traffic is not subject to MASQUERADE" -d 169.254.0.0/16 -j RETURN',
-                '-A C -m comment --comment "ip-masq-agent: local traffic is not subject to MASQUERADE" -d 10.0.0.0/8 -j RETURN',
-                '-A C -m comment --comment "ip-masq-agent: outbound traffic is subject to MASQUERADE (must be last in chain)" -j MASQUERADE',
+                '-A C -m comment --comment "ip-masq-agent: local traffic is not subject to MASQUERADE"' +
+                    " -d 169.254.0.0/16 -j RETURN",
+                '-A C -m comment --comment "ip-masq-agent: local traffic is not subject to MASQUERADE"' +
+                    " -d 10.0.0.0/8 -j RETURN",
+                '-A C -m comment --comment "ip-masq-agent: outbound traffic is subject to MASQUERADE ' +
+                    '(must be last in chain)" -j MASQUERADE',
                 "COMMIT",
                 "",
             ].join("\n"),
@@ -350,42 +360,46 @@ describe("lab: addresses picked inside the plan", () => {
         );
     });
 
-    it("a hub outside nonMasqueradeCIDRs is reached as the node IP, a hub prefix listed as extra as the pod IP; both route back", () => {
-        // prod: the hub 10.40.0.0/16 inside the connected 10.0.0.0/8, NAT'd by default.
-        const prod = labAddresses({
-            ...dev,
-            connectedCidrs: ["10.0.0.0/8"],
-            hubAddressSpace: ["10.40.0.0/16"],
-            ipMasqAgent: { nonMasqueradeCIDRs: ["10.42.8.0/27", "100.64.0.0/20", "100.96.0.0/16"] },
-        });
-        assert.deepEqual(hosts(prod), [
-            { kind: "connected", range: "10.0.0.0/8", address: "10.0.0.1", expect: "node", routesBack: false },
-            { kind: "hub", range: "10.40.0.0/16", address: "10.40.0.1", expect: "node", routesBack: true },
-        ]);
-        // A hub prefix listed in extraNonMasqueradeCidrs keeps the pod IP; the extra host and the hub host differ.
-        const kept = labAddresses({
-            ...dev,
-            hubAddressSpace: ["10.40.0.0/16", "10.41.0.0/16"],
-            ipMasqAgent: {
-                nonMasqueradeCIDRs: ["10.41.0.0/16", "10.42.8.0/27", "100.64.0.0/20", "100.96.0.0/16"],
-                extraNonMasqueradeCidrs: ["10.41.0.0/16"],
-            },
-        });
-        assert.deepEqual(hosts(kept).slice(2), [
-            { kind: "extra", range: "10.41.0.0/16", address: "10.41.0.1", expect: "pod", routesBack: true },
-            { kind: "hub", range: "10.40.0.0/16", address: "10.40.0.1", expect: "node", routesBack: true },
-            { kind: "hub", range: "10.41.0.0/16", address: "10.41.0.3", expect: "pod", routesBack: true },
-        ]);
-        // On-prem hosts stay out of the hub and the extra ranges: 10.0.0.1 is on-prem, not the hub.
-        assert.ok(!inAny(kept.corporate.address, ["10.40.0.0/16", "10.41.0.0/16"]));
-        // A hub prefix only partly never-masqueraded: a host of the masqueraded part, the node IP.
-        const partly = labAddresses({
-            ...dev,
-            hubAddressSpace: ["10.250.0.0/23"],
-        });
-        const hub = partly.destinations.find((d) => d.kind === "hub")!;
-        assert.deepEqual([hub.address, hub.expect], ["10.250.1.1", "node"]);
-    });
+    it(
+        "a hub outside nonMasqueradeCIDRs is reached as the node IP, " +
+            "a hub prefix listed as extra as the pod IP; both route back",
+        () => {
+            // prod: the hub 10.40.0.0/16 inside the connected 10.0.0.0/8, NAT'd by default.
+            const prod = labAddresses({
+                ...dev,
+                connectedCidrs: ["10.0.0.0/8"],
+                hubAddressSpace: ["10.40.0.0/16"],
+                ipMasqAgent: { nonMasqueradeCIDRs: ["10.42.8.0/27", "100.64.0.0/20", "100.96.0.0/16"] },
+            });
+            assert.deepEqual(hosts(prod), [
+                { kind: "connected", range: "10.0.0.0/8", address: "10.0.0.1", expect: "node", routesBack: false },
+                { kind: "hub", range: "10.40.0.0/16", address: "10.40.0.1", expect: "node", routesBack: true },
+            ]);
+            // A hub prefix listed in extraNonMasqueradeCidrs keeps the pod IP; the extra host and the hub host differ.
+            const kept = labAddresses({
+                ...dev,
+                hubAddressSpace: ["10.40.0.0/16", "10.41.0.0/16"],
+                ipMasqAgent: {
+                    nonMasqueradeCIDRs: ["10.41.0.0/16", "10.42.8.0/27", "100.64.0.0/20", "100.96.0.0/16"],
+                    extraNonMasqueradeCidrs: ["10.41.0.0/16"],
+                },
+            });
+            assert.deepEqual(hosts(kept).slice(2), [
+                { kind: "extra", range: "10.41.0.0/16", address: "10.41.0.1", expect: "pod", routesBack: true },
+                { kind: "hub", range: "10.40.0.0/16", address: "10.40.0.1", expect: "node", routesBack: true },
+                { kind: "hub", range: "10.41.0.0/16", address: "10.41.0.3", expect: "pod", routesBack: true },
+            ]);
+            // On-prem hosts stay out of the hub and the extra ranges: 10.0.0.1 is on-prem, not the hub.
+            assert.ok(!inAny(kept.corporate.address, ["10.40.0.0/16", "10.41.0.0/16"]));
+            // A hub prefix only partly never-masqueraded: a host of the masqueraded part, the node IP.
+            const partly = labAddresses({
+                ...dev,
+                hubAddressSpace: ["10.250.0.0/23"],
+            });
+            const hub = partly.destinations.find((d) => d.kind === "hub")!;
+            assert.deepEqual([hub.address, hub.expect], ["10.250.1.1", "node"]);
+        },
+    );
 
     it("a connected range the hub covers gets no on-prem host: its flow is skipped with the reason", () => {
         const a = labAddresses({ ...dev, hubAddressSpace: ["192.168.0.0/16"] });
@@ -419,22 +433,26 @@ describe("lab: the flows planned from the plan", () => {
             (f) => `${f.n} ${f.kind} pod${f.pod} → ${f.host ?? "-"}:${f.port} expect ${f.expect} ${f.expectedSource}`,
         );
 
-    it("every pod subnet to the VNet host, one flow per connected, extra and hub range from the pod subnets in turn, the rules removed once", () => {
-        const plan = planFlows(labAddresses(base));
-        assert.deepEqual(summary(plan), [
-            "1 vnet pod0 → 10.42.8.5:7001 expect pod 100.64.0.6",
-            "2 vnet pod1 → 10.42.8.5:7002 expect pod 100.65.0.6",
-            "3 connected pod0 → 10.0.0.1:7003 expect node 10.42.8.4",
-            "4 connected pod1 → 172.16.0.1:7004 expect node 10.42.8.4",
-            "5 extra pod0 → 10.250.0.1:7005 expect pod 100.64.0.6",
-            "6 hub pod1 → 10.40.0.1:7006 expect node 10.42.8.4",
-            "7 rules-removed pod0 → 10.0.0.1:7007 expect no-reply 100.64.0.6",
-        ]);
-        assert.deepEqual(plan.dropped, []);
-        assert.deepEqual(plan.pods, [0, 1]);
-        assert.deepEqual(plan.destinations, [0, 1, 2, 3]);
-        assert.equal(plan.flows[5].label, "pods-batch 100.65.0.0/22 → hub 10.40.0.0/16");
-    });
+    it(
+        "every pod subnet to the VNet host, one flow per connected, extra and hub range from the pod subnets in " +
+            "turn, the rules removed once",
+        () => {
+            const plan = planFlows(labAddresses(base));
+            assert.deepEqual(summary(plan), [
+                "1 vnet pod0 → 10.42.8.5:7001 expect pod 100.64.0.6",
+                "2 vnet pod1 → 10.42.8.5:7002 expect pod 100.65.0.6",
+                "3 connected pod0 → 10.0.0.1:7003 expect node 10.42.8.4",
+                "4 connected pod1 → 172.16.0.1:7004 expect node 10.42.8.4",
+                "5 extra pod0 → 10.250.0.1:7005 expect pod 100.64.0.6",
+                "6 hub pod1 → 10.40.0.1:7006 expect node 10.42.8.4",
+                "7 rules-removed pod0 → 10.0.0.1:7007 expect no-reply 100.64.0.6",
+            ]);
+            assert.deepEqual(plan.dropped, []);
+            assert.deepEqual(plan.pods, [0, 1]);
+            assert.deepEqual(plan.destinations, [0, 1, 2, 3]);
+            assert.equal(plan.flows[5].label, "pods-batch 100.65.0.0/22 → hub 10.40.0.0/16");
+        },
+    );
 
     it("the hub's expected source follows nonMasqueradeCIDRs: listed as extra, the pod IP", () => {
         const kept = planFlows(
@@ -464,36 +482,40 @@ describe("lab: the flows planned from the plan", () => {
         );
     });
 
-    it(`caps the flows at ${MAX_FLOWS}, keeping every kind and the rules-removed flow, and names what it leaves out`, () => {
-        const many = {
-            ...base,
-            connectedCidrs: Array.from({ length: 20 }, (_, i) => `172.${16 + i}.0.0/16`),
-            podSubnets: Array.from({ length: 5 }, (_, i) => ({ cidr: `100.${64 + i}.0.0/22` })),
-            ipMasqAgent: {
-                ...base.ipMasqAgent,
-                nonMasqueradeCIDRs: [...base.ipMasqAgent.nonMasqueradeCIDRs, "100.64.0.0/13"],
-            },
-        };
-        const plan = planFlows(labAddresses(many));
-        assert.equal(plan.flows.length, MAX_FLOWS);
-        assert.equal(plan.flows[MAX_FLOWS - 1].kind, "rules-removed");
-        const kinds = plan.flows.map((f) => f.kind);
-        for (const kind of ["vnet", "connected", "extra", "hub"] as const) assert.ok(kinds.includes(kind), kind);
-        assert.equal(kinds.filter((k) => k === "vnet").length, 5, "every pod subnet keeps its flow");
-        // 5 VNet + 20 connected + 1 extra + 1 hub + 1 = 28 flows: 12 connected ranges left out.
-        assert.equal(plan.dropped.length, 12);
-        assert.ok(
-            plan.dropped.every((label) => label.startsWith("connected 172.")),
-            plan.dropped.join("; "),
-        );
-        assert.deepEqual(
-            plan.flows.map((f) => f.port),
-            Array.from({ length: MAX_FLOWS }, (_, i) => FIRST_PORT + i),
-        );
-        // Ports, namespaces and hosts stay bounded by the cap too.
-        assert.ok(plan.destinations.length < MAX_FLOWS);
-        assert.equal(new Set(plan.flows.filter((f) => f.host).map((f) => `${f.host}:${f.port}`)).size, MAX_FLOWS);
-    });
+    it(
+        `caps the flows at ${MAX_FLOWS}, keeping every kind and the rules-removed flow, ` +
+            `and names what it leaves out`,
+        () => {
+            const many = {
+                ...base,
+                connectedCidrs: Array.from({ length: 20 }, (_, i) => `172.${16 + i}.0.0/16`),
+                podSubnets: Array.from({ length: 5 }, (_, i) => ({ cidr: `100.${64 + i}.0.0/22` })),
+                ipMasqAgent: {
+                    ...base.ipMasqAgent,
+                    nonMasqueradeCIDRs: [...base.ipMasqAgent.nonMasqueradeCIDRs, "100.64.0.0/13"],
+                },
+            };
+            const plan = planFlows(labAddresses(many));
+            assert.equal(plan.flows.length, MAX_FLOWS);
+            assert.equal(plan.flows[MAX_FLOWS - 1].kind, "rules-removed");
+            const kinds = plan.flows.map((f) => f.kind);
+            for (const kind of ["vnet", "connected", "extra", "hub"] as const) assert.ok(kinds.includes(kind), kind);
+            assert.equal(kinds.filter((k) => k === "vnet").length, 5, "every pod subnet keeps its flow");
+            // 5 VNet + 20 connected + 1 extra + 1 hub + 1 = 28 flows: 12 connected ranges left out.
+            assert.equal(plan.dropped.length, 12);
+            assert.ok(
+                plan.dropped.every((label) => label.startsWith("connected 172.")),
+                plan.dropped.join("; "),
+            );
+            assert.deepEqual(
+                plan.flows.map((f) => f.port),
+                Array.from({ length: MAX_FLOWS }, (_, i) => FIRST_PORT + i),
+            );
+            // Ports, namespaces and hosts stay bounded by the cap too.
+            assert.ok(plan.destinations.length < MAX_FLOWS);
+            assert.equal(new Set(plan.flows.filter((f) => f.host).map((f) => `${f.host}:${f.port}`)).size, MAX_FLOWS);
+        },
+    );
 
     it("the final line counts a flow that never ran as failed", () => {
         assert.equal(finalLine([{ result: "PASS" }, { result: "PASS" }], 2), "lab: 2 passed, 0 failed");
@@ -598,22 +620,25 @@ function runLabProcess(
 const lastLine = (text: string) => text.trimEnd().split("\n").pop() ?? "";
 
 describe("lab: without root", function () {
-    it("fails with the reason and counts every flow as failed; with --skip-unprivileged, as skipped (exit 0)", async function () {
-        // As root the lab runs as nobody here; otherwise it already runs without root. Dev plans 5 flows.
-        const uid = isRoot ? 65534 : undefined;
-        const env = { HOME: os.tmpdir(), INIT_CWD: "" };
-        const [failed, skipped] = await Promise.all([
-            runLabProcess(["--stack", "dev"], { uid, env }),
-            runLabProcess(["--stack", "dev", "--skip-unprivileged"], { uid, env }),
-        ]);
-        assert.equal(failed.status, 1, failed.stdout);
-        assert.equal(lastLine(failed.stdout), "lab: 0 passed, 5 failed", failed.stdout);
-        assert.match(failed.stdout, /lab failed: needs root .*--skip-unprivileged/);
-        assert.equal(skipped.status, 0, skipped.stdout);
-        assert.equal(lastLine(skipped.stdout), "lab: 0 passed, 0 failed, 5 skipped", skipped.stdout);
-        assert.match(skipped.stdout, /lab skipped \(--skip-unprivileged\): needs root/);
-        assert.doesNotMatch(failed.stdout + skipped.stdout, /topology:|cleanup:/, "no namespace was built");
-    });
+    it(
+        "fails with the reason and counts every flow as failed; " + "with --skip-unprivileged, as skipped (exit 0)",
+        async function () {
+            // As root the lab runs as nobody here; otherwise it already runs without root. Dev plans 5 flows.
+            const uid = isRoot ? 65534 : undefined;
+            const env = { HOME: os.tmpdir(), INIT_CWD: "" };
+            const [failed, skipped] = await Promise.all([
+                runLabProcess(["--stack", "dev"], { uid, env }),
+                runLabProcess(["--stack", "dev", "--skip-unprivileged"], { uid, env }),
+            ]);
+            assert.equal(failed.status, 1, failed.stdout);
+            assert.equal(lastLine(failed.stdout), "lab: 0 passed, 5 failed", failed.stdout);
+            assert.match(failed.stdout, /lab failed: needs root .*--skip-unprivileged/);
+            assert.equal(skipped.status, 0, skipped.stdout);
+            assert.equal(lastLine(skipped.stdout), "lab: 0 passed, 0 failed, 5 skipped", skipped.stdout);
+            assert.match(skipped.stdout, /lab skipped \(--skip-unprivileged\): needs root/);
+            assert.doesNotMatch(failed.stdout + skipped.stdout, /topology:|cleanup:/, "no namespace was built");
+        },
+    );
 });
 
 describe("lab: a custom stack file, run for real (root only)", function () {
@@ -626,51 +651,59 @@ describe("lab: a custom stack file, run for real (root only)", function () {
         if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    it("two pod subnets, two connected ranges, extra ranges and a hub (one prefix NAT'd, one kept): every flow passes", async () => {
-        fs.writeFileSync(
-            path.join(dir!, "Pulumi.labcheck.yaml"),
-            [
-                "config:",
-                "  azure-native:location: westeurope",
-                "  aks-pod-subnet:nodeSubnetCidr: 10.42.8.0/27",
-                "  aks-pod-subnet:podSubnetCidr: 100.64.0.0/20",
-                "  aks-pod-subnet:serviceCidr: 100.96.0.0/16",
-                "  aks-pod-subnet:connectedCidrs: [10.0.0.0/8, 172.16.0.0/12]",
-                "  aks-pod-subnet:extraNonMasqueradeCidrs: [10.250.0.0/24, 10.41.0.0/16]",
-                "  aks-pod-subnet:hub:",
-                "    vnetId: /subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub",
-                '    addressSpace: ["10.40.0.0/16", "10.41.0.0/16"]',
-                '  aks-pod-subnet:kubernetesVersion: "1.37"',
-                "  aks-pod-subnet:nodePools:",
-                "    - { name: system, mode: System, count: 2, maxPods: 50, vmSize: Standard_D4s_v5 }",
-                "    - { name: batch, mode: User, minCount: 1, maxCount: 3, maxPods: 50, podSubnetCidr: 100.65.0.0/22, vmSize: Standard_D4s_v5 }",
-                "",
-            ].join("\n"),
-        );
-        // A relative --config resolves against INIT_CWD (where `npm run` was started), not the package root.
-        const run = await runLabProcess(["--config", "Pulumi.labcheck.yaml"], { env: { INIT_CWD: dir } });
-        assert.equal(run.status, 0, run.stdout);
-        assert.equal(lastLine(run.stdout), "lab: 9 passed, 0 failed", run.stdout);
-        const rows = run.stdout.split("\n").filter((line) => /^\d+ \| /.test(line));
-        const flow = (pattern: RegExp) =>
-            rows.find((line) => pattern.test(line)) ?? assert.fail(`no row ${pattern}\n${run.stdout}`);
-        assert.match(flow(/pods-batch 100\.65\.0\.0\/22 → VNet host/), /100\.65\.0\.6 \(pod IP\).*PASS$/);
-        assert.match(flow(/→ hub 10\.40\.0\.0\/16/), /10\.42\.8\.4 \(node IP\) +\| 10\.42\.8\.4 \(reply ok.*PASS$/);
-        assert.match(
-            flow(/→ hub 10\.41\.0\.0\/16/),
-            /100\.6[45]\.0\.6 \(pod IP\) +\| 100\.6[45]\.0\.6 \(reply ok.*PASS$/,
-        );
-        assert.match(flow(/agent's rules removed/), /timeout after 3 s .*PASS$/);
-        assert.equal(
-            (run.stdout.match(/-A POD-SUBNET-MASQ .* -j MASQUERADE/g) ?? []).length,
-            1,
-            "the rules are printed once",
-        );
-        assert.match(run.stdout, /cleanup: removed 12 namespaces .*none left; root namespace links unchanged/);
-    });
+    it(
+        "two pod subnets, two connected ranges, extra ranges and a hub " +
+            "(one prefix NAT'd, one kept): every flow passes",
+        async () => {
+            fs.writeFileSync(
+                path.join(dir!, "Pulumi.labcheck.yaml"),
+                [
+                    "config:",
+                    "  azure-native:location: westeurope",
+                    "  aks-pod-subnet:nodeSubnetCidr: 10.42.8.0/27",
+                    "  aks-pod-subnet:podSubnetCidr: 100.64.0.0/20",
+                    "  aks-pod-subnet:serviceCidr: 100.96.0.0/16",
+                    "  aks-pod-subnet:connectedCidrs: [10.0.0.0/8, 172.16.0.0/12]",
+                    "  aks-pod-subnet:extraNonMasqueradeCidrs: [10.250.0.0/24, 10.41.0.0/16]",
+                    "  aks-pod-subnet:hub:",
+                    "    vnetId: /subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-hub" +
+                        "/providers/Microsoft.Network/virtualNetworks/vnet-hub",
+                    '    addressSpace: ["10.40.0.0/16", "10.41.0.0/16"]',
+                    '  aks-pod-subnet:kubernetesVersion: "1.37"',
+                    "  aks-pod-subnet:nodePools:",
+                    "    - { name: system, mode: System, count: 2, maxPods: 50, vmSize: Standard_D4s_v5 }",
+                    "    - { name: batch, mode: User, minCount: 1, maxCount: 3, maxPods: 50, podSubnetCidr: " +
+                        "100.65.0.0/22, vmSize: Standard_D4s_v5 }",
+                    "",
+                ].join("\n"),
+            );
+            // A relative --config resolves against INIT_CWD (where `npm run` was started), not the package root.
+            const run = await runLabProcess(["--config", "Pulumi.labcheck.yaml"], { env: { INIT_CWD: dir } });
+            assert.equal(run.status, 0, run.stdout);
+            assert.equal(lastLine(run.stdout), "lab: 9 passed, 0 failed", run.stdout);
+            const rows = run.stdout.split("\n").filter((line) => /^\d+ \| /.test(line));
+            const flow = (pattern: RegExp) =>
+                rows.find((line) => pattern.test(line)) ?? assert.fail(`no row ${pattern}\n${run.stdout}`);
+            assert.match(flow(/pods-batch 100\.65\.0\.0\/22 → VNet host/), /100\.65\.0\.6 \(pod IP\).*PASS$/);
+            assert.match(flow(/→ hub 10\.40\.0\.0\/16/), /10\.42\.8\.4 \(node IP\) +\| 10\.42\.8\.4 \(reply ok.*PASS$/);
+            assert.match(
+                flow(/→ hub 10\.41\.0\.0\/16/),
+                /100\.6[45]\.0\.6 \(pod IP\) +\| 100\.6[45]\.0\.6 \(reply ok.*PASS$/,
+            );
+            assert.match(flow(/agent's rules removed/), /timeout after 3 s .*PASS$/);
+            assert.equal(
+                (run.stdout.match(/-A POD-SUBNET-MASQ .* -j MASQUERADE/g) ?? []).length,
+                1,
+                "the rules are printed once",
+            );
+            assert.match(run.stdout, /cleanup: removed 12 namespaces .*none left; root namespace links unchanged/);
+        },
+    );
 });
 
-/** One command inside a network namespace: its exit status and output (no shell: argv elements go through as they are). */
+/**
+ * One command inside a network namespace: its exit status and output (no shell: argv elements go through as they are).
+ */
 function inNamespace(
     ns: string,
     command: string,
@@ -731,155 +764,183 @@ describe("lab: the real iptables, in throwaway network namespaces (root only)", 
             assert.match(chainConflict(name) ?? "", /is an iptables target.*crash-loop on every node/, name);
     });
 
-    it("accepts the project's default chain, 28 characters, and the target names in another case (the check is case-sensitive)", async () => {
-        const otherCase = [...IPTABLES_STANDARD_TARGETS, ...IPTABLES_TARGET_EXTENSIONS].flatMap((name) =>
-            [name.toLowerCase(), name[0].toUpperCase() + name.slice(1).toLowerCase()].filter(
-                (variant) => variant !== name,
-            ),
-        );
-        const names = [CHAIN, "A".repeat(28), ...new Set(otherCase)];
-        for (const iptables of backends) {
-            const ns = await namespace(`accepted-${iptables.slice(9)}`);
-            const refused: string[] = [];
-            for (const name of names) {
-                const result = inNamespace(ns, iptables, ["-t", "nat", "-N", name]);
-                if (result.status === 0) inNamespace(ns, iptables, ["-t", "nat", "-X", name]);
-                else refused.push(`${name} (exit ${result.status}: ${result.stderr.trim()})`);
+    it(
+        "accepts the project's default chain, 28 characters, and the target names in another case " +
+            "(the check is case-sensitive)",
+        async () => {
+            const otherCase = [...IPTABLES_STANDARD_TARGETS, ...IPTABLES_TARGET_EXTENSIONS].flatMap((name) =>
+                [name.toLowerCase(), name[0].toUpperCase() + name.slice(1).toLowerCase()].filter(
+                    (variant) => variant !== name,
+                ),
+            );
+            const names = [CHAIN, "A".repeat(28), ...new Set(otherCase)];
+            for (const iptables of backends) {
+                const ns = await namespace(`accepted-${iptables.slice(9)}`);
+                const refused: string[] = [];
+                for (const name of names) {
+                    const result = inNamespace(ns, iptables, ["-t", "nat", "-N", name]);
+                    if (result.status === 0) inNamespace(ns, iptables, ["-t", "nat", "-X", name]);
+                    else refused.push(`${name} (exit ${result.status}: ${result.stderr.trim()})`);
+                }
+                assert.deepEqual(refused, [], `${iptables} refused names it should accept`);
+                const tooLong = inNamespace(ns, iptables, ["-t", "nat", "-N", "A".repeat(29)]);
+                assert.equal(tooLong.status, 2, `${iptables} -N with 29 characters: ${tooLong.stderr}`);
             }
-            assert.deepEqual(refused, [], `${iptables} refused names it should accept`);
-            const tooLong = inNamespace(ns, iptables, ["-t", "nat", "-N", "A".repeat(29)]);
-            assert.equal(tooLong.status, 2, `${iptables} -N with 29 characters: ${tooLong.stderr}`);
-        }
-        for (const name of names) assert.equal(chainConflict(name), undefined, name);
-    });
+            for (const name of names) assert.equal(chainConflict(name), undefined, name);
+        },
+    );
 
-    it("the nat table's built-in chains: `-N` exits 1 (the agent adopts them), and the agent's POSTROUTING jump into one fails", async () => {
-        for (const iptables of backends) {
-            const ns = await namespace(`builtin-${iptables.slice(9)}`);
-            for (const name of NAT_BUILT_IN_CHAINS) {
-                assert.equal(
-                    inNamespace(ns, iptables, ["-w", "5", "-N", name, "-t", "nat"]).status,
-                    1,
-                    `${iptables} -N ${name}`,
-                );
-                const jump = inNamespace(ns, iptables, [
-                    "-w",
-                    "5",
-                    "-A",
-                    "POSTROUTING",
-                    "-t",
-                    "nat",
-                    ...postroutingJumpArgs(name),
-                ]);
-                assert.notEqual(jump.status, 0, `${iptables}: the jump into ${name} was accepted`);
-                assert.match(chainConflict(name) ?? "", /built-in chain of the nat table.*crash-loop on every node/);
-            }
-        }
-    });
-
-    it("the lab's rules are the agent's: its own `-C` finds the lab's jump, and `-S` shows the comment's quotes", async () => {
-        const rules = renderAgentRules(config(), CHAIN);
-        const jump = `-A POSTROUTING -m comment --comment "\\"ip-masq-agent: ensure nat POSTROUTING directs all non-LOCAL destination traffic to our custom ${CHAIN} chain\\"" -m addrtype ! --dst-type LOCAL -j ${CHAIN}`;
-        for (const iptables of backends) {
-            const ns = await namespace(`check-${iptables.slice(9)}`);
-            // Control: with the chain but no jump (the agent's state after EnsureChain) the check finds nothing (exit 1),
-            // so a pass below means a match.
-            assert.equal(inNamespace(ns, iptables, ["-t", "nat", "-N", CHAIN]).status, 0);
-            assert.equal(
-                inNamespace(ns, iptables, agentJumpCheckArgv(CHAIN)).status,
-                1,
-                `${iptables}: -C without a jump`,
-            );
-            const restore = inNamespace(ns, `${iptables}-restore`, ["--noflush"], rules);
-            assert.equal(restore.status, 0, restore.stderr);
-            const check = inNamespace(ns, iptables, agentJumpCheckArgv(CHAIN));
-            assert.equal(check.status, 0, `${iptables}: the agent's -C does not find the lab's jump: ${check.stderr}`);
-            // The quotes matter: the comment without them is another rule.
-            const unquoted = agentJumpCheckArgv(CHAIN).map((arg) =>
-                arg === postroutingJumpComment(CHAIN) ? arg.slice(1, -1) : arg,
-            );
-            assert.equal(
-                inNamespace(ns, iptables, unquoted).status,
-                1,
-                `${iptables}: -C without the quote characters matched`,
-            );
-            const postrouting = inNamespace(ns, iptables, ["-t", "nat", "-S", "POSTROUTING"]).stdout.split("\n");
-            assert.deepEqual(
-                postrouting.filter((line) => line.startsWith("-A ")),
-                [jump],
-            );
-            const chain = inNamespace(ns, iptables, ["-t", "nat", "-S", CHAIN]).stdout.split("\n").filter(Boolean);
-            assert.deepEqual(chain, [
-                `-N ${CHAIN}`,
-                `-A ${CHAIN} -d 169.254.0.0/16 -m comment --comment "ip-masq-agent: local traffic is not subject to MASQUERADE" -j RETURN`,
-                `-A ${CHAIN} -d 10.42.8.0/27 -m comment --comment "ip-masq-agent: local traffic is not subject to MASQUERADE" -j RETURN`,
-                `-A ${CHAIN} -d 100.64.0.0/20 -m comment --comment "ip-masq-agent: local traffic is not subject to MASQUERADE" -j RETURN`,
-                `-A ${CHAIN} -m comment --comment "ip-masq-agent: outbound traffic is subject to MASQUERADE (must be last in chain)" -j MASQUERADE`,
-            ]);
-        }
-    });
-
-    it("a replay of the agent's own commands leaves the same nat table as the lab, and a second resync adds nothing", async () => {
-        const save = (ns: string, iptables: string) =>
-            inNamespace(ns, `${iptables}-save`, ["-t", "nat"])
-                .stdout.split("\n")
-                .filter((line) => line !== "" && !line.startsWith("#"));
-        for (const iptables of backends) {
-            const labNs = await namespace(`labtable-${iptables.slice(9)}`);
-            assert.equal(
-                inNamespace(labNs, `${iptables}-restore`, ["--noflush"], renderAgentRules(config(), CHAIN)).status,
-                0,
-            );
-
-            const agentNs = await namespace(`agenttable-${iptables.slice(9)}`);
-            const resync = (first: boolean) => {
-                // syncMasqRules: EnsureChain, EnsureRule (-C, then -A when nothing matched), RestoreAll --noflush.
-                assert.equal(
-                    inNamespace(agentNs, iptables, ["-w", "5", "-W", "100000", "-N", CHAIN, "-t", "nat"]).status,
-                    first ? 0 : 1,
-                );
-                const check = inNamespace(agentNs, iptables, agentJumpCheckArgv(CHAIN)).status;
-                assert.equal(
-                    check,
-                    first ? 1 : 0,
-                    first ? "no jump before the first resync" : "the second resync finds its jump",
-                );
-                if (check === 1) {
-                    const append = [
+    it(
+        "the nat table's built-in chains: `-N` exits 1 (the agent adopts them), " +
+            "and the agent's POSTROUTING jump into one fails",
+        async () => {
+            for (const iptables of backends) {
+                const ns = await namespace(`builtin-${iptables.slice(9)}`);
+                for (const name of NAT_BUILT_IN_CHAINS) {
+                    assert.equal(
+                        inNamespace(ns, iptables, ["-w", "5", "-N", name, "-t", "nat"]).status,
+                        1,
+                        `${iptables} -N ${name}`,
+                    );
+                    const jump = inNamespace(ns, iptables, [
                         "-w",
                         "5",
-                        "-W",
-                        "100000",
                         "-A",
                         "POSTROUTING",
                         "-t",
                         "nat",
-                        ...postroutingJumpArgs(CHAIN),
-                    ];
-                    assert.equal(inNamespace(agentNs, iptables, append).status, 0);
+                        ...postroutingJumpArgs(name),
+                    ]);
+                    assert.notEqual(jump.status, 0, `${iptables}: the jump into ${name} was accepted`);
+                    assert.match(
+                        chainConflict(name) ?? "",
+                        /built-in chain of the nat table.*crash-loop on every node/,
+                    );
                 }
+            }
+        },
+    );
+
+    it(
+        "the lab's rules are the agent's: its own `-C` finds the lab's jump, " + "and `-S` shows the comment's quotes",
+        async () => {
+            const rules = renderAgentRules(config(), CHAIN);
+            const jump =
+                `-A POSTROUTING -m comment --comment "\\"ip-masq-agent: ensure nat POSTROUTING directs all non-LOCAL ` +
+                `destination traffic to our custom ${CHAIN} chain\\"" -m addrtype ! --dst-type LOCAL -j ${CHAIN}`;
+            for (const iptables of backends) {
+                const ns = await namespace(`check-${iptables.slice(9)}`);
+                // Control: with the chain but no jump (the agent's state after EnsureChain) the check finds nothing
+                // (exit 1), so a pass below means a match.
+                assert.equal(inNamespace(ns, iptables, ["-t", "nat", "-N", CHAIN]).status, 0);
                 assert.equal(
-                    inNamespace(
-                        agentNs,
-                        `${iptables}-restore`,
-                        ["-w", "5", "--noflush"],
-                        renderAgentChain(config(), CHAIN),
-                    ).status,
+                    inNamespace(ns, iptables, agentJumpCheckArgv(CHAIN)).status,
+                    1,
+                    `${iptables}: -C without a jump`,
+                );
+                const restore = inNamespace(ns, `${iptables}-restore`, ["--noflush"], rules);
+                assert.equal(restore.status, 0, restore.stderr);
+                const check = inNamespace(ns, iptables, agentJumpCheckArgv(CHAIN));
+                assert.equal(
+                    check.status,
+                    0,
+                    `${iptables}: the agent's -C does not find the lab's jump: ${check.stderr}`,
+                );
+                // The quotes matter: the comment without them is another rule.
+                const unquoted = agentJumpCheckArgv(CHAIN).map((arg) =>
+                    arg === postroutingJumpComment(CHAIN) ? arg.slice(1, -1) : arg,
+                );
+                assert.equal(
+                    inNamespace(ns, iptables, unquoted).status,
+                    1,
+                    `${iptables}: -C without the quote characters matched`,
+                );
+                const postrouting = inNamespace(ns, iptables, ["-t", "nat", "-S", "POSTROUTING"]).stdout.split("\n");
+                assert.deepEqual(
+                    postrouting.filter((line) => line.startsWith("-A ")),
+                    [jump],
+                );
+                const chain = inNamespace(ns, iptables, ["-t", "nat", "-S", CHAIN]).stdout.split("\n").filter(Boolean);
+                assert.deepEqual(chain, [
+                    `-N ${CHAIN}`,
+                    `-A ${CHAIN} -d 169.254.0.0/16 -m comment --comment "ip-masq-agent: ` +
+                        `local traffic is not subject to MASQUERADE" -j RETURN`,
+                    `-A ${CHAIN} -d 10.42.8.0/27 -m comment --comment "ip-masq-agent: ` +
+                        `local traffic is not subject to MASQUERADE" -j RETURN`,
+                    `-A ${CHAIN} -d 100.64.0.0/20 -m comment --comment "ip-masq-agent: ` +
+                        `local traffic is not subject to MASQUERADE" -j RETURN`,
+                    `-A ${CHAIN} -m comment --comment "ip-masq-agent: outbound traffic is subject to MASQUERADE ` +
+                        `(must be last in chain)" -j MASQUERADE`,
+                ]);
+            }
+        },
+    );
+
+    it(
+        "a replay of the agent's own commands leaves the same nat table as the lab, " +
+            "and a second resync adds nothing",
+        async () => {
+            const save = (ns: string, iptables: string) =>
+                inNamespace(ns, `${iptables}-save`, ["-t", "nat"])
+                    .stdout.split("\n")
+                    .filter((line) => line !== "" && !line.startsWith("#"));
+            for (const iptables of backends) {
+                const labNs = await namespace(`labtable-${iptables.slice(9)}`);
+                assert.equal(
+                    inNamespace(labNs, `${iptables}-restore`, ["--noflush"], renderAgentRules(config(), CHAIN)).status,
                     0,
                 );
-            };
-            resync(true);
-            assert.deepEqual(
-                save(agentNs, iptables),
-                save(labNs, iptables),
-                `${iptables}: the agent's table and the lab's differ`,
-            );
-            resync(false);
-            assert.deepEqual(
-                save(agentNs, iptables),
-                save(labNs, iptables),
-                `${iptables}: a second resync changed the agent's table`,
-            );
-        }
-    });
+
+                const agentNs = await namespace(`agenttable-${iptables.slice(9)}`);
+                const resync = (first: boolean) => {
+                    // syncMasqRules: EnsureChain, EnsureRule (-C, then -A when nothing matched), RestoreAll --noflush.
+                    assert.equal(
+                        inNamespace(agentNs, iptables, ["-w", "5", "-W", "100000", "-N", CHAIN, "-t", "nat"]).status,
+                        first ? 0 : 1,
+                    );
+                    const check = inNamespace(agentNs, iptables, agentJumpCheckArgv(CHAIN)).status;
+                    assert.equal(
+                        check,
+                        first ? 1 : 0,
+                        first ? "no jump before the first resync" : "the second resync finds its jump",
+                    );
+                    if (check === 1) {
+                        const append = [
+                            "-w",
+                            "5",
+                            "-W",
+                            "100000",
+                            "-A",
+                            "POSTROUTING",
+                            "-t",
+                            "nat",
+                            ...postroutingJumpArgs(CHAIN),
+                        ];
+                        assert.equal(inNamespace(agentNs, iptables, append).status, 0);
+                    }
+                    assert.equal(
+                        inNamespace(
+                            agentNs,
+                            `${iptables}-restore`,
+                            ["-w", "5", "--noflush"],
+                            renderAgentChain(config(), CHAIN),
+                        ).status,
+                        0,
+                    );
+                };
+                resync(true);
+                assert.deepEqual(
+                    save(agentNs, iptables),
+                    save(labNs, iptables),
+                    `${iptables}: the agent's table and the lab's differ`,
+                );
+                resync(false);
+                assert.deepEqual(
+                    save(agentNs, iptables),
+                    save(labNs, iptables),
+                    `${iptables}: a second resync changed the agent's table`,
+                );
+            }
+        },
+    );
 });

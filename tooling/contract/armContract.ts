@@ -113,8 +113,10 @@ export function checkAgainstMapper(
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const DURATION =
-    /^P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$/;
+const DURATION = new RegExp(
+    String.raw`^P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?` +
+        String.raw`(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$`,
+);
 
 function showValue(value: unknown): string {
     if (typeof value === "string") return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
@@ -189,7 +191,8 @@ function checkValue(
             if (!allowed.includes(value))
                 report(
                     path,
-                    `${showValue(value)} is not one of the allowed values ${allowed.map((v) => JSON.stringify(v)).join(", ")}`,
+                    `${showValue(value)} is not one of the allowed values ` +
+                        allowed.map((v) => JSON.stringify(v)).join(", "),
                 );
             return;
         }
@@ -216,7 +219,9 @@ function checkValue(
     }
 }
 
-/** The properties of a composite mapper: inline, or by class name in the package's mappers; subtype by discriminator. */
+/**
+ * The properties of a composite mapper: inline, or by class name in the package's mappers; subtype by discriminator.
+ */
 function resolveComposite(
     value: Record<string, unknown>,
     mapper: Mapper,
@@ -234,7 +239,9 @@ function resolveComposite(
     return type;
 }
 
-/** Splits a serialized name at unescaped dots: "properties.a" → ["properties", "a"]; "odata\\.type" → ["odata.type"]. */
+/**
+ * Splits a serialized name at unescaped dots: "properties.a" → ["properties", "a"]; "odata\\.type" → ["odata.type"].
+ */
 function wireSegments(serializedName: string): string[] {
     return serializedName.split(/(?<!\\)\./).map((s) => s.replace(/\\\./g, "."));
 }
@@ -284,7 +291,8 @@ function checkComposite(
             else
                 report(
                     [...path, key],
-                    `is not a property of ${type.className ?? "the model"} in the ARM contract (${models.package}@${models.version})`,
+                    `is not a property of ${type.className ?? "the model"} ` +
+                        `in the ARM contract (${models.package}@${models.version})`,
                 );
             continue;
         }

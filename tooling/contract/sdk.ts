@@ -98,6 +98,8 @@ export function sdkModels(name: string): SdkModels {
     const dir = packageDir(name);
     const version: string = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).version;
     let modelsDir = path.join(dir, "dist", "commonjs", "models");
+    // A computed path, loaded only when the contract check runs: `import` cannot name it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     let load: (file: string) => any = (file) => require(file);
     if (!fs.existsSync(path.join(modelsDir, "mappers.js"))) {
         modelsDir = path.join(dir, "dist-esm", "src", "models");
@@ -105,7 +107,8 @@ export function sdkModels(name: string): SdkModels {
     }
     if (!fs.existsSync(path.join(modelsDir, "mappers.js"))) {
         throw new Error(
-            `${name}@${version} has no generated models/mappers.js: not an autorest "classic" package (TypeSpec-generated packages carry no constraints)`,
+            `${name}@${version} has no generated models/mappers.js: not an autorest "classic" package ` +
+                `(TypeSpec-generated packages carry no constraints)`,
         );
     }
     const models: SdkModels = {
@@ -126,7 +129,8 @@ function loadEsModule(file: string): any {
     const resolved = file.endsWith(".js") ? file : `${file}.js`;
     const cached = esModules.get(resolved);
     if (cached) return cached.exports;
-    // esbuild is a devDependency of this project (scripts/transpile.mjs); loaded lazily, only for such packages.
+    // esbuild is a devDependency of this project (tooling/transpile.mjs); loaded lazily, only for such packages.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { transformSync } = require("esbuild") as typeof import("esbuild");
     const { code } = transformSync(fs.readFileSync(resolved, "utf8"), {
         format: "cjs",
@@ -137,6 +141,8 @@ function loadEsModule(file: string): any {
     const module = { exports: {} as any };
     esModules.set(resolved, module);
     const localRequire = (id: string) =>
+        // The evaluated module's own require of a package, resolved at run time.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
         id.startsWith(".") ? loadEsModule(path.resolve(path.dirname(resolved), id)) : require(id);
     const wrapper = vm.runInThisContext(`(function (exports, require, module) {${code}\n})`, { filename: resolved });
     wrapper(module.exports, localRequire, module);

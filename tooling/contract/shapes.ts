@@ -3,16 +3,17 @@
  * differs from the ARM request body the SDK models describe.
  *
  * The contract comes from Azure's own JavaScript SDK packages (autorest "classic" generator), pinned in
- * package.json's devDependencies to the API versions azure-native 3.28.0 uses, or the nearest classic release:
+ * package.json's devDependencies to the API versions azure-native 3.28.0 uses (column azure-native), or the nearest
+ * classic release:
  *
- * | package                            | its API version     | azure-native 3.28.0 | why this version                           |
- * |------------------------------------|---------------------|---------------------|--------------------------------------------|
- * | @azure/arm-containerservice 24.1.0 | 2025-10-01          | 2025-09-01          | no classic release has 2025-09-01 (below)  |
- * | @azure/arm-network 33.5.0          | 2024-05-01          | 2024-05-01          | exact (33.4.0 2024-03-01, 34.x 2024-10-01) |
- * | @azure/arm-authorization 9.0.0     | 2022-04-01 (roles)  | 2022-04-01          | exact                                      |
- * | @azure/arm-msi 2.1.0               | 2023-01-31          | 2023-01-31          | exact (2.2.0: 2024-11-30)                  |
- * | @azure/arm-resources 6.0.0         | 2024-11-01          | 2024-03-01          | nearest classic (5.2.0: 2021-04-01)        |
- * | @azure/arm-privatedns 3.2.0        | 2020-06-01          | 2024-06-01          | newest classic (4.0.0 is TypeSpec)         |
+ * package                            | its API version    | azure-native | why this version
+ * ---------------------------------- | ------------------ | ------------ | ------------------------------------------
+ * @azure/arm-containerservice 24.1.0 | 2025-10-01         | 2025-09-01   | no classic release has 2025-09-01 (below)
+ * @azure/arm-network 33.5.0          | 2024-05-01         | 2024-05-01   | exact (33.4.0 2024-03-01, 34.x 2024-10-01)
+ * @azure/arm-authorization 9.0.0     | 2022-04-01 (roles) | 2022-04-01   | exact
+ * @azure/arm-msi 2.1.0               | 2023-01-31         | 2023-01-31   | exact (2.2.0: 2024-11-30)
+ * @azure/arm-resources 6.0.0         | 2024-11-01         | 2024-03-01   | nearest classic (5.2.0: 2021-04-01)
+ * @azure/arm-privatedns 3.2.0        | 2020-06-01         | 2024-06-01   | newest classic (4.0.0 is TypeSpec)
  *
  * containerservice: 22.3.0 is 2025-07-01, 24.1.0 is 2025-10-01, and 25.x is TypeSpec-generated (no mappers, no
  * constraints). Between 22.3.0 and 24.1.0 the models the program sends (ManagedCluster, AgentPool,
@@ -80,7 +81,9 @@ export const RESOURCE_CONTRACTS: Record<string, ResourceContract> = {
         package: CS,
         azureNativeApiVersion: "2025-09-01",
         sdkApiVersion: "2025-10-01",
-        armPath: `${RG}/providers/Microsoft.ContainerService/managedClusters/{resourceName}/maintenanceConfigurations/{configName}`,
+        armPath:
+            `${RG}/providers/Microsoft.ContainerService/managedClusters/{resourceName}` +
+            `/maintenanceConfigurations/{configName}`,
         model: "MaintenanceConfiguration",
         pathParameters: {
             resourceGroupName: "resourceGroupName",
@@ -136,7 +139,9 @@ export const RESOURCE_CONTRACTS: Record<string, ResourceContract> = {
         package: NET,
         azureNativeApiVersion: "2024-05-01",
         sdkApiVersion: "2024-05-01",
-        armPath: `${RG}/providers/Microsoft.Network/virtualNetworks/{virtualNetworkName}/virtualNetworkPeerings/{virtualNetworkPeeringName}`,
+        armPath:
+            `${RG}/providers/Microsoft.Network/virtualNetworks/{virtualNetworkName}` +
+            `/virtualNetworkPeerings/{virtualNetworkPeeringName}`,
         model: "VirtualNetworkPeering",
         pathParameters: {
             resourceGroupName: "resourceGroupName",
@@ -180,7 +185,9 @@ export const RESOURCE_CONTRACTS: Record<string, ResourceContract> = {
         package: "@azure/arm-privatedns",
         azureNativeApiVersion: "2024-06-01",
         sdkApiVersion: "2020-06-01",
-        armPath: `${RG}/providers/Microsoft.Network/privateDnsZones/{privateZoneName}/virtualNetworkLinks/{virtualNetworkLinkName}`,
+        armPath:
+            `${RG}/providers/Microsoft.Network/privateDnsZones/{privateZoneName}` +
+            `/virtualNetworkLinks/{virtualNetworkLinkName}`,
         model: "VirtualNetworkLink",
         pathParameters: {
             resourceGroupName: "resourceGroupName",
@@ -250,7 +257,9 @@ function matches(pattern: string, path: string[]): boolean {
     return parts.length === path.length && parts.every((p, i) => p === "*" || p === path[i]);
 }
 
-/** Unwraps secret envelopes and applies the shape rules: the inputs as ARM's body (plus path parameters) expects them. */
+/**
+ * Unwraps secret envelopes and applies the shape rules: the inputs as ARM's body (plus path parameters) expects them.
+ */
 export function toArmShape(type: string, inputs: Record<string, unknown>): Record<string, unknown> {
     const rules = SHAPE_RULES.filter((r) => r.translate && (r.types === "*" || r.types.includes(type)));
     const walk = (value: unknown, path: string[]): unknown => {

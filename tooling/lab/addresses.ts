@@ -3,9 +3,10 @@
  *
  *   POD i ──(/30 slice of pod subnet i)──┐
  *   (one per pod subnet)                 NODE ──(node subnet, a bridge)──┬── VNET HOST (a VM in the node subnet)
- *                                                                        └── GATEWAY (the VNet's router) ──┬── CONNECTED HOST per connected range
- *                                                                                                           ├── EXTRA HOST per extra range
- *                                                                                                           └── HUB HOST per hub prefix
+ *                                                                        └── GATEWAY (the VNet's router)
+ *                                                                            ├── CONNECTED HOST per connected range
+ *                                                                            ├── EXTRA HOST per extra range
+ *                                                                            └── HUB HOST per hub prefix
  * Azure keeps the first four addresses of a subnet, so hosts start at the fifth. The destination hosts sit on
  * point-to-point links (/32 with a peer) behind the gateway, so any address of their range works. Every host gets
  * its own address: a range that overlaps another (an extra range inside a connected one, a hub prefix listed as
@@ -86,7 +87,8 @@ export function labAddresses(plan: LabPlanInput): LabAddresses {
     const node = cidr(plan.nodeSubnet.cidr);
     if (node.prefix > 29)
         throw new LabPlanError(
-            `node subnet ${node.text} is smaller than /29: no room for node, VNet host and gateway after Azure's reserved addresses`,
+            `node subnet ${node.text} is smaller than /29: ` +
+                `no room for node, VNet host and gateway after Azure's reserved addresses`,
         );
     if (plan.podSubnets.length === 0) throw new LabPlanError("the plan has no pod subnet");
     const pods = plan.podSubnets.map((subnet, index): PodPlace => {
@@ -170,7 +172,8 @@ export function labAddresses(plan: LabPlanInput): LabAddresses {
     const firstConnected = destinations.find((d) => d.kind === "connected" && d.address);
     if (!firstConnected) {
         throw new LabPlanError(
-            `no address inside connectedCidrs (${plan.connectedCidrs.join(", ") || "none"}) lies outside nonMasqueradeCIDRs: no corporate host to test NAT against`,
+            `no address inside connectedCidrs (${plan.connectedCidrs.join(", ") || "none"}) ` +
+                `lies outside nonMasqueradeCIDRs: no corporate host to test NAT against`,
         );
     }
     const addresses: LabAddresses = {
@@ -232,7 +235,8 @@ function checkIntent(a: LabAddresses): void {
         else
             must(
                 kept === (d.expect === "pod"),
-                `${d.kind} host ${d.address} is ${kept ? "inside" : "outside"} nonMasqueradeCIDRs, but the lab expects the ${d.expect} IP`,
+                `${d.kind} host ${d.address} is ${kept ? "inside" : "outside"} nonMasqueradeCIDRs, ` +
+                    `but the lab expects the ${d.expect} IP`,
             );
     }
 }

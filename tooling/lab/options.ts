@@ -6,7 +6,9 @@ import * as path from "path";
 import { stackFile } from "../../program/stackFile";
 import { parseCommandLine, UsageError } from "../../src/plan/cli";
 
-export const USAGE = `usage: npm run lab -- [--stack <name> | --config <file>] [--timeout <seconds>] [--skip-unprivileged] [--verbose]
+export const USAGE =
+    "usage: npm run lab -- [--stack <name> | --config <file>] [--timeout <seconds>] " +
+    `[--skip-unprivileged] [--verbose]
   --stack              stack settings file Pulumi.<name>.yaml next to Pulumi.yaml (default: dev)
   --config             any stack settings file; the stack name is its file name without "Pulumi." and ".yaml".
                        A relative path is taken from the directory npm was started in ($INIT_CWD; npm run itself
@@ -101,7 +103,9 @@ export function privilegeProblem(
     if (uid !== undefined && uid !== 0) {
         return {
             summary: "not root",
-            detail: `needs root (it creates network namespaces, veth pairs and iptables rules inside them); running as uid ${uid}. Run it as root, as CI does`,
+            detail:
+                "needs root (it creates network namespaces, veth pairs and iptables rules inside them); " +
+                `running as uid ${uid}. Run it as root, as CI does`,
         };
     }
     if (capEff !== undefined && /^[0-9a-f]+$/i.test(capEff)) {
@@ -115,14 +119,18 @@ export function privilegeProblem(
         if (lacking.length > 0) {
             return {
                 summary: `no ${lacking.join(", ")}`,
-                detail: `root without ${lacking.join(" and ")} (a restricted container?): cannot create network namespaces`,
+                detail:
+                    `root without ${lacking.join(" and ")} (a restricted container?): ` +
+                    "cannot create network namespaces",
             };
         }
     }
     if (missingCommands.length > 0) {
         return {
             summary: `${missingCommands.join(", ")} not found`,
-            detail: `${missingCommands.join(", ")} not found. Install with: apt-get install -y iptables iproute2 procps (.ci/run installs them before \`npm run lab\`)`,
+            detail:
+                `${missingCommands.join(", ")} not found. Install with: apt-get install -y iptables iproute2 procps ` +
+                "(.ci/run installs them before `npm run lab`)",
         };
     }
     return undefined;

@@ -20,12 +20,12 @@
  *     3. RestoreAll with --noflush of lines joined by spaces (writeRule/writeLine, lines 446–454):
  *            *nat
  *            :<chain> - [0:0]                       (MakeChainLine: flushes the chain atomically)
- *            -A <chain> -m comment --comment "ip-masq-agent: local traffic is not subject to MASQUERADE" -d <cidr> -j RETURN
- *            -A <chain> -m comment --comment "ip-masq-agent: outbound traffic is subject to MASQUERADE (must be last in chain)" -j MASQUERADE
+ *            -A <chain> <nonMasqRuleComment> -d <cidr> -j RETURN
+ *            -A <chain> <masqRuleComment> -j MASQUERADE
  *            COMMIT
  *        a RETURN for 169.254.0.0/16 unless masqLinkLocal, then one per IPv4 CIDR, MASQUERADE last. These comments
- *        are constants that include `-m comment --comment "…"` (lines 432 and 438); iptables-restore strips the
- *        quotes, so these comments are stored without them.
+ *        are constants that include `-m comment --comment "…"` (lines 432 and 438; NON_MASQ_RULE_COMMENT and
+ *        MASQ_RULE_COMMENT below); iptables-restore strips the quotes, so these comments are stored without them.
  * The lab writes the jump in the same restore (a fresh namespace has no jump yet, so "ensure" is "append"), quoted
  * for iptables-restore so that the kernel stores exactly the argv the agent passes: the agent's own `-C` finds it
  * (test/slow/lab-rules.test.ts checks this, and the whole table, against a replay of the agent's commands).
@@ -41,7 +41,9 @@ export const MAX_CIDRS_PER_FILE = 64;
 /** The agent's fallback when no config file is found (without --nomasq-all-reserved-ranges). */
 export const NO_CONFIG_DEFAULT_CIDRS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
 
-/** ip-masq-agent.go line 406, `postRoutingMasqChainCommentFormat`: a Go raw string, the double quotes are part of it. */
+/**
+ * ip-masq-agent.go line 406, `postRoutingMasqChainCommentFormat`: a Go raw string, the double quotes are part of it.
+ */
 export const POSTROUTING_COMMENT_FORMAT =
     '"ip-masq-agent: ensure nat POSTROUTING directs all non-LOCAL destination traffic to our custom %s chain"';
 /** ip-masq-agent.go line 432, `nonMasqRuleComment`: written into the restore text as is. */
@@ -55,7 +57,10 @@ export function postroutingJumpComment(chain: string): string {
     return POSTROUTING_COMMENT_FORMAT.replace("%s", chain);
 }
 
-/** The arguments of the agent's EnsureRule for the POSTROUTING jump (after `POSTROUTING -t nat`), one argv element each. */
+/**
+ * The arguments of the agent's EnsureRule for the POSTROUTING jump (after `POSTROUTING -t nat`),
+ * one argv element each.
+ */
 export function postroutingJumpArgs(chain: string): string[] {
     checkChain(chain);
     return [
@@ -115,7 +120,10 @@ export interface EffectiveConfig {
 
 export class AgentConfigError extends Error {}
 
-/** The POSTROUTING jump as an iptables-restore rule: the agent's EnsureRule argv, each element quoted for the restore parser. */
+/**
+ * The POSTROUTING jump as an iptables-restore rule: the agent's EnsureRule argv,
+ * each element quoted for the restore parser.
+ */
 export function postroutingJumpLine(chain: string): string {
     return ["-A", "POSTROUTING", ...postroutingJumpArgs(chain).map(restoreWord)].join(" ");
 }
@@ -197,7 +205,8 @@ export function parseAgentConfigFile(name: string, text: string): MasqConfig {
     }
     if (config.nonMasqueradeCIDRs.length > MAX_CIDRS_PER_FILE) {
         throw new AgentConfigError(
-            `config file "${name}" has ${config.nonMasqueradeCIDRs.length} CIDRs; the agent accepts at most ${MAX_CIDRS_PER_FILE} per file and would exit`,
+            `config file "${name}" has ${config.nonMasqueradeCIDRs.length} CIDRs; ` +
+                `the agent accepts at most ${MAX_CIDRS_PER_FILE} per file and would exit`,
         );
     }
     for (const cidr of config.nonMasqueradeCIDRs) {
@@ -246,8 +255,37 @@ export function masqChainOf(args: readonly string[]): string {
     return chain;
 }
 
-/** A Kubernetes object as the program registers it (the recorded resource inputs). */
-export type Manifest = Record<string, any>;
+/**
+ * A Kubernetes object as the program registers it (the recorded resource inputs), typed by the fields read here. The
+ * inputs are not checked against it: every field is optional and read defensively.
+ */
+export interface Manifest {
+    metadata?: { name?: string };
+    spec?: { template?: { spec?: PodSpec } };
+    data?: Record<string, string>;
+}
+
+interface PodSpec {
+    containers?: Container[];
+    volumes?: Volume[];
+}
+
+interface Container {
+    image?: string;
+    args?: string[];
+    volumeMounts?: { name: string; mountPath: string }[];
+}
+
+interface Volume {
+    name: string;
+    projected?: { sources?: { configMap?: ConfigMapSource }[] };
+    configMap?: ConfigMapSource;
+}
+
+interface ConfigMapSource {
+    name: string;
+    items?: { key: string; path: string }[];
+}
 
 /** The agent as deployed: its chain and the files it finds in /etc/config. */
 export interface DeployedAgent {
@@ -261,27 +299,27 @@ export interface DeployedAgent {
  * Follows the DaemonSet's /etc/config mount to its ConfigMap and returns the files the agent would see there
  * (projected items map a data key to a file path; without items every key becomes a file).
  */
-export function deployedAgent(daemonSet: Manifest, configMaps: readonly Manifest[]): DeployedAgent {
-    const podSpec = daemonSet?.spec?.template?.spec ?? {};
-    const containers: Manifest[] = podSpec.containers ?? [];
+export function deployedAgent(daemonSetInputs: object, configMapInputs: readonly object[]): DeployedAgent {
+    const daemonSet = daemonSetInputs as Manifest;
+    const configMaps = configMapInputs as readonly Manifest[];
+    const podSpec: PodSpec = daemonSet?.spec?.template?.spec ?? {};
+    const containers: Container[] = podSpec.containers ?? [];
     const container =
         containers.find(
             (c) =>
                 /ip-masq-agent/.test(String(c.image ?? "")) || (c.args ?? []).some((a: string) => /masq-chain/.test(a)),
         ) ?? containers[0];
     if (!container) throw new AgentConfigError(`DaemonSet ${daemonSet?.metadata?.name} has no container`);
-    const mount = (container.volumeMounts ?? []).find(
-        (m: Manifest) => String(m.mountPath).replace(/\/+$/, "") === CONFIG_DIR,
-    );
+    const mount = (container.volumeMounts ?? []).find((m) => String(m.mountPath).replace(/\/+$/, "") === CONFIG_DIR);
     if (!mount)
         throw new AgentConfigError(
             `the agent container mounts nothing at ${CONFIG_DIR}: the agent would exit (config directory missing)`,
         );
-    const volume = (podSpec.volumes ?? []).find((v: Manifest) => v.name === mount.name);
+    const volume = (podSpec.volumes ?? []).find((v) => v.name === mount.name);
     if (!volume)
         throw new AgentConfigError(`volume "${mount.name}" mounted at ${CONFIG_DIR} is not declared in the pod`);
-    const sources: Manifest[] = volume.projected
-        ? (volume.projected.sources ?? []).map((s: Manifest) => s.configMap).filter(Boolean)
+    const sources: ConfigMapSource[] = volume.projected
+        ? (volume.projected.sources ?? []).map((s) => s.configMap).filter((s): s is ConfigMapSource => Boolean(s))
         : volume.configMap
           ? [volume.configMap]
           : [];
@@ -302,9 +340,11 @@ export function deployedAgent(daemonSet: Manifest, configMaps: readonly Manifest
                     `ConfigMap "${source.name}" has no key "${item.key}" (the pod would not start)`,
                 );
             if (item.path.includes("/")) {
-                // The agent lists /etc/config only; a nested file is never read (or, under an "ip-masq*" folder, fails).
+                // The agent lists /etc/config only; a nested file is never read (or, under an "ip-masq*" folder,
+                // fails).
                 throw new AgentConfigError(
-                    `config item path "${item.path}" is nested below ${CONFIG_DIR}; the agent reads only top-level files`,
+                    `config item path "${item.path}" is nested below ${CONFIG_DIR}; ` +
+                        "the agent reads only top-level files",
                 );
             }
             files.push({ name: item.path, text: data[item.key] });

@@ -192,14 +192,16 @@ function arrivedFrom(f: PlannedFlow, p: Probe, token: string): FlowResult {
     if (!c.ok) {
         observed =
             c.error === "timeout"
-                ? `timeout after ${CONNECT_TIMEOUT_MS / 1000} s${c.connected ? " (connected, no reply)" : " (no SYN-ACK)"}`
+                ? `timeout after ${CONNECT_TIMEOUT_MS / 1000} s` +
+                  (c.connected ? " (connected, no reply)" : " (no SYN-ACK)")
                 : c.error;
         if (p.server.event === "accepted") observed += `; server saw ${p.server.peer}`;
     } else {
         const echoed = c.echo === token;
         const serverAgrees = p.server.event === "accepted" && p.server.peer === c.peer;
         pass = c.peer === f.expectedSource && echoed && serverAgrees;
-        observed = `${c.peer} (reply ok, echo ${echoed ? "ok" : "WRONG"}${serverAgrees ? "" : ", server log disagrees"}, ${c.ms} ms)`;
+        const disagrees = serverAgrees ? "" : ", server log disagrees";
+        observed = `${c.peer} (reply ok, echo ${echoed ? "ok" : "WRONG"}${disagrees}, ${c.ms} ms)`;
     }
     return row(f, observed, pass ? "PASS" : "FAIL");
 }
@@ -236,16 +238,19 @@ async function runFlows(
         .split("\n")
         .filter((line) => line.startsWith("-A"));
     out(
-        `node nat table after \`iptables-restore --noflush\` of ip-masq-agent-v2's restore with its POSTROUTING jump (iptables-save -t nat, -A lines):`,
+        "node nat table after `iptables-restore --noflush` of ip-masq-agent-v2's restore with its POSTROUTING jump " +
+            "(iptables-save -t nat, -A lines):",
     );
     for (const line of installed) out(`  ${line}`);
     if (installed.length === 0) out("  (empty)");
     if (fault !== "no-agent") {
-        // The agent's own EnsureRule check, argv for argv: it must find the lab's jump (else a real agent would add a second one).
+        // The agent's own EnsureRule check, argv for argv: it must find the lab's jump (else a real agent would add a
+        // second one).
         const check = agentJumpCheckArgv(rules.chain);
         await lab.exec(ns.node, "iptables", check).catch((error: Error) => {
             throw new Error(
-                `the agent's check \`iptables ${check.join(" ")}\` does not find the lab's POSTROUTING jump: ${error.message}`,
+                `the agent's check \`iptables ${check.join(" ")}\` does not find the lab's POSTROUTING jump: ` +
+                    error.message,
             );
         });
         out(
@@ -373,8 +378,9 @@ function finishCleanup(state: RunState): boolean {
     if (!state.lab) return true;
     const { removed, left } = state.lab.cleanup();
     const rootUnchanged = rootLinks().join(",") === state.linksBefore;
+    const leftOver = left.length === 0 ? "none left" : `LEFT: ${left.join(", ")}`;
     out(
-        `cleanup: removed ${removed.length} namespaces (${state.lab.name("*")}); ${left.length === 0 ? "none left" : `LEFT: ${left.join(", ")}`}; ` +
+        `cleanup: removed ${removed.length} namespaces (${state.lab.name("*")}); ${leftOver}; ` +
             `root namespace links ${rootUnchanged ? "unchanged" : "CHANGED"}`,
     );
     return left.length === 0 && rootUnchanged;
@@ -394,12 +400,14 @@ function describePlan(a: LabAddresses, plan: FlowPlan): void {
     out(`  node           ${a.node}  (node subnet ${a.nodeSubnet}), ip_forward=1, default via gateway`);
     out(`  VNet host      ${a.vnetHost}  (node subnet; routes ${a.podSubnets.join(", ")} to the node)`);
     out(
-        `  gateway        ${a.gateway}  (node subnet; routes the pod ranges only for destinations that route back to them)`,
+        `  gateway        ${a.gateway}  ` +
+            "(node subnet; routes the pod ranges only for destinations that route back to them)",
     );
     for (const i of plan.pods) {
         const pod = a.pods[i];
         out(
-            `  pod            ${pod.address}  (pod subnet ${pod.name ? `${pod.name} ` : ""}${pod.subnet}; link ${pod.link}, default via node ${pod.nodeSide})`,
+            `  pod            ${pod.address}  (pod subnet ${pod.name ? `${pod.name} ` : ""}${pod.subnet}; ` +
+                `link ${pod.link}, default via node ${pod.nodeSide})`,
         );
     }
     for (const j of plan.destinations) {
@@ -410,7 +418,8 @@ function describePlan(a: LabAddresses, plan: FlowPlan): void {
                 ? `in connectedCidr ${d.range}, outside nonMasqueradeCIDRs; no route back to the pod range`
                 : d.kind === "extra"
                   ? `in extraNonMasqueradeCidr ${d.range}; the gateway routes its replies to the pod range`
-                  : `in hub prefix ${d.range}, ${d.expect === "pod" ? "inside" : "outside"} nonMasqueradeCIDRs; routes back to the pod range: peering advertises ${a.vnetAddressSpace.join(", ")}`;
+                  : `in hub prefix ${d.range}, ${d.expect === "pod" ? "inside" : "outside"} nonMasqueradeCIDRs; ` +
+                    `routes back to the pod range: peering advertises ${a.vnetAddressSpace.join(", ")}`;
         out(`  ${role} ${d.address}  (${where})`);
     }
     const kinds = (kind: string) => a.destinations.filter((d) => d.kind === kind).length;
@@ -418,12 +427,14 @@ function describePlan(a: LabAddresses, plan: FlowPlan): void {
     if (kinds("hub") === 0) out("  (no hub host: the stack declares no hub)");
     const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
     out(
-        `flows: ${plan.flows.length} (${count(a.pods.length, "pod subnet")}, ${count(kinds("connected"), "connected range")}, ${count(kinds("extra"), "extra range")}, ` +
+        `flows: ${plan.flows.length} (${count(a.pods.length, "pod subnet")}, ` +
+            `${count(kinds("connected"), "connected range")}, ${count(kinds("extra"), "extra range")}, ` +
             `${count(kinds("hub"), "hub prefix", "hub prefixes")}, and the rules removed once)`,
     );
     if (plan.dropped.length > 0) {
         out(
-            `note: the stack declares ${plan.flows.length + plan.dropped.length} flows; the lab runs at most ${MAX_FLOWS} and leaves out: ${plan.dropped.join("; ")}`,
+            `note: the stack declares ${plan.flows.length + plan.dropped.length} flows; ` +
+                `the lab runs at most ${MAX_FLOWS} and leaves out: ${plan.dropped.join("; ")}`,
         );
     }
 }
@@ -457,7 +468,8 @@ async function runLab(options: LabOptions, state: RunState): Promise<number> {
         const configMaps = manifests("kubernetes:core/v1:ConfigMap");
         if (daemonSets.length !== 1 || configMaps.length === 0) {
             throw new Error(
-                `expected the agent's DaemonSet and ConfigMap, found ${daemonSets.length} DaemonSet(s) and ${configMaps.length} ConfigMap(s)`,
+                "expected the agent's DaemonSet and ConfigMap, " +
+                    `found ${daemonSets.length} DaemonSet(s) and ${configMaps.length} ConfigMap(s)`,
             );
         }
         const agent = deployedAgent(daemonSets[0], configMaps);
@@ -466,11 +478,16 @@ async function runLab(options: LabOptions, state: RunState): Promise<number> {
         plan = planFlows(addresses);
         rules = { install: renderAgentRules(effective.config, agent.chain), chain: agent.chain };
 
+        const configSource = effective.usedDefault
+            ? "NO ip-masq* file: the agent's RFC 1918 default"
+            : `/etc/config/${effective.files.join(", /etc/config/")}`;
         out(
-            `agent: DaemonSet ${agent.daemonSetName}, chain ${agent.chain}, ConfigMap ${agent.configMapName} → ${effective.usedDefault ? "NO ip-masq* file: the agent's RFC 1918 default" : `/etc/config/${effective.files.join(", /etc/config/")}`}`,
+            `agent: DaemonSet ${agent.daemonSetName}, chain ${agent.chain}, ConfigMap ${agent.configMapName} → ` +
+                configSource,
         );
         out(
-            `  nonMasqueradeCIDRs ${effective.config.nonMasqueradeCIDRs.join(", ")}; masqLinkLocal ${effective.config.masqLinkLocal}`,
+            `  nonMasqueradeCIDRs ${effective.config.nonMasqueradeCIDRs.join(", ")}; ` +
+                `masqLinkLocal ${effective.config.masqLinkLocal}`,
         );
         describePlan(addresses, plan);
         out();
@@ -488,7 +505,8 @@ async function runLab(options: LabOptions, state: RunState): Promise<number> {
         out(table(state.results));
         out();
         out(
-            `lab ${skip ? "skipped (--skip-unprivileged)" : "failed"}: ${problem.detail}${skip ? "" : ". To count the flows as skipped instead, pass --skip-unprivileged"}`,
+            `lab ${skip ? "skipped (--skip-unprivileged)" : "failed"}: ${problem.detail}` +
+                (skip ? "" : ". To count the flows as skipped instead, pass --skip-unprivileged"),
         );
         out(finalLine(state.results, state.total));
         return skip ? 0 : 1;

@@ -28,10 +28,16 @@ const CLIENT = `
 const net = require("net");
 const [host, port, timeoutMs, token] = process.argv.slice(1);
 const started = Date.now();
-const finish = (o) => { process.stdout.write(JSON.stringify({ ...o, ms: Date.now() - started }) + "\\n"); process.exit(0); };
+const finish = (o) => {
+    process.stdout.write(JSON.stringify({ ...o, ms: Date.now() - started }) + "\\n");
+    process.exit(0);
+};
 let connected = false, buffer = "";
 const socket = net.connect({ host, port: Number(port) });
-const timer = setTimeout(() => { socket.destroy(); finish({ ok: false, error: "timeout", connected }); }, Number(timeoutMs));
+const timer = setTimeout(() => {
+    socket.destroy();
+    finish({ ok: false, error: "timeout", connected });
+}, Number(timeoutMs));
 socket.on("connect", () => { connected = true; socket.write(token); });
 socket.on("data", (data) => {
     buffer += data;
@@ -60,7 +66,7 @@ export interface Server {
 }
 
 /** JSON lines from a child's stdout; the child's stderr is kept for error messages. */
-function jsonLines(child: ChildProcess, onLine: (value: any) => void, onEnd: (stderr: string) => void): void {
+function jsonLines(child: ChildProcess, onLine: (value: unknown) => void, onEnd: (stderr: string) => void): void {
     let out = "";
     let err = "";
     child.stdout!.on("data", (data) => {
@@ -98,12 +104,13 @@ export function startServer(lab: Lab, ns: string, host: string, port: number, wa
         jsonLines(
             child,
             (value) => {
-                if (value.event === "listening") {
+                const line = value as ServerReport | { event: "listening" };
+                if (line.event === "listening") {
                     listening = true;
                     clearTimeout(startTimer);
                     resolveStarted({ result, stop });
                 } else {
-                    settle(value as ServerReport);
+                    settle(line);
                 }
             },
             (stderr) => {
