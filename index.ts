@@ -3,7 +3,7 @@
  * resource exists, then builds resource group → Network → Cluster → IpMasqAgent.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigurationError } from "./src/errors";
+import { ConfigurationError } from "./src";
 import { readStackConfig, StackSettings } from "./program/config";
 import { createStack } from "./program/stack";
 
@@ -22,9 +22,8 @@ function settings(): StackSettings {
     }
 }
 
-const checked = settings();
-for (const warning of checked.warnings) pulumi.log.warn(`${warning.key}: ${warning.message}`);
-const stack = createStack(checked);
+// Values the dated Azure data does not know, let through by allowUnknownAzureValues, are warned by the components.
+const stack = createStack(settings());
 
 export const clusterName = stack.clusterName;
 export const clusterId = stack.clusterId;

@@ -1,63 +1,32 @@
 /**
- * The stack program's configuration: every key it reads, decoded from the strings the Pulumi engine hands over,
- * checked together with the address plan, and raised as one error listing every problem.
+ * The stack program's configuration: every key of configKeys.ts, decoded by its declared type from the strings the
+ * Pulumi engine hands over, then resolved by the components' own resolve steps (the package's public API) together,
+ * so that one error lists every problem before any resource exists.
  */
-import { checkKubernetesVersion, parseKubernetesVersion, versionCheckDate } from "../src/aks/kubernetesVersions";
-import { checkLocation } from "../src/aks/regions";
-import { dnsPrefixProblem, nodeResourceGroupName, reservedNameProblem } from "../src/aks/names";
-import { defaults } from "../src/defaults";
-import { ConfigProblem, ProblemList } from "../src/errors";
-import { IpMasqAgentSettings, ResolvedAgentSettings, resolveAgentSettings } from "../src/ipmasq/settings";
-import { AddressPlan, AddressPlanInput, planInto } from "../src/planner";
-import { describeValue } from "../src/planner/cidr";
-import { checkPoolSettings, NodePoolSpec } from "../src/cluster/args";
-import { checkClusterSettings, checkNodeLimit, checkTags, ClusterSettings } from "../src/cluster/settings";
-import { checkEgress, EgressSettings } from "../src/network/egress";
-import { checkHub } from "../src/network/hub";
+import {
+    ClusterSettings,
+    ClusterNetwork,
+    describeValue,
+    EgressSettings,
+    IpMasqAgentSettings,
+    NetworkArgs,
+    nodeResourceGroupName,
+    plannedNetwork,
+    ProblemList,
+    ResolvedAgentSettings,
+    reservedNameProblem,
+    resolveClusterArgs,
+    resolveIpMasqAgentArgs,
+    resolveNetworkArgs,
+    AddressPlan,
+    AddressPlanInput,
+    NodePoolSpec,
+} from "../src";
+import { CONFIG_KEYS, ConfigKeyName } from "./configKeys";
 
-/** Every key of the project namespace the program reads, in documentation order. */
-export const CONFIG_KEYS = [
-    "nodeSubnetCidr",
-    "podSubnetCidr",
-    "vnetAddressSpace",
-    "serviceCidr",
-    "dnsServiceIP",
-    "connectedCidrs",
-    "extraNonMasqueradeCidrs",
-    "hub",
-    "virtualNodeSubnetCidr",
-    "nodeSubnetExtraAddresses",
-    "nodePools",
-    "kubernetesVersion",
-    "autoUpgradeChannel",
-    "nodeOsUpgradeChannel",
-    "maintenanceWindow",
-    "tier",
-    "outboundType",
-    "egressNextHopIp",
-    "natGatewayIdleTimeoutMinutes",
-    "networkDataplane",
-    "networkPluginMode",
-    "networkPolicy",
-    "privateCluster",
-    "privateDnsZone",
-    "authorizedIpRanges",
-    "entraId",
-    "adminGroupObjectIds",
-    "kubeloginMode",
-    "resourceGroupName",
-    "tags",
-    "protect",
-    "ipMasqAgent",
-    "allowUnknownAzureValues",
-] as const;
+export { CONFIG_KEYS };
 
 export interface StackSettings {
-    /**
-     * Unknown Azure values let through by `allowUnknownAzureValues` that only the program checks (the region), to be
-     * shown as warnings; the components warn about their own (VM sizes, the Kubernetes version).
-     */
-    warnings: readonly ConfigProblem[];
     allowUnknownAzureValues: boolean;
     stack: string;
     location: string;
@@ -85,301 +54,187 @@ export interface StackSettings {
 /** Looks a key up: `get("nodeSubnetCidr")` for the project namespace, `get("azure-native:location")` for others. */
 export type ConfigReader = (key: string) => string | undefined;
 
+type DecodedConfig = { [K in ConfigKeyName]?: unknown };
+
 // Azure: resource group names are 1–90 characters of letters, digits, '.', '_', '-', '(' and ')', not ending in '.'.
 const RESOURCE_GROUP = /^[-\w.()]{0,89}[-\w()]$/;
-// Azure names derived from the stack name: AKS cluster names and VNet names are kept within 63 characters.
-const MAX_NAME = 63;
-const AZURE_NAME = /^[a-zA-Z0-9][-a-zA-Z0-9_]*[a-zA-Z0-9]$/;
 const LOCATION = /^[a-z][a-z0-9]*$/;
+/** Component args the program derives from the stack name, and the provider's location: named as the user sets them. */
+const DERIVED_KEYS: Record<string, string> = {
+    clusterName: "(stack name)",
+    vnetName: "(stack name)",
+    location: "azure-native:location",
+};
 
 export function readStackConfig(get: ConfigReader, stack: string): StackSettings {
     const problems = new ProblemList();
-    const list = (key: string) => decodeJson(get(key), key, problems, "list");
-    const text = (key: string) => emptyToUndefined(get(key));
-
-    const vnetAddressSpace = list("vnetAddressSpace");
-    const privateCluster = decodeBoolean(get("privateCluster"), "privateCluster", problems);
-    const nodePools = decodeJson(get("nodePools"), "nodePools", problems, "list");
-    const addressPlanInput = {
-        nodeSubnetCidr: text("nodeSubnetCidr"),
-        podSubnetCidr: text("podSubnetCidr"),
-        // An empty list (Pulumi.yaml's declared default) means "unset": exactly the subnets.
-        vnetAddressSpace:
-            Array.isArray(vnetAddressSpace) && vnetAddressSpace.length === 0 ? undefined : vnetAddressSpace,
-        serviceCidr: text("serviceCidr"),
-        dnsServiceIP: text("dnsServiceIP"),
-        connectedCidrs: list("connectedCidrs"),
-        extraNonMasqueradeCidrs: list("extraNonMasqueradeCidrs"),
-        // An empty object is Pulumi.yaml's declared default: no hub.
-        hub: nonEmptyObject(decodeJson(get("hub"), "hub", problems, "object")),
-        virtualNodeSubnetCidr: text("virtualNodeSubnetCidr"),
-        nodePools,
-        kubernetesVersion: text("kubernetesVersion"),
-        privateCluster,
-        nodeSubnetExtraAddresses: decodeInteger(get("nodeSubnetExtraAddresses"), "nodeSubnetExtraAddresses", problems),
-    } as AddressPlanInput;
-
-    const plan = planInto(addressPlanInput, problems);
-    // Values the project's dated Azure data does not know (a new region, VM size or version) warn instead of fail.
-    const allowUnknown = decodeBoolean(get("allowUnknownAzureValues"), "allowUnknownAzureValues", problems) === true;
-    // The planner reports a malformed version; the calendar judges a well-formed one.
-    if (parseKubernetesVersion(addressPlanInput.kubernetesVersion)) {
-        checkKubernetesVersion(
-            addressPlanInput.kubernetesVersion,
-            "kubernetesVersion",
-            versionCheckDate(),
-            problems,
-            allowUnknown,
-        );
-    }
-
-    checkPoolSettings(nodePools, problems, allowUnknown);
-    checkHub(addressPlanInput.hub, problems);
-    if (Array.isArray(nodePools))
-        nodePools.forEach((pool, index) =>
-            checkFields(pool, POOL_FIELDS, `nodePools[${index}]`, "a node pool", problems),
-        );
-
-    const bool = (key: string) => decodeBoolean(get(key), key, problems);
-    const egress = {
-        outboundType: text("outboundType") ?? defaults.outboundType,
-        egressNextHopIp: text("egressNextHopIp"),
-        // Pulumi.yaml declares 0: "unset", so that only a value the stack sets is checked against the outbound type.
-        natGatewayIdleTimeoutMinutes: unsetIfZero(
-            decodeInteger(get("natGatewayIdleTimeoutMinutes"), "natGatewayIdleTimeoutMinutes", problems),
-        ),
-    } as EgressSettings;
-    checkEgress(egress, plan, problems);
-    if (egress.outboundType === "userAssignedNATGateway")
-        egress.natGatewayIdleTimeoutMinutes ??= defaults.natGatewayIdleTimeoutMinutes;
-
-    const cluster = {
-        privateCluster,
-        privateDnsZone: text("privateDnsZone"),
-        authorizedIpRanges: list("authorizedIpRanges"),
-        entraId: bool("entraId"),
-        adminGroupObjectIds: list("adminGroupObjectIds"),
-        kubeloginMode: text("kubeloginMode"),
-        autoUpgradeChannel: text("autoUpgradeChannel"),
-        maintenanceWindow: decodeJson(get("maintenanceWindow"), "maintenanceWindow", problems, "object"),
-        nodeOsUpgradeChannel: text("nodeOsUpgradeChannel"),
-        tier: text("tier"),
-        networkPolicy: text("networkPolicy"),
-        protect: bool("protect"),
-    } as ClusterSettings;
-    // Empty lists and objects are Pulumi.yaml's declared defaults: "not set".
-    if (Array.isArray(cluster.authorizedIpRanges) && cluster.authorizedIpRanges.length === 0)
-        delete cluster.authorizedIpRanges;
-    if (Array.isArray(cluster.adminGroupObjectIds) && cluster.adminGroupObjectIds.length === 0)
-        delete cluster.adminGroupObjectIds;
-    if (cluster.maintenanceWindow && Object.keys(cluster.maintenanceWindow).length === 0)
-        delete cluster.maintenanceWindow;
-    checkClusterSettings(cluster, problems, {
-        location: text("azure-native:location"),
-        virtualNodes: addressPlanInput.virtualNodeSubnetCidr !== undefined,
-    });
-    if (plan) checkNodeLimit(plan.pools, cluster.tier, problems);
-
-    const configuredTags = decodeJson(get("tags"), "tags", problems, "object");
-    checkTags(configuredTags, problems);
-    const tags = { ...(configuredTags as Record<string, string> | undefined), stack };
-
-    // Azure CNI Pod Subnet with the agent: dataplane azure, plugin mode unset. Both keys exist so that a stack copied
-    // from an overlay or Cilium cluster is refused with the reason instead of silently deployed as something else.
-    const networkDataplane = text("networkDataplane") ?? "azure";
-    if (networkDataplane === "cilium") {
-        problems.add(
-            "networkDataplane",
-            `"cilium" cannot run ip-masq-agent-v2: its eBPF host routing bypasses the host iptables rules the agent writes, so pods would reach connected networks with pod IPs; use "azure" (the default)`,
-        );
-    } else if (networkDataplane !== "azure") {
-        problems.add(
-            "networkDataplane",
-            `expected "azure" (the default; "cilium" cannot run ip-masq-agent-v2), got ${describeValue(get("networkDataplane"))}`,
-        );
-    }
-    const networkPluginMode = text("networkPluginMode");
-    if (networkPluginMode === "overlay") {
-        problems.add(
-            "networkPluginMode",
-            `"overlay" gives pods an overlay range and ignores pod subnets, but this stack places pods in podSubnetCidr (Azure CNI Pod Subnet): leave networkPluginMode unset`,
-        );
-    } else if (networkPluginMode !== undefined) {
-        problems.add(
-            "networkPluginMode",
-            `must stay unset (its only value, "overlay", ignores pod subnets), got ${describeValue(get("networkPluginMode"))}`,
-        );
-    }
-
-    const location = text("azure-native:location");
-    if (location === undefined) {
-        problems.add(
-            "azure-native:location",
-            `is required: set the Azure region, e.g. "pulumi config set azure-native:location westeurope"`,
-        );
-    } else if (!LOCATION.test(location)) {
-        problems.add(
-            "azure-native:location",
-            `"${location}" is not an Azure region name such as "westeurope" (lowercase, no spaces)`,
-        );
-    } else {
-        const zonalPools = Array.isArray(nodePools)
-            ? nodePools.flatMap((pool, index) =>
-                  Array.isArray(pool?.availabilityZones)
-                      ? [{ key: `nodePools[${index}].availabilityZones`, zones: pool.availabilityZones }]
-                      : [],
-              )
-            : [];
-        checkLocation(location, zonalPools, "azure-native:location", problems, allowUnknown);
-    }
-
-    const resourceGroupName = text("resourceGroupName");
-    if (resourceGroupName !== undefined && !RESOURCE_GROUP.test(resourceGroupName)) {
-        problems.add(
-            "resourceGroupName",
-            `"${resourceGroupName}" is not a valid resource group name: 1–90 letters, digits, '.', '_', '-', '(' or ')', not ending in '.'`,
-        );
-    }
-
+    const config = decodeConfig(get, problems);
+    // The provider's location is listed after the project's keys, as documented; it is read first for the cluster.
+    const locationProblems = new ProblemList();
+    const location = readLocation(get("azure-native:location"), locationProblems);
+    const allowUnknownAzureValues = config.allowUnknownAzureValues === true;
     const clusterName = `aks-${stack}`;
     const vnetName = `vnet-aks-${stack}`;
-    const badName = [clusterName, vnetName].find((name) => name.length > MAX_NAME || !AZURE_NAME.test(name));
-    // The cluster's name is its DNS prefix too, which Azure keeps to 54 letters, digits and hyphens.
-    const dnsPrefix = dnsPrefixProblem(clusterName);
-    if (badName) {
-        const fix =
-            badName.length > MAX_NAME
-                ? "use a shorter stack name"
-                : "use only letters, digits, '-' and '_' in the stack name";
-        problems.add(
-            "(stack name)",
-            `stack "${stack}" gives the Azure name "${badName}" (${badName.length} characters): names are at most ${MAX_NAME} letters, digits, '-' or '_'; ${fix}`,
-        );
-    } else if (dnsPrefix) {
-        problems.add(
-            "(stack name)",
-            `stack "${stack}": ${dnsPrefix}; use a stack name of at most 50 letters, digits and hyphens`,
-        );
-    }
+    const resourceGroupName = config.resourceGroupName as string | undefined;
     const resourceGroup = resourceGroupName ?? `rg-aks-${stack}`;
+    const tags = { ...(config.tags as Record<string, string> | undefined), stack };
+
+    const addressPlanInput = {
+        nodeSubnetCidr: config.nodeSubnetCidr,
+        podSubnetCidr: config.podSubnetCidr,
+        vnetAddressSpace: config.vnetAddressSpace,
+        serviceCidr: config.serviceCidr,
+        dnsServiceIP: config.dnsServiceIP,
+        connectedCidrs: config.connectedCidrs,
+        extraNonMasqueradeCidrs: config.extraNonMasqueradeCidrs,
+        hub: config.hub,
+        virtualNodeSubnetCidr: config.virtualNodeSubnetCidr,
+        nodePools: config.nodePools,
+        kubernetesVersion: config.kubernetesVersion,
+        privateCluster: config.privateCluster,
+        nodeSubnetExtraAddresses: config.nodeSubnetExtraAddresses,
+    } as AddressPlanInput;
+    const egress = {
+        outboundType: config.outboundType,
+        egressNextHopIp: config.egressNextHopIp,
+        natGatewayIdleTimeoutMinutes: config.natGatewayIdleTimeoutMinutes,
+    } as EgressSettings;
+    const cluster = {
+        privateCluster: config.privateCluster,
+        privateDnsZone: config.privateDnsZone,
+        authorizedIpRanges: config.authorizedIpRanges,
+        entraId: config.entraId,
+        adminGroupObjectIds: config.adminGroupObjectIds,
+        kubeloginMode: config.kubeloginMode,
+        autoUpgradeChannel: config.autoUpgradeChannel,
+        maintenanceWindow: config.maintenanceWindow,
+        nodeOsUpgradeChannel: config.nodeOsUpgradeChannel,
+        tier: config.tier,
+        networkPolicy: config.networkPolicy,
+        protect: config.protect,
+    } as ClusterSettings;
+    checkNetworkPluginMode(config.networkPluginMode, problems);
+
+    // The components' resolve steps, composed: each adds its problems, named by the keys the stack sets.
+    const networkArgs: NetworkArgs = {
+        ...addressPlanInput,
+        ...egress,
+        resourceGroupName: resourceGroup,
+        vnetName,
+        tags,
+        allowUnknownAzureValues,
+    };
+    const plan = resolveInto(problems, (own) => resolveNetworkArgs(networkArgs, own));
+    for (const { key, message } of locationProblems.problems) problems.add(key, message);
     const nodeResourceGroup = location ? nodeResourceGroupName(resourceGroup, clusterName, location) : undefined;
-    for (const [key, name] of [
-        ["(stack name)", clusterName],
-        ["(stack name)", vnetName],
-        [resourceGroupName ? "resourceGroupName" : "(stack name)", resourceGroup],
-    ] as const) {
-        const reserved = reservedNameProblem(name);
-        if (reserved) problems.add(key, reserved);
-    }
+    resolveInto(problems, (own) =>
+        resolveClusterArgs(
+            {
+                ...cluster,
+                resourceGroupName: resourceGroup,
+                location,
+                clusterName,
+                nodeResourceGroup,
+                kubernetesVersion: addressPlanInput.kubernetesVersion,
+                networkDataplane: config.networkDataplane as "azure" | undefined,
+                tags,
+                allowUnknownAzureValues,
+                // Without a plan the network's problems are listed already; the cluster's own are still checked.
+                network: (plan && plannedNetwork(networkArgs, plan)) as ClusterNetwork,
+            },
+            own,
+            clusterName,
+        ),
+    );
+    const agent = resolveInto(problems, (own) =>
+        resolveIpMasqAgentArgs(
+            {
+                ...(config.ipMasqAgent as IpMasqAgentSettings | undefined),
+                // Without a plan there is no list to check; the settings still are.
+                nonMasqueradeCIDRs: plan?.ipMasqAgent.nonMasqueradeCIDRs ?? ["0.0.0.0/0"],
+            },
+            own,
+        ),
+    );
 
-    const agentSettings = decodeJson(get("ipMasqAgent"), "ipMasqAgent", problems, "object");
-    checkFields(agentSettings, AGENT_FIELDS, "ipMasqAgent", "ipMasqAgent", problems);
-    const ipMasqAgent = resolveAgentSettings(agentSettings as IpMasqAgentSettings | undefined, problems);
-
+    checkResourceGroup(resourceGroupName, resourceGroup, problems);
     problems.throwIfAny("stack configuration");
     return {
-        warnings: problems.warnings.filter((w) => w.key === "azure-native:location"),
-        allowUnknownAzureValues: allowUnknown,
+        allowUnknownAzureValues,
         stack,
         location: location!,
         resourceGroupName,
         addressPlanInput,
         plan: plan!,
-        nodePools: nodePools as NodePoolSpec[],
+        nodePools: addressPlanInput.nodePools,
         kubernetesVersion: addressPlanInput.kubernetesVersion,
         egress,
         cluster,
         tags,
         networkDataplane: "azure",
-        ipMasqAgent,
+        ipMasqAgent: agent!.settings,
         clusterName,
         nodeResourceGroup,
         vnetName,
     };
 }
 
-// Every field a pool and the agent settings take. A misspelt field (`maxpods`, `podSubnetCIDR`) would otherwise be
-// ignored and its default used in silence. Records, so that the compiler keeps them in step with the interfaces.
-const POOL_FIELDS: Record<keyof NodePoolSpec, true> = {
-    name: true,
-    mode: true,
-    count: true,
-    minCount: true,
-    maxCount: true,
-    maxPods: true,
-    maxSurge: true,
-    podIPAllocationMode: true,
-    podSubnetCidr: true,
-    vmSize: true,
-    osSku: true,
-    availabilityZones: true,
-    nodeLabels: true,
-    nodeTaints: true,
-};
-const AGENT_FIELDS: Record<keyof IpMasqAgentSettings, true> = {
-    image: true,
-    chain: true,
-    resyncInterval: true,
-    name: true,
-    namespace: true,
-    enabled: true,
-    cleanup: true,
-    cleanupImage: true,
-};
-
-function checkFields(
-    value: unknown,
-    known: Record<string, true>,
-    key: string,
-    what: string,
-    problems: ProblemList,
-): void {
-    if (typeof value !== "object" || value === null || Array.isArray(value)) return; // a wrong type is reported elsewhere
-    for (const field of Object.keys(value)) {
-        if (Object.hasOwn(known, field)) continue;
-        const near = Object.keys(known).find((k) => k.toLowerCase() === field.toLowerCase());
-        problems.add(
-            `${key}.${field}`,
-            `is not a field of ${what}: ${near ? `did you mean ${near}?` : `use ${Object.keys(known).join(", ")}`}`,
-        );
-    }
-}
-
-function decodeBoolean(raw: string | undefined, key: string, problems: ProblemList): boolean | undefined {
-    if (raw === undefined || raw === "") return undefined;
-    if (raw === "true" || raw === "false") return raw === "true";
-    problems.add(key, `expected true or false, got ${describeValue(raw)}`);
-    return undefined;
-}
-
-function decodeInteger(raw: string | undefined, key: string, problems: ProblemList): number | undefined {
-    if (raw === undefined || raw === "") return undefined;
-    const value = Number(raw);
-    if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(value)) {
-        problems.add(key, `expected a whole number, got ${describeValue(raw)}`);
-        return undefined;
+/**
+ * Runs one component's resolve step on a list of its own and adds its problems to `problems`: under the config key
+ * where the program derives the arg (the stack name, the provider's location), and once when two components share a
+ * rule (tags). A missing network is the network's own problems, already listed.
+ */
+function resolveInto<T>(problems: ProblemList, resolve: (own: ProblemList) => T): T {
+    const own = new ProblemList();
+    const value = resolve(own);
+    for (const { key, message } of own.problems) {
+        if (key === "network") continue;
+        const renamed = DERIVED_KEYS[key] ?? key;
+        if (!problems.problems.some((p) => p.key === renamed && p.message === message)) problems.add(renamed, message);
     }
     return value;
 }
 
-function unsetIfZero(value: number | undefined): number | undefined {
-    return value === 0 ? undefined : value;
+/** Every declared key, decoded by its type; a key at its empty declared default ("", [], {}, 0) is unset. */
+function decodeConfig(get: ConfigReader, problems: ProblemList): DecodedConfig {
+    const config: DecodedConfig = {};
+    for (const [key, declaration] of Object.entries(CONFIG_KEYS) as [ConfigKeyName, { type: string }][]) {
+        const value = decode(get(key), key, declaration.type, problems);
+        if (!isEmpty(value)) config[key] = value;
+    }
+    return config;
 }
 
-function nonEmptyObject(value: unknown): unknown {
-    return typeof value === "object" && value !== null && Object.keys(value).length === 0 ? undefined : value;
+function decode(raw: string | undefined, key: string, type: string, problems: ProblemList): unknown {
+    if (raw === undefined || raw === "") return undefined;
+    switch (type) {
+        case "boolean":
+            if (raw === "true" || raw === "false") return raw === "true";
+            problems.add(key, `expected true or false, got ${describeValue(raw)}`);
+            return undefined;
+        case "integer":
+            if (/^-?\d+$/.test(raw) && Number.isSafeInteger(Number(raw))) return Number(raw);
+            problems.add(key, `expected a whole number, got ${describeValue(raw)}`);
+            return undefined;
+        case "list":
+        case "object":
+            return decodeJson(raw, key, type, problems);
+        default:
+            return raw;
+    }
 }
 
-function emptyToUndefined(value: string | undefined): string | undefined {
-    return value === undefined || value === "" ? undefined : value;
+function isEmpty(value: unknown): boolean {
+    if (value === undefined || value === 0) return true;
+    if (Array.isArray(value)) return value.length === 0;
+    return typeof value === "object" && value !== null && Object.keys(value).length === 0;
 }
 
 /**
  * Structured keys arrive JSON-encoded. A value that is not JSON (a bare string where a list belongs) is returned
- * as the string, so that the planner reports it in its own words; only a type mismatch is reported here.
+ * as the string, so that the component reports it in its own words; only a type mismatch is reported here.
  */
-function decodeJson(raw: string | undefined, key: string, problems: ProblemList, expected: "list" | "object"): unknown {
-    if (raw === undefined || raw === "") return undefined;
+function decodeJson(raw: string, key: string, expected: string, problems: ProblemList): unknown {
     let value: unknown;
     try {
         value = JSON.parse(raw);
@@ -391,4 +246,50 @@ function decodeJson(raw: string | undefined, key: string, problems: ProblemList,
         return undefined;
     }
     return value;
+}
+
+function readLocation(location: string | undefined, problems: ProblemList): string | undefined {
+    if (location === undefined || location === "") {
+        problems.add(
+            "azure-native:location",
+            `is required: set the Azure region, e.g. "pulumi config set azure-native:location westeurope"`,
+        );
+        return undefined;
+    }
+    if (!LOCATION.test(location)) {
+        problems.add(
+            "azure-native:location",
+            `"${location}" is not an Azure region name such as "westeurope" (lowercase, no spaces)`,
+        );
+        return undefined;
+    }
+    return location;
+}
+
+/** The resource group the stack deploys into: the configured one, or the one the program creates. */
+function checkResourceGroup(configured: string | undefined, name: string, problems: ProblemList): void {
+    if (configured !== undefined && !RESOURCE_GROUP.test(configured)) {
+        problems.add(
+            "resourceGroupName",
+            `"${configured}" is not a valid resource group name: ` +
+                "1–90 letters, digits, '.', '_', '-', '(' or ')', not ending in '.'",
+        );
+    }
+    const reserved = reservedNameProblem(name);
+    if (reserved) problems.add(configured ? "resourceGroupName" : "(stack name)", reserved);
+}
+
+/**
+ * Azure CNI Pod Subnet leaves networkPluginMode unset. The key exists so that a stack copied from an overlay cluster
+ * is refused with the reason instead of silently deployed as something else.
+ */
+function checkNetworkPluginMode(mode: unknown, problems: ProblemList): void {
+    if (mode === undefined) return;
+    problems.add(
+        "networkPluginMode",
+        mode === "overlay"
+            ? `"overlay" gives pods an overlay range and ignores pod subnets, but this stack places pods in ` +
+                  "podSubnetCidr (Azure CNI Pod Subnet): leave networkPluginMode unset"
+            : `must stay unset (its only value, "overlay", ignores pod subnets), got ${describeValue(mode)}`,
+    );
 }

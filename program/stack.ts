@@ -1,9 +1,7 @@
 /** The stack: resource group → Network → Cluster → IpMasqAgent, from checked stack settings. */
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
-import { Cluster } from "../src/cluster/cluster";
-import { IpMasqAgent } from "../src/ipmasq/ipMasqAgent";
-import { Network } from "../src/network/network";
+import { Cluster, IpMasqAgent, Network } from "../src";
 import { StackSettings } from "./config";
 
 export function createStack(settings: StackSettings) {

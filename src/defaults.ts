@@ -10,6 +10,10 @@ export const defaults = {
     /** Extra nodes during an upgrade; the API's own default, now written explicitly and counted by the planner. */
     maxSurge: "10%",
     podIPAllocationMode: "DynamicIndividual",
+    /** VM size of a pool's nodes. */
+    vmSize: "Standard_D4s_v5",
+    /** Node OS of a pool. */
+    osSku: "AzureLinux",
     /** dnsServiceIP = network address of serviceCidr + this offset (172.16.0.10 for 172.16.0.0/16). */
     dnsServiceIPOffset: 10,
     subnetNames: { nodes: "nodes", pods: "pods", virtualNodes: "virtual-nodes" },

@@ -66,3 +66,46 @@ export class ProblemList {
         }
     }
 }
+
+/** A value as messages quote it: its kind and, for data, its JSON ("the string \"x\"", "a list ([1])"). */
+export function describeValue(value: unknown): string {
+    if (value === undefined) return "nothing";
+    if (value === null) return "null";
+    if (Array.isArray(value)) return `a list (${toJson(value)})`;
+    if (typeof value === "string") return `the string "${value}"`;
+    if (typeof value === "object") return `an object (${toJson(value)})`;
+    return `${typeof value} ${String(value)}`;
+}
+
+/** JSON for messages; never throws (BigInts and cycles come from JavaScript callers, not from YAML). */
+function toJson(value: unknown): string {
+    try {
+        return JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? `${v}n` : v)) ?? String(value);
+    } catch {
+        return String(value);
+    }
+}
+
+/**
+ * Refuses fields an object of settings does not have: a misspelt field (`maxpods`, `podSubnetCIDR`) would otherwise
+ * be ignored and its default used in silence. `known` is a record keyed by the interface's fields, so that the
+ * compiler keeps it in step with the interface.
+ */
+export function checkKnownFields(
+    value: unknown,
+    known: Record<string, true>,
+    key: string,
+    what: string,
+    problems: ProblemList,
+): void {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return; // a wrong type is reported elsewhere
+    const fields = Object.keys(known);
+    for (const field of Object.keys(value)) {
+        if (Object.hasOwn(known, field)) continue;
+        const near = fields.find((k) => k.toLowerCase() === field.toLowerCase());
+        problems.add(
+            `${key}.${field}`,
+            `is not a field of ${what}: ${near ? `did you mean ${near}?` : `use ${fields.join(", ")}`}`,
+        );
+    }
+}

@@ -1,5 +1,4 @@
 import { strict as assert } from "assert";
-import { checkClusterArgs } from "../src/cluster/cluster";
 import * as pulumi from "@pulumi/pulumi";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { parse } from "yaml";
@@ -66,8 +65,17 @@ function constructionError(construct: () => unknown): unknown {
 
 /** The problem lines of a project error message (`  - key: message`). */
 function problemLines(error: unknown): string[] {
-    assert.ok(error instanceof pulumi.ResourceError, `expected a pulumi.ResourceError, got ${error}`);
-    return error.message.split("\n").filter((line) => line.startsWith("  - "));
+    // One error, both kinds: a ResourceError on the component (its message, no stack, in a TypeScript program) and the
+    // SDK's InputPropertiesError (each problem on its property, through the multi-language provider).
+    assert.ok(pulumi.ResourceError.isInstance(error), `expected a pulumi.ResourceError, got ${error}`);
+    assert.ok(pulumi.InputPropertiesError.isInstance(error), `expected a pulumi.InputPropertiesError, got ${error}`);
+    const { errors, message } = error as pulumi.InputPropertiesError;
+    assert.deepEqual(
+        errors.map((e) => `  - ${e.propertyPath}: ${e.reason}`),
+        message.split("\n").slice(1),
+        "every problem on its property path, as the message lists them",
+    );
+    return message.split("\n").filter((line) => line.startsWith("  - "));
 }
 
 function childrenOf(m: Mocked<unknown>, parent: string): PlannedResource[] {
@@ -273,7 +281,6 @@ describe("components used directly", () => {
             };
             const network: ClusterNetwork = {
                 plan,
-                nodePools: pools,
                 nodeSubnetId: ids.nodes,
                 podSubnetIds: { pods: ids.pods },
             };
@@ -407,7 +414,6 @@ describe("components used directly", () => {
             });
             const network: ClusterNetwork = {
                 plan,
-                nodePools: pools,
                 nodeSubnetId: "/subscriptions/x/nodes",
                 podSubnetIds: { pods: "/subscriptions/x/pods" },
             };
@@ -442,7 +448,6 @@ describe("components used directly", () => {
             });
             const network: ClusterNetwork = {
                 plan,
-                nodePools: pools,
                 nodeSubnetId: "n",
                 podSubnetIds: { pods: "p" },
                 outboundType: "userAssignedNATGateway",
@@ -464,7 +469,7 @@ describe("components used directly", () => {
             assert.deepEqual(childrenOf(m, "c"), []);
         });
 
-        it("Cluster: a pool the network's plan does not know is rejected", async () => {
+        it("Cluster: a hand-made plan whose pool has no VM spec is one configuration error naming it", async () => {
             const pools: NodePoolSpec[] = [{ name: "system", mode: "System", count: 2, maxPods: 40, maxSurge: "1" }];
             const plan = planAddresses({
                 nodeSubnetCidr: "10.70.0.0/28",
@@ -472,19 +477,18 @@ describe("components used directly", () => {
                 serviceCidr: "172.21.0.0/16",
                 nodePools: pools,
             });
-            const network: ClusterNetwork = {
-                plan,
-                nodePools: [...pools, { name: "extra", count: 1 }],
-                nodeSubnetId: "n",
-                podSubnetIds: { pods: "p" },
-            };
+            // A plan built or edited by hand (JSON from elsewhere) rather than by planAddresses.
+            const { vm: _vm, ...bare } = plan.pools[0];
+            const network = { plan: { ...plan, pools: [bare] }, nodeSubnetId: "n", podSubnetIds: { pods: "p" } };
             let error: unknown;
             const m = await runMocked(() => {
-                error = constructionError(() => new Cluster("c", { resourceGroupName: RG, network }));
+                error = constructionError(
+                    () => new Cluster("c", { resourceGroupName: RG, network: network as unknown as ClusterNetwork }),
+                );
             });
             const lines = problemLines(error);
-            assert.equal(lines.length, 1);
-            assert.ok(lines[0].startsWith("  - nodePools:") && lines[0].includes('"extra"'), lines[0]);
+            assert.equal(lines.length, 1, (error as Error).message);
+            assert.ok(lines[0].startsWith("  - network.plan.pools[0].vm:") && lines[0].includes('"system"'), lines[0]);
             assert.deepEqual(childrenOf(m, "c"), []);
         });
 
@@ -499,7 +503,6 @@ describe("components used directly", () => {
             });
             const network: ClusterNetwork = {
                 plan,
-                nodePools: pools,
                 nodeSubnetId: "/subscriptions/x/n",
                 podSubnetIds: { podz: "/subscriptions/x/p" },
             };
@@ -593,32 +596,29 @@ describe("components used directly", () => {
                     new IpMasqAgent("masq", { provider, nonMasqueradeCIDRs: [] });
                 }),
                 (error: unknown) =>
-                    error instanceof pulumi.ResourceError && /Invalid ip-masq-agent \(1 problem\)/.test(error.message),
+                    pulumi.ResourceError.isInstance(error) && /Invalid ip-masq-agent \(1 problem\)/.test(error.message),
             );
         });
     });
 });
 
-describe("a ClusterNetwork whose plan and pools disagree", () => {
-    it("is a configuration error naming the pool, not a TypeError", async () => {
+describe("pools carry their VM spec through the plan", () => {
+    it("planAddresses keeps each pool's VM fields with defaults, so the cluster never joins pools by name", () => {
         const plan = planAddresses({
             nodeSubnetCidr: "10.42.8.0/27",
             podSubnetCidr: "100.64.0.0/20",
             serviceCidr: "100.96.0.0/16",
             nodePools: [
                 { name: "system", mode: "System", count: 2, maxPods: 50, maxSurge: "1" },
-                { name: "apps", count: 2, maxPods: 50, maxSurge: "1" },
+                { name: "apps", count: 2, vmSize: "Standard_E8s_v5", osSku: "Ubuntu", nodeTaints: ["a=b:NoSchedule"] },
             ],
         });
-        const network = {
-            plan,
-            nodePools: [{ name: "system", mode: "System" as const, count: 2 }],
-            nodeSubnetId: "n",
-            podSubnetIds: { pods: "p" },
-        };
-        assert.throws(
-            () => checkClusterArgs({ resourceGroupName: "rg", network }),
-            /network\.nodePools: has no spec for pool "apps"/,
+        assert.deepEqual(
+            plan.pools.map((p) => p.vm),
+            [
+                { vmSize: "Standard_D4s_v5", osSku: "AzureLinux" },
+                { vmSize: "Standard_E8s_v5", osSku: "Ubuntu", nodeTaints: ["a=b:NoSchedule"] },
+            ],
         );
     });
 });

@@ -3,8 +3,7 @@
  * create a cluster on. The calendar moves every few months: update the table (see docs/azure-rules.md, "Updating the
  * Kubernetes version calendar"), never the code.
  */
-import { ProblemList } from "../errors";
-import { describeValue } from "../planner/cidr";
+import { describeValue, ProblemList } from "../errors";
 
 /** One minor version in AKS's release calendar. Months are `YYYY-MM`; a full date `YYYY-MM-DD` where AKS gives one. */
 export interface KubernetesRelease {

@@ -1,4 +1,5 @@
 /** Azure's rules for names the project derives or takes, each with its source (see docs/azure-rules.md). */
+import { describeValue, ProblemList } from "../errors";
 
 /**
  * DNS prefix of a managed cluster: 1–54 letters, digits and hyphens, starting and ending with a letter or digit
@@ -110,4 +111,26 @@ export function reservedNameProblem(name: string): string | undefined {
 /** The resource ID's parts a role assignment needs. */
 export function isPrivateDnsZoneId(value: string): boolean {
     return value !== "system" && value !== "none";
+}
+
+/** Azure tags: names of 1–512 characters, none of < > % & \\ ? /; string values of at most 256. */
+export function checkTags(tags: unknown, problems: ProblemList): void {
+    if (tags === undefined) return;
+    if (typeof tags !== "object" || tags === null || Array.isArray(tags)) {
+        problems.add("tags", `expected a map such as { costCenter: "1234" }, got ${describeValue(tags)}`);
+        return;
+    }
+    for (const [name, value] of Object.entries(tags)) {
+        // Azure: names up to 512 characters without < > % & \ ? /; values up to 256 characters.
+        if (name.length === 0 || name.length > 512 || /[<>%&\\?/]/.test(name)) {
+            problems.add(`tags.${name}`, "is not a valid Azure tag name: 1–512 characters, none of < > % & \\ ? /");
+        } else if (typeof value !== "string" || value.length > 256) {
+            problems.add(`tags.${name}`, `expected a string of at most 256 characters, got ${describeValue(value)}`);
+        }
+    }
+    if (Object.keys(tags).length > 49)
+        problems.add(
+            "tags",
+            `holds ${Object.keys(tags).length} tags; Azure allows 50 per resource and the stack adds one`,
+        );
 }

@@ -10,12 +10,18 @@ import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { checkKubernetesVersion, versionCheckDate } from "../aks/kubernetesVersions";
 import { defaults } from "../defaults";
-import { ConfigProblem, formatProblems, ProblemList } from "../errors";
-import { describeValue } from "../planner/cidr";
+import { describeValue, formatProblems, ProblemList } from "../errors";
+import { checkLocation } from "../aks/regions";
 import { ClusterNetwork } from "../network/network";
-import { validateFor } from "../validation";
-import { NodePoolSpec, OUTBOUND_TYPES, OutboundType, poolDefaults } from "./args";
-import { dnsPrefixProblem, isPrivateDnsZoneId, nodeResourceGroupName, reservedNameProblem } from "../aks/names";
+import { resolveFor } from "../validation";
+import { OUTBOUND_TYPES, OutboundType } from "../network/egress";
+import {
+    checkTags,
+    dnsPrefixProblem,
+    isPrivateDnsZoneId,
+    nodeResourceGroupName,
+    reservedNameProblem,
+} from "../aks/names";
 import { AGENT_POOL_REPLACEMENTS } from "../aks/replacements";
 import { inlinePoolChanges, inlinePoolSettings, InlinePoolSettings } from "./inlinePool";
 import {
@@ -26,7 +32,7 @@ import {
 } from "./kubernetesAccess";
 import { agentPoolProfile } from "./pools";
 import { checkClusterSettings, checkNodeLimit, ClusterSettings, MaintenanceWindow, schedulesNodeOs } from "./settings";
-import { PoolPlan } from "../planner/types";
+import { AddressPlan, PoolPlan } from "../planner/types";
 
 export interface ClusterArgs extends ClusterSettings {
     /** Resource group of the cluster and its identity. */
@@ -99,10 +105,9 @@ export class Cluster extends pulumi.ComponentResource {
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aks-pod-subnet:index:Cluster", name, {}, opts);
-        validateFor(this, () => checkClusterArgs(args, name, (w) => pulumi.log.warn(`${w.key}: ${w.message}`, this)));
+        resolveFor(this, "cluster", (problems) => resolveClusterArgs(args, problems, name));
         const { network, resourceGroupName, location, tags } = args;
         const plan = network.plan;
-        const specOf = (poolName: string) => network.nodePools.find((p) => p.name === poolName) as NodePoolSpec;
         const subnetsOf = (podSubnetName: string) => ({
             nodeSubnetId: network.nodeSubnetId,
             podSubnetId: network.podSubnetIds[podSubnetName],
@@ -156,8 +161,9 @@ export class Cluster extends pulumi.ComponentResource {
         const [systemPool, ...otherPools] = [...plan.pools].sort(
             (a, b) => Number(b.mode === "System") - Number(a.mode === "System"),
         );
-        this.inlineSystemPool = inlinePoolSettings(systemPool, specOf(systemPool.name), poolDefaults.vmSize);
-        const inlinePoolKey = `nodePools[${network.nodePools.findIndex((p) => p.name === systemPool.name)}]`;
+        this.inlineSystemPool = inlinePoolSettings(systemPool);
+        // Problems name the pool as the stack configures it: the plan keeps the pools in the order they were given.
+        const inlinePoolKey = `nodePools[${plan.pools.indexOf(systemPool)}]`;
         // Resolved before the cluster is registered: an edit AKS cannot apply fails the preview, not the update.
         const agentPoolProfiles = pulumi.output(args.deployedInlinePool).apply((deployed) => {
             const changes = inlinePoolChanges(deployed, this.inlineSystemPool, inlinePoolKey);
@@ -170,7 +176,7 @@ export class Cluster extends pulumi.ComponentResource {
             return [
                 {
                     name: systemPool.name,
-                    ...agentPoolProfile(systemPool, specOf(systemPool.name), subnetsOf(systemPool.podSubnetName)),
+                    ...agentPoolProfile(systemPool, subnetsOf(systemPool.podSubnetName)),
                 },
             ];
         });
@@ -236,7 +242,7 @@ export class Cluster extends pulumi.ComponentResource {
                     resourceGroupName,
                     resourceName: this.managedCluster.name,
                     agentPoolName: pool.name,
-                    ...agentPoolProfile(pool, specOf(pool.name), subnetsOf(pool.podSubnetName)),
+                    ...agentPoolProfile(pool, subnetsOf(pool.podSubnetName)),
                     tags,
                 },
                 {
@@ -443,74 +449,24 @@ function withEgressIp(ranges: string[], egressPublicIp: pulumi.Input<string> | u
         .apply((ip) => (!ip || ranges.includes(`${ip}/32`) ? ranges : [...ranges, `${ip}/32`]));
 }
 
-export function checkClusterArgs(
-    args: ClusterArgs,
-    componentName = "cluster",
-    warn: (warning: ConfigProblem) => void = () => undefined,
-): void {
-    const problems = new ProblemList();
+/**
+ * The Cluster's resolve step: every check of its args against Azure's rules and the network's plan, collected into
+ * `problems`. Pure, so a program can run it with `plannedNetwork(...)` before the network exists.
+ */
+export function resolveClusterArgs(args: ClusterArgs, problems: ProblemList, componentName = "cluster"): void {
     const location = typeof args.location === "string" ? args.location : undefined;
-    checkClusterSettings(args, problems, { location, virtualNodes: args.network.virtualNodeSubnetId !== undefined });
-    const networkEgress = args.network.outboundType;
+    checkClusterSettings(args, problems, { location, virtualNodes: args.network?.virtualNodeSubnetId !== undefined });
+    const networkEgress = args.network?.outboundType;
     if (args.outboundType !== undefined && networkEgress !== undefined && args.outboundType !== networkEgress) {
         problems.add(
             "outboundType",
             `is ${args.outboundType}, but the network was built for ${networkEgress} (its subnets carry the NAT gateway or route table that needs): leave outboundType unset to follow the network`,
         );
     }
-    const { plan, nodePools, podSubnetIds } = args.network;
-    checkNodeLimit(plan.pools, args.tier, problems);
-    if (args.privateCluster === true && plan.nodeSubnetOtherAddresses?.privateEndpoint !== 1) {
-        problems.add(
-            "privateCluster",
-            "the network's address plan does not count the API server's private endpoint, which AKS puts in the node subnet: pass privateCluster: true to the Network as well",
-        );
-    }
-    if (
-        args.privateCluster &&
-        typeof args.privateDnsZone === "string" &&
-        isPrivateDnsZoneId(args.privateDnsZone) &&
-        args.network.vnetId === undefined
-    ) {
-        problems.add(
-            "network.vnetId",
-            "is needed with a custom private DNS zone: the cluster identity must hold Network Contributor on the VNet before the cluster is created",
-        );
-    }
-    const planned = new Set(plan.pools.map((p) => p.name));
-    for (const spec of nodePools) {
-        if (!planned.has(spec.name))
-            problems.add(
-                "nodePools",
-                `pool "${spec.name}" is not in the network's address plan: plan every pool the cluster runs`,
-            );
-    }
-    // The cluster builds each planned pool from its spec: a planned pool without one has no VM settings to build from.
-    const specified = new Set(nodePools.map((p) => p.name));
-    for (const pool of plan.pools) {
-        if (!specified.has(pool.name))
-            problems.add(
-                "network.nodePools",
-                `has no spec for pool "${pool.name}" of the network's address plan: pass the same nodePools the plan was made from`,
-            );
-    }
-    // A pool whose pod subnet has no ID would silently fall back to node-subnet CNI (pod IPs from the node subnet).
-    const podSubnetNames = plan.podSubnets.map((s) => s.name);
-    for (const subnet of plan.podSubnets) {
-        if (podSubnetIds?.[subnet.name] === undefined) {
-            problems.add(
-                "network.podSubnetIds",
-                `has no ID for the planned pod subnet "${subnet.name}" (${subnet.cidr}); give one for each of ${podSubnetNames.join(", ")}`,
-            );
-        }
-    }
-    for (const name of Object.keys(podSubnetIds ?? {})) {
-        if (!podSubnetNames.includes(name))
-            problems.add(
-                "network.podSubnetIds",
-                `"${name}" is not a pod subnet of the network's address plan (${podSubnetNames.join(", ")})`,
-            );
-    }
+    const { plan, podSubnetIds } = args.network ?? {};
+    checkTags(args.tags, problems);
+    if (plan) checkAgainstPlan(args, plan, podSubnetIds, problems);
+    else problems.add("network", "is required: the Network the cluster joins (or your own ClusterNetwork)");
     if (args.clusterName !== undefined && !CLUSTER_NAME.test(args.clusterName)) {
         problems.add(
             "clusterName",
@@ -538,12 +494,79 @@ export function checkClusterArgs(
             `expected one of ${OUTBOUND_TYPES.join(", ")}, got ${describeValue(args.outboundType)}`,
         );
     }
-    if (args.networkDataplane !== undefined && args.networkDataplane !== "azure") {
+    checkDataplane(args.networkDataplane, problems);
+    if (typeof args.location === "string") {
+        const zonalPools = (plan?.pools ?? []).flatMap((pool, index) =>
+            pool.vm?.availabilityZones
+                ? [{ key: `nodePools[${index}].availabilityZones`, zones: pool.vm.availabilityZones }]
+                : [],
+        );
+        checkLocation(args.location, zonalPools, "location", problems, args.allowUnknownAzureValues === true);
+    }
+}
+
+/**
+ * Azure CNI Pod Subnet with the agent needs dataplane `azure`: a stack copied from a Cilium cluster is refused with the
+ * reason instead of deployed as something the agent cannot work on.
+ */
+function checkDataplane(dataplane: unknown, problems: ProblemList): void {
+    if (dataplane === undefined || dataplane === "azure") return;
+    problems.add(
+        "networkDataplane",
+        dataplane === "cilium"
+            ? `"cilium" cannot run ip-masq-agent-v2: its eBPF host routing bypasses the host iptables rules the agent writes, so pods would reach connected networks with pod IPs; use "azure" (the default)`
+            : `expected "azure" (the default; "cilium" cannot run ip-masq-agent-v2), got ${describeValue(dataplane)}`,
+    );
+}
+
+/** The Cluster's checks against the network's plan: pools, subnets, the private endpoint. */
+function checkAgainstPlan(
+    args: ClusterArgs,
+    plan: AddressPlan,
+    podSubnetIds: ClusterNetwork["podSubnetIds"] | undefined,
+    problems: ProblemList,
+): void {
+    checkNodeLimit(plan.pools, args.tier, problems);
+    if (args.privateCluster === true && plan.nodeSubnetOtherAddresses?.privateEndpoint !== 1) {
         problems.add(
-            "networkDataplane",
-            `expected "azure", got ${describeValue(args.networkDataplane)}: Cilium's eBPF host routing bypasses the host iptables rules ip-masq-agent-v2 writes`,
+            "privateCluster",
+            "the network's address plan does not count the API server's private endpoint, which AKS puts in the node subnet: pass privateCluster: true to the Network as well",
         );
     }
-    problems.throwIfAny("cluster");
-    problems.warnings.forEach(warn);
+    if (
+        args.privateCluster &&
+        typeof args.privateDnsZone === "string" &&
+        isPrivateDnsZoneId(args.privateDnsZone) &&
+        args.network.vnetId === undefined
+    ) {
+        problems.add(
+            "network.vnetId",
+            "is needed with a custom private DNS zone: the cluster identity must hold Network Contributor on the VNet before the cluster is created",
+        );
+    }
+    // The cluster builds each pool from the VM spec the plan carries with it (planAddresses puts it there).
+    plan.pools.forEach((pool, index) => {
+        if (typeof pool?.vm?.vmSize !== "string")
+            problems.add(
+                `network.plan.pools[${index}].vm`,
+                `pool ${describeValue(pool?.name)} of the network's address plan has no VM spec: make the plan with planAddresses (or the Network component), which carries each pool's VM settings`,
+            );
+    });
+    // A pool whose pod subnet has no ID would silently fall back to node-subnet CNI (pod IPs from the node subnet).
+    const podSubnetNames = plan.podSubnets.map((s) => s.name);
+    for (const subnet of plan.podSubnets) {
+        if (podSubnetIds?.[subnet.name] === undefined) {
+            problems.add(
+                "network.podSubnetIds",
+                `has no ID for the planned pod subnet "${subnet.name}" (${subnet.cidr}); give one for each of ${podSubnetNames.join(", ")}`,
+            );
+        }
+    }
+    for (const name of Object.keys(podSubnetIds ?? {})) {
+        if (!podSubnetNames.includes(name))
+            problems.add(
+                "network.podSubnetIds",
+                `"${name}" is not a pod subnet of the network's address plan (${podSubnetNames.join(", ")})`,
+            );
+    }
 }

@@ -8,22 +8,17 @@
 import { INLINE_POOL_IMMUTABLE } from "../aks/replacements";
 import { ConfigProblem } from "../errors";
 import { PoolPlan } from "../planner/types";
-import { NodePoolSpec } from "./args";
 
 /** What the inline pool was created with, as far as AKS cannot change it (a stack output of the program). */
 export type InlinePoolSettings = Record<(typeof INLINE_POOL_IMMUTABLE)[number], unknown>;
 
-export function inlinePoolSettings(
-    pool: PoolPlan,
-    spec: Pick<NodePoolSpec, "vmSize" | "availabilityZones">,
-    vmSize: string,
-): InlinePoolSettings {
+export function inlinePoolSettings(pool: PoolPlan): InlinePoolSettings {
     return {
         name: pool.name,
-        vmSize: spec.vmSize ?? vmSize,
+        vmSize: pool.vm.vmSize,
         podIPAllocationMode: pool.podIPAllocationMode,
         maxPods: pool.maxPods,
-        availabilityZones: [...(spec.availabilityZones ?? [])].sort(),
+        availabilityZones: [...(pool.vm.availabilityZones ?? [])].sort(),
         podSubnetCidr: pool.podSubnetCidr,
     };
 }

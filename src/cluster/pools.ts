@@ -1,20 +1,20 @@
 /** The agent pool profile of a planned pool: the one shape used inline (System) and by AgentPool resources. */
 import * as pulumi from "@pulumi/pulumi";
 import { PoolPlan } from "../planner/types";
-import { NodePoolSpec, poolDefaults } from "./args";
 
 export interface PoolSubnets {
     nodeSubnetId: pulumi.Input<string>;
     podSubnetId: pulumi.Input<string>;
 }
 
-export function agentPoolProfile(pool: PoolPlan, spec: NodePoolSpec, subnets: PoolSubnets) {
+export function agentPoolProfile(pool: PoolPlan, subnets: PoolSubnets) {
+    const { vm } = pool;
     return {
         mode: pool.mode,
         type: "VirtualMachineScaleSets",
         osType: "Linux",
-        osSKU: spec.osSku ?? poolDefaults.osSku,
-        vmSize: spec.vmSize ?? poolDefaults.vmSize,
+        osSKU: vm.osSku,
+        vmSize: vm.vmSize,
         count: pool.count,
         enableAutoScaling: pool.autoscaling,
         minCount: pool.autoscaling ? pool.minCount : undefined,
@@ -26,8 +26,8 @@ export function agentPoolProfile(pool: PoolPlan, spec: NodePoolSpec, subnets: Po
         // Written explicitly: the API's defaults are ambiguous, and the planner sized the subnets for these values.
         maxPods: pool.maxPods,
         upgradeSettings: { maxSurge: pool.maxSurge },
-        availabilityZones: spec.availabilityZones,
-        nodeLabels: spec.nodeLabels,
-        nodeTaints: spec.nodeTaints,
+        availabilityZones: vm.availabilityZones,
+        nodeLabels: vm.nodeLabels,
+        nodeTaints: vm.nodeTaints,
     };
 }

@@ -4,10 +4,10 @@
  * Plain values, checked here once for the component and the stack program alike.
  */
 import { MAX_NODES_PER_CLUSTER } from "../defaults";
-import { ProblemList } from "../errors";
+import { describeValue, ProblemList } from "../errors";
 import { isPrivateDnsZoneId, privateDnsZoneProblem } from "../aks/names";
 import { KUBELOGIN_MODES, KubeloginMode } from "./kubernetesAccess";
-import { cidr, describeValue, overlaps, parseCidr } from "../planner/cidr";
+import { cidr, overlaps, parseCidr } from "../planner/cidr";
 
 export const UPGRADE_CHANNELS = ["none", "patch", "stable", "rapid", "node-image"] as const;
 export type UpgradeChannel = (typeof UPGRADE_CHANNELS)[number];
@@ -303,26 +303,4 @@ export function checkNodeLimit(
 /** Node OS channels AKS schedules with the aksManagedNodeOSUpgradeSchedule maintenance configuration. */
 export function schedulesNodeOs(channel: NodeOsUpgradeChannel | undefined): boolean {
     return channel === "NodeImage" || channel === "SecurityPatch";
-}
-
-/** Tags for every Azure resource: the configured ones plus the stack name. */
-export function checkTags(tags: unknown, problems: ProblemList): void {
-    if (tags === undefined) return;
-    if (typeof tags !== "object" || tags === null || Array.isArray(tags)) {
-        problems.add("tags", `expected a map such as { costCenter: "1234" }, got ${describeValue(tags)}`);
-        return;
-    }
-    for (const [name, value] of Object.entries(tags)) {
-        // Azure: names up to 512 characters without < > % & \ ? /; values up to 256 characters.
-        if (name.length === 0 || name.length > 512 || /[<>%&\\?/]/.test(name)) {
-            problems.add(`tags.${name}`, "is not a valid Azure tag name: 1–512 characters, none of < > % & \\ ? /");
-        } else if (typeof value !== "string" || value.length > 256) {
-            problems.add(`tags.${name}`, `expected a string of at most 256 characters, got ${describeValue(value)}`);
-        }
-    }
-    if (Object.keys(tags).length > 49)
-        problems.add(
-            "tags",
-            `holds ${Object.keys(tags).length} tags; Azure allows 50 per resource and the stack adds one`,
-        );
 }

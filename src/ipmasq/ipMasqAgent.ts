@@ -8,9 +8,9 @@ import { DaemonSet, DaemonSetArgs } from "@pulumi/kubernetes/apps/v1";
 import { AGENT_MAX_CIDRS } from "../defaults";
 import { ProblemList } from "../errors";
 import { mergeToCidrs, parseCidr } from "../planner/cidr";
-import { validateFor } from "../validation";
+import { resolveFor } from "../validation";
 import { agentManifests, AgentManifests, cleanupDaemonSetManifest, DaemonSetManifest } from "./manifests";
-import { IpMasqAgentSettings, resolveAgentSettings } from "./settings";
+import { IpMasqAgentSettings, ResolvedAgentSettings, resolveAgentSettings } from "./settings";
 
 export interface IpMasqAgentArgs extends IpMasqAgentSettings {
     /** Provider of the target cluster (e.g. `Cluster.provider`). */
@@ -33,7 +33,9 @@ export class IpMasqAgent extends pulumi.ComponentResource {
 
     constructor(name: string, args: IpMasqAgentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aks-pod-subnet:index:IpMasqAgent", name, {}, opts);
-        this.manifests = validateFor(this, () => checkIpMasqAgentArgs(args));
+        this.manifests = resolveFor(this, "ip-masq-agent", (problems) =>
+            resolveIpMasqAgentArgs(args, problems),
+        ).manifests;
         const childOpts = { parent: this, provider: args.provider };
 
         const { agent, cleanup } = this.manifests;
@@ -65,10 +67,19 @@ export interface DeployedManifests {
     cleanup?: DaemonSetManifest;
 }
 
-/** Checks the agent args and returns the manifests to deploy. */
-export function checkIpMasqAgentArgs(args: Omit<IpMasqAgentArgs, "provider">): DeployedManifests {
-    const problems = new ProblemList();
-    const settings = resolveAgentSettings(args, problems, "ipMasqAgent");
+/** What the IpMasqAgent's resolve step gives: its settings with defaults applied, and the manifests to deploy. */
+export interface ResolvedIpMasqAgent {
+    settings: ResolvedAgentSettings;
+    manifests: DeployedManifests;
+}
+
+/** The IpMasqAgent's resolve step: every check of its args, collected into `problems`; the manifests to deploy. */
+export function resolveIpMasqAgentArgs(
+    args: Omit<IpMasqAgentArgs, "provider">,
+    problems: ProblemList,
+): ResolvedIpMasqAgent | undefined {
+    const before = problems.problems.length;
+    const settings = resolveAgentSettings(args, problems, "ipMasqAgent", ["provider", "nonMasqueradeCIDRs"]);
     const list = args.nonMasqueradeCIDRs;
     const parsed = Array.isArray(list) ? list.map((text, i) => ({ i, result: parseCidr(text) })) : [];
     if (settings.enabled && (!Array.isArray(list) || list.length === 0)) {
@@ -88,9 +99,10 @@ export function checkIpMasqAgentArgs(args: Omit<IpMasqAgentArgs, "provider">): D
             `holds ${merged.length} CIDRs after merging; ip-masq-agent-v2 exits above ${AGENT_MAX_CIDRS}: merge or drop destinations`,
         );
     }
-    problems.throwIfAny("ip-masq-agent");
-    return {
+    if (problems.problems.length !== before) return undefined;
+    const manifests = {
         agent: settings.enabled ? agentManifests(settings, merged) : undefined,
         cleanup: settings.cleanup ? cleanupDaemonSetManifest(settings) : undefined,
     };
+    return { settings, manifests };
 }

@@ -3,8 +3,7 @@
  * values (the CIDR list) come from the address plan, not from here.
  */
 import { defaults } from "../defaults";
-import { ProblemList } from "../errors";
-import { describeValue } from "../planner/cidr";
+import { checkKnownFields, describeValue, ProblemList } from "../errors";
 
 export interface IpMasqAgentSettings {
     /** Agent image, pinned by tag or digest; never `latest`. Default: `mcr.microsoft.com/aks/ip-masq-agent-v2:v0.1.15`. */
@@ -169,12 +168,30 @@ export function chainConflict(chain: string): string | undefined {
     return undefined;
 }
 
-/** Applies defaults and checks every setting; problems are added under `keyPrefix` (e.g. `ipMasqAgent`). */
+/** Every field of the settings: a record keyed by the interface's, so the compiler keeps the two in step. */
+const AGENT_FIELDS: Record<keyof IpMasqAgentSettings, true> = {
+    image: true,
+    chain: true,
+    resyncInterval: true,
+    name: true,
+    namespace: true,
+    enabled: true,
+    cleanup: true,
+    cleanupImage: true,
+};
+
+/**
+ * Applies defaults and checks every setting, unknown fields included (`otherFields` are the ones the caller reads
+ * itself); problems are added under `keyPrefix` (e.g. `ipMasqAgent`).
+ */
 export function resolveAgentSettings(
     raw: unknown,
     problems: ProblemList,
     keyPrefix = "ipMasqAgent",
+    otherFields: readonly string[] = [],
 ): ResolvedAgentSettings {
+    const known = { ...AGENT_FIELDS, ...Object.fromEntries(otherFields.map((field) => [field, true as const])) };
+    checkKnownFields(raw, known, keyPrefix, "ipMasqAgent", problems);
     const given = (typeof raw === "object" && raw !== null && !Array.isArray(raw) ? raw : {}) as Record<
         string,
         unknown

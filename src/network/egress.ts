@@ -6,7 +6,8 @@
  * - `userDefinedRouting`: a route table sends 0.0.0.0/0 to a firewall or network appliance (created by Network).
  */
 import { ProblemList } from "../errors";
-import { AddressRange, cidr, containsAddress, describeValue, ipToLong, isIPv4Address } from "../planner/cidr";
+import { describeValue } from "../errors";
+import { AddressRange, cidr, containsAddress, ipToLong, isIPv4Address } from "../planner/cidr";
 import { AddressPlan } from "../planner/types";
 
 export const OUTBOUND_TYPES = ["loadBalancer", "userAssignedNATGateway", "userDefinedRouting"] as const;

@@ -2,8 +2,7 @@
  * Hub connectivity: the spoke VNet peered with a hub (hub-and-spoke, the hub holding the ExpressRoute or VPN gateway
  * to on-prem). The planner checks the addresses (peeringOverlaps); this checks the rest.
  */
-import { ProblemList } from "../errors";
-import { describeValue } from "../planner/cidr";
+import { checkKnownFields, describeValue, ProblemList } from "../errors";
 import { HubSettings } from "../planner/types";
 
 export { HubSettings };
@@ -31,15 +30,7 @@ export function parseVnetId(
 export function checkHub(hub: unknown, problems: ProblemList): void {
     if (hub === undefined || hub === null || typeof hub !== "object" || Array.isArray(hub)) return; // the planner reports a wrong type
     const settings = hub as Record<string, unknown>;
-    for (const field of Object.keys(settings)) {
-        if (!Object.hasOwn(HUB_FIELDS, field)) {
-            const near = Object.keys(HUB_FIELDS).find((k) => k.toLowerCase() === field.toLowerCase());
-            problems.add(
-                `hub.${field}`,
-                `is not a field of hub: ${near ? `did you mean ${near}?` : `use ${Object.keys(HUB_FIELDS).join(", ")}`}`,
-            );
-        }
-    }
+    checkKnownFields(settings, HUB_FIELDS, "hub", "hub", problems);
     if (typeof settings.vnetId !== "string" || !parseVnetId(settings.vnetId)) {
         problems.add(
             "hub.vnetId",

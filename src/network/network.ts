@@ -3,10 +3,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
-import { checkPoolSettings, NodePoolSpec } from "../cluster/args";
-import { ConfigProblem, ProblemList } from "../errors";
-import { AddressPlan, AddressPlanInput, planInto } from "../planner";
-import { validateFor } from "../validation";
+import { checkPoolSettings } from "../nodePools/vmSettings";
+import { checkTags, reservedNameProblem } from "../aks/names";
+import { defaults } from "../defaults";
+import { ProblemList } from "../errors";
+import { AddressPlan, AddressPlanInput, NodePoolSpec, planInto } from "../planner";
+import { resolveFor } from "../validation";
 import { checkEgress, EgressSettings, OutboundType } from "./egress";
 import { checkHub, parseVnetId } from "./hub";
 
@@ -27,10 +29,9 @@ export interface NetworkArgs extends AddressPlanInput, EgressSettings {
     allowUnknownAzureValues?: boolean;
 }
 
-/** What a Cluster needs from a network: the plan, the pools and the subnet IDs. The Network component is one. */
+/** What a Cluster needs from a network: the plan (each pool with its VM spec) and the subnet IDs. A Network is one. */
 export interface ClusterNetwork {
     readonly plan: AddressPlan;
-    readonly nodePools: NodePoolSpec[];
     readonly nodeSubnetId: pulumi.Input<string>;
     /** The VNet's ID; needed with a custom private DNS zone (the cluster identity gets Network Contributor on it). */
     readonly vnetId?: pulumi.Input<string>;
@@ -54,10 +55,11 @@ export interface ClusterNetwork {
 const AKS_DELEGATION = { name: "aks-pod-subnet", serviceName: "Microsoft.ContainerService/managedClusters" };
 // Virtual nodes run in Azure Container Instances, which needs its subnet delegated to container groups.
 const ACI_DELEGATION = { name: "aci-virtual-nodes", serviceName: "Microsoft.ContainerInstance/containerGroups" };
+// Azure: VNet names are 2–64 letters, digits, '-', '_' and '.', ending in a letter, digit or '_' (kept to 63 here).
+const AZURE_NAME = /^[a-zA-Z0-9][-\w.]{0,61}[\w]$/;
 
 export class Network extends pulumi.ComponentResource implements ClusterNetwork {
     public readonly plan: AddressPlan;
-    public readonly nodePools: NodePoolSpec[];
     public readonly vnet: network.VirtualNetwork;
     public readonly vnetId: pulumi.Output<string>;
     public readonly nodeSubnet: network.Subnet;
@@ -81,11 +83,8 @@ export class Network extends pulumi.ComponentResource implements ClusterNetwork 
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aks-pod-subnet:index:Network", name, {}, opts);
-        this.plan = validateFor(this, () =>
-            checkNetworkArgs(args, (w) => pulumi.log.warn(`${w.key}: ${w.message}`, this)),
-        );
-        this.nodePools = args.nodePools;
-        this.outboundType = args.outboundType ?? "loadBalancer";
+        this.plan = resolveFor(this, "network", (problems) => resolveNetworkArgs(args, problems));
+        this.outboundType = args.outboundType ?? defaults.outboundType;
         const { resourceGroupName, location, tags } = args;
 
         this.vnet = new network.VirtualNetwork(
@@ -117,7 +116,7 @@ export class Network extends pulumi.ComponentResource implements ClusterNetwork 
                     location,
                     sku: { name: "Standard" },
                     publicIpAddresses: [{ id: this.egressPublicIp.id }],
-                    idleTimeoutInMinutes: args.natGatewayIdleTimeoutMinutes ?? 4,
+                    idleTimeoutInMinutes: args.natGatewayIdleTimeoutMinutes ?? defaults.natGatewayIdleTimeoutMinutes,
                     tags,
                 },
                 { parent: this },
@@ -239,23 +238,41 @@ export class Network extends pulumi.ComponentResource implements ClusterNetwork 
     }
 }
 
-/** Every check of the Network's plain args, raised once. */
-export function checkNetworkArgs(
-    args: NetworkArgs,
-    warn: (warning: ConfigProblem) => void = () => undefined,
-): AddressPlan {
-    const problems = new ProblemList();
+/**
+ * The Network's resolve step: every check of its plain args, collected into `problems`; the address plan whenever the
+ * addresses plan, so that a program can check a Cluster against it in the same run even when another arg is wrong.
+ * Pure, so a program can run it (and compose it with the other components') before building anything.
+ */
+export function resolveNetworkArgs(args: NetworkArgs, problems: ProblemList): AddressPlan | undefined {
     const plan = planInto(args, problems);
     checkPoolSettings(args.nodePools, problems, args.allowUnknownAzureValues === true);
     checkEgress(args, plan, problems);
     checkHub(args.hub, problems);
-    if (args.vnetName !== undefined && !/^[a-zA-Z0-9][-\w.]{0,61}[\w]$/.test(args.vnetName)) {
+    if (args.vnetName !== undefined && !AZURE_NAME.test(args.vnetName)) {
         problems.add(
             "vnetName",
             `"${args.vnetName}" is not a valid VNet name: 2–63 letters, digits, '-', '_' or '.', ending in a letter, digit or '_'`,
         );
+    } else if (args.vnetName !== undefined && reservedNameProblem(args.vnetName)) {
+        problems.add("vnetName", reservedNameProblem(args.vnetName)!);
     }
-    problems.throwIfAny("network");
-    problems.warnings.forEach(warn);
-    return plan!;
+    checkTags(args.tags, problems);
+    return plan;
+}
+
+/**
+ * What a Network built from `args` gives a Cluster, before it exists: the plan and a placeholder for every ID, so that
+ * a program can resolve the Cluster's args together with the Network's and report every problem at once.
+ */
+export function plannedNetwork(args: NetworkArgs, plan: AddressPlan): ClusterNetwork {
+    const planned = "(planned)";
+    return {
+        plan,
+        nodeSubnetId: planned,
+        vnetId: planned,
+        podSubnetIds: Object.fromEntries(plan.podSubnets.map((s) => [s.name, planned])),
+        virtualNodeSubnetName: plan.virtualNodeSubnet?.name,
+        virtualNodeSubnetId: plan.virtualNodeSubnet ? planned : undefined,
+        outboundType: args.outboundType ?? defaults.outboundType,
+    };
 }

@@ -1,29 +1,32 @@
-/** Node pool and cluster settings that do not shape addresses (VM size, OS, zones, labels, taints, egress). */
+/**
+ * The checks of a node pool's VM fields (size, OS, zones, labels, taints) and of unknown fields; the planner checks the
+ * address-shaping ones. Network and Cluster both use the pool types, which live with the planner's (planner/types.ts).
+ */
 import { systemPoolVmSizeProblem, unknownVmSizeProblem } from "../aks/vmSizes";
-import { ProblemList } from "../errors";
-import { describeValue } from "../planner/cidr";
-import { NodePoolAddressSpec } from "../planner/types";
+import { defaults } from "../defaults";
+import { checkKnownFields, describeValue, ProblemList } from "../errors";
+import { NodePoolSpec, OS_SKUS, OsSku } from "../planner/types";
 
-export { OUTBOUND_TYPES, OutboundType } from "../network/egress";
-
-export const OS_SKUS = ["AzureLinux", "Ubuntu"] as const;
-export type OsSku = (typeof OS_SKUS)[number];
-
-/** A node pool: its address-shaping fields (see the planner) plus how its VMs look. */
-export interface NodePoolSpec extends NodePoolAddressSpec {
-    /** VM size of the nodes. Default: `Standard_D4s_v5`. */
-    vmSize?: string;
-    /** Node OS. Default: `AzureLinux`. */
-    osSku?: OsSku;
-    /** Availability zones to spread nodes over, e.g. `["1", "2", "3"]`. Default: none (regional). */
-    availabilityZones?: string[];
-    /** Kubernetes labels on every node of the pool. Default: none. */
-    nodeLabels?: Record<string, string>;
-    /** Taints on every node, as `key=value:Effect` (NoSchedule, PreferNoSchedule, NoExecute). Default: none. */
-    nodeTaints?: string[];
-}
-
-export const poolDefaults = { vmSize: "Standard_D4s_v5", osSku: "AzureLinux" as OsSku };
+/**
+ * Every field a pool takes, address-shaping and VM alike. A record keyed by the interface's fields, so that the
+ * compiler keeps it in step with NodePoolSpec.
+ */
+const POOL_FIELDS: Record<keyof NodePoolSpec, true> = {
+    name: true,
+    mode: true,
+    count: true,
+    minCount: true,
+    maxCount: true,
+    maxPods: true,
+    maxSurge: true,
+    podIPAllocationMode: true,
+    podSubnetCidr: true,
+    vmSize: true,
+    osSku: true,
+    availabilityZones: true,
+    nodeLabels: true,
+    nodeTaints: true,
+};
 
 // Azure VM sizes: Standard_ then letters, digits, "_" and "-" (constrained-vCPU sizes such as Standard_E8-2ds_v5).
 const VM_SIZE = /^Standard_[A-Za-z0-9][A-Za-z0-9_-]*$/;
@@ -42,12 +45,13 @@ const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
  */
 const RESERVED_LABEL_DOMAINS = ["kubernetes.azure.com", "kubernetes.io", "k8s.io"];
 
-/** Checks the VM-side fields of every pool (the planner checks the address-side ones). */
+/** Checks the VM-side fields of every pool and refuses unknown fields (the planner checks the address-side ones). */
 export function checkPoolSettings(pools: unknown, problems: ProblemList, allowUnknown = false): void {
     if (!Array.isArray(pools)) return; // the planner reports it
     pools.forEach((pool, index) => {
         if (typeof pool !== "object" || pool === null) return;
         const key = `nodePools[${index}]`;
+        checkKnownFields(pool, POOL_FIELDS, key, "a node pool", problems);
         const spec = pool as Record<string, unknown>;
         const system = spec.mode === "System";
         if (spec.vmSize !== undefined && (typeof spec.vmSize !== "string" || !VM_SIZE.test(spec.vmSize))) {
@@ -56,7 +60,7 @@ export function checkPoolSettings(pools: unknown, problems: ProblemList, allowUn
                 `expected an Azure VM size such as "Standard_D4s_v5", got ${describeValue(spec.vmSize)}`,
             );
         } else {
-            const vmSize = (spec.vmSize as string | undefined) ?? poolDefaults.vmSize;
+            const vmSize = (spec.vmSize as string | undefined) ?? defaults.vmSize;
             const unknown = unknownVmSizeProblem(vmSize);
             const why = system ? systemPoolVmSizeProblem(vmSize) : undefined;
             if (unknown) problems.addUnknown(`${key}.vmSize`, unknown, allowUnknown);

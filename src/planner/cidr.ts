@@ -4,6 +4,7 @@
  * from `netmask`; the set operations work on [first, last] integer ranges, which is all a union or difference of
  * CIDRs needs.
  */
+import { describeValue } from "../errors";
 import { Netmask, ip2long, long2ip } from "netmask";
 
 /** A parsed, network-aligned IPv4 CIDR. `first`/`last` are the integer addresses of the whole block. */
@@ -162,22 +163,4 @@ export function prefixForSize(addresses: number): number {
     let prefix = 32;
     while (prefix > 0 && 2 ** (32 - prefix) < addresses) prefix--;
     return prefix;
-}
-
-export function describeValue(value: unknown): string {
-    if (value === undefined) return "nothing";
-    if (value === null) return "null";
-    if (Array.isArray(value)) return `a list (${toJson(value)})`;
-    if (typeof value === "string") return `the string "${value}"`;
-    if (typeof value === "object") return `an object (${toJson(value)})`;
-    return `${typeof value} ${String(value)}`;
-}
-
-/** JSON for messages; never throws (BigInts and cycles come from JavaScript callers, not from YAML). */
-function toJson(value: unknown): string {
-    try {
-        return JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? `${v}n` : v)) ?? String(value);
-    } catch {
-        return String(value);
-    }
 }

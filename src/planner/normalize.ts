@@ -6,9 +6,10 @@
 import { KubernetesVersion, parseKubernetesVersion } from "../aks/kubernetesVersions";
 import { defaults, MAX_NODES_PER_POOL, MAX_PODS_RANGE } from "../defaults";
 import { ProblemList } from "../errors";
-import { Cidr, describeValue, ipToLong, isIPv4Address, parseCidr } from "./cidr";
+import { describeValue } from "../errors";
+import { Cidr, ipToLong, isIPv4Address, parseCidr } from "./cidr";
 import { surgeNodes } from "./capacity";
-import { PodIPAllocationMode, PoolMode } from "./types";
+import { NodePoolVmSpec, PodIPAllocationMode, PoolMode, PoolSettings, PoolVm } from "./types";
 
 /** A parsed CIDR with the config key it came from, for messages. */
 export interface KeyedCidr {
@@ -16,18 +17,8 @@ export interface KeyedCidr {
     cidr: Cidr;
 }
 
-export interface NormalizedPool {
+export interface NormalizedPool extends PoolSettings {
     key: string;
-    name: string;
-    mode: PoolMode;
-    count: number;
-    autoscaling: boolean;
-    minCount: number;
-    maxCount: number;
-    maxPods: number;
-    maxSurge: string;
-    surgeNodes: number;
-    podIPAllocationMode: PodIPAllocationMode;
     /** The pool's own pod subnet, when it names one. */
     ownPodSubnet?: KeyedCidr;
 }
@@ -274,8 +265,22 @@ function readPool(raw: unknown, key: string, problems: ProblemList): NormalizedP
         maxSurge,
         surgeNodes: surgeNodes(maxSurge, sizing.maxCount),
         podIPAllocationMode: allocation,
+        vm: poolVm(raw),
         ownPodSubnet,
     };
+}
+
+/**
+ * The VM fields as given, defaults applied; their checks are the pool VM settings' (nodePools/vmSettings.ts), which
+ * need Azure's dated data the planner does without.
+ */
+function poolVm(raw: Record<string, unknown>): PoolVm {
+    const spec = raw as NodePoolVmSpec;
+    const vm: PoolVm = { vmSize: spec.vmSize ?? defaults.vmSize, osSku: spec.osSku ?? defaults.osSku };
+    if (spec.availabilityZones !== undefined) vm.availabilityZones = spec.availabilityZones;
+    if (spec.nodeLabels !== undefined) vm.nodeLabels = spec.nodeLabels;
+    if (spec.nodeTaints !== undefined) vm.nodeTaints = spec.nodeTaints;
+    return vm;
 }
 
 type Sizing = Pick<NormalizedPool, "count" | "autoscaling" | "minCount" | "maxCount">;

@@ -65,18 +65,10 @@ function buildPlan(layout: Layout): AddressPlan {
     const subnetNameOf = new Map(podSubnetPlans.map((s) => [s.cidr, s.name]));
     const pools: PoolPlan[] = input.pools.map((p) => {
         const podSubnetCidr = (p.ownPodSubnet ?? input.podSubnet!).cidr.text;
+        const { key: _key, ownPodSubnet: _own, ...settings } = p;
         return {
-            name: p.name,
-            mode: p.mode,
-            count: p.count,
-            autoscaling: p.autoscaling,
-            minCount: p.minCount,
-            maxCount: p.maxCount,
-            maxPods: p.maxPods,
-            maxSurge: p.maxSurge,
-            surgeNodes: p.surgeNodes,
+            ...settings,
             peakNodes: p.maxCount + p.surgeNodes,
-            podIPAllocationMode: p.podIPAllocationMode,
             podSubnetName: subnetNameOf.get(podSubnetCidr)!,
             podSubnetCidr,
             podIPsPerNode: podIPsPerNode(p.podIPAllocationMode, p.maxPods),

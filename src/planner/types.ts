@@ -3,6 +3,29 @@
 export type PoolMode = "System" | "User";
 export type PodIPAllocationMode = "DynamicIndividual" | "StaticBlock";
 
+export const OS_SKUS = ["AzureLinux", "Ubuntu"] as const;
+export type OsSku = (typeof OS_SKUS)[number];
+
+/** How a pool's VMs look: nothing here shapes addresses; the plan carries it to the cluster with the pool. */
+export interface NodePoolVmSpec {
+    /** VM size of the nodes. Default: `Standard_D4s_v5`. */
+    vmSize?: string;
+    /** Node OS. Default: `AzureLinux`. */
+    osSku?: OsSku;
+    /** Availability zones to spread nodes over, e.g. `["1", "2", "3"]`. Default: none (regional). */
+    availabilityZones?: string[];
+    /** Kubernetes labels on every node of the pool. Default: none. */
+    nodeLabels?: Record<string, string>;
+    /** Taints on every node, as `key=value:Effect` (NoSchedule, PreferNoSchedule, NoExecute). Default: none. */
+    nodeTaints?: string[];
+}
+
+/** A planned pool's VM spec, defaults applied. */
+export type PoolVm = NodePoolVmSpec & Required<Pick<NodePoolVmSpec, "vmSize" | "osSku">>;
+
+/** A node pool: its address-shaping fields plus how its VMs look. */
+export interface NodePoolSpec extends NodePoolAddressSpec, NodePoolVmSpec {}
+
 /** A node pool as far as addresses are concerned. */
 export interface NodePoolAddressSpec {
     /** Pool name: lowercase letters and digits, starting with a letter, at most 12 characters (AKS, Linux pools). */
@@ -71,7 +94,7 @@ export interface AddressPlanInput {
      * included) must be disjoint from them. Default: no hub.
      */
     hub?: HubSettings;
-    nodePools: NodePoolAddressSpec[];
+    nodePools: NodePoolSpec[];
     /**
      * A private cluster: AKS puts the API server's private endpoint in the node subnet, which then holds one address
      * that is not a node. Default: false.
@@ -109,7 +132,8 @@ export interface SubnetPlan {
     pools: string[];
 }
 
-export interface PoolPlan {
+/** A pool's settings with every default applied: what the planner reads and what the plan gives back. */
+export interface PoolSettings {
     name: string;
     mode: PoolMode;
     /** Initial / fixed node count. */
@@ -121,9 +145,14 @@ export interface PoolPlan {
     /** maxSurge normalized to the string Azure takes. */
     maxSurge: string;
     surgeNodes: number;
+    podIPAllocationMode: PodIPAllocationMode;
+    /** The pool's VMs, carried with the pool so that the cluster never looks them up by name. */
+    vm: PoolVm;
+}
+
+export interface PoolPlan extends PoolSettings {
     /** maxCount + surge: the most nodes this pool ever holds at once. */
     peakNodes: number;
-    podIPAllocationMode: PodIPAllocationMode;
     podSubnetName: string;
     podSubnetCidr: string;
     /** Pod-subnet addresses one node of this pool can hold. */

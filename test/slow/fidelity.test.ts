@@ -10,9 +10,9 @@ import {
     versionCheckDate,
 } from "../../src/aks/kubernetesVersions";
 import { AGENT_POOL_REPLACEMENTS } from "../../src/aks/replacements";
-import { checkClusterArgs } from "../../src/cluster/cluster";
-import { inlinePoolChanges } from "../../src/cluster/inlinePool";
+import { ClusterArgs, resolveClusterArgs } from "../../src/cluster/cluster";
 import { ProblemList } from "../../src/errors";
+import { inlinePoolChanges } from "../../src/cluster/inlinePool";
 import { encodeConfigValue, readConfigFile } from "../../program/stackFile";
 import { parse } from "yaml";
 import { withKubeloginMode } from "../../src/cluster/kubernetesAccess";
@@ -81,22 +81,26 @@ describe("Azure fidelity", () => {
             assert.deepEqual(creatableVersions(day("2027-04-01")), ["1.36", "1.37"]);
         });
 
-        it("checks for the day AKS_POD_SUBNET_CHECK_DATE names (the tests pin it to the calendar's date), else today", () => {
-            assert.equal(process.env[CHECK_DATE_VARIABLE], KUBERNETES_CALENDAR.asOf);
-            assert.equal(
-                versionCheckDate({ [CHECK_DATE_VARIABLE]: "2027-01-15" }).toISOString(),
-                "2027-01-15T00:00:00.000Z",
-            );
-            const now = Date.now();
-            assert.ok(
-                Math.abs(versionCheckDate({}).getTime() - now) < 5000,
-                "Math.abs(versionCheckDate({}).getTime() - now) < 5000",
-            );
-            assert.ok(
-                Math.abs(versionCheckDate({ [CHECK_DATE_VARIABLE]: "next tuesday" }).getTime() - now) < 5000,
-                'Math.abs(versionCheckDate({ [CHECK_DATE_VARIABLE]: "next tue',
-            );
-        });
+        it(
+            "checks for the day AKS_POD_SUBNET_CHECK_DATE names " +
+                "(the tests pin it to the calendar's date), else today",
+            () => {
+                assert.equal(process.env[CHECK_DATE_VARIABLE], KUBERNETES_CALENDAR.asOf);
+                assert.equal(
+                    versionCheckDate({ [CHECK_DATE_VARIABLE]: "2027-01-15" }).toISOString(),
+                    "2027-01-15T00:00:00.000Z",
+                );
+                const now = Date.now();
+                assert.ok(
+                    Math.abs(versionCheckDate({}).getTime() - now) < 5000,
+                    "Math.abs(versionCheckDate({}).getTime() - now) < 5000",
+                );
+                assert.ok(
+                    Math.abs(versionCheckDate({ [CHECK_DATE_VARIABLE]: "next tuesday" }).getTime() - now) < 5000,
+                    'Math.abs(versionCheckDate({ [CHECK_DATE_VARIABLE]: "next tue',
+                );
+            },
+        );
 
         it("the shipped stacks pin versions AKS creates on the calendar's date", () => {
             for (const stack of ["dev", "prod"]) {
@@ -138,52 +142,67 @@ describe("Azure fidelity", () => {
                 .resources;
         });
 
-        it("azure-native's SDK would send podCidr 10.244.0.0/16 with any network profile (the broken copy)", async () => {
-            const mocks = new AzureMocks();
-            await runProgram({
-                stack: "raw",
-                config: {},
-                mocks,
-                program: () => {
-                    new containerservice.ManagedCluster("raw", {
-                        resourceGroupName: "rg",
-                        networkProfile: { networkPlugin: "azure" },
-                    });
-                },
-            });
-            const raw = mocks.resources.find((r) => r.type === CLUSTER)!;
-            assert.equal(raw.inputs.networkProfile.podCidr, "10.244.0.0/16");
-        });
+        it(
+            "azure-native's SDK would send podCidr 10.244.0.0/16 " + "with any network profile (the broken copy)",
+            async () => {
+                const mocks = new AzureMocks();
+                await runProgram({
+                    stack: "raw",
+                    config: {},
+                    mocks,
+                    program: () => {
+                        new containerservice.ManagedCluster("raw", {
+                            resourceGroupName: "rg",
+                            networkProfile: { networkPlugin: "azure" },
+                        });
+                    },
+                });
+                const raw = mocks.resources.find((r) => r.type === CLUSTER)!;
+                assert.equal(raw.inputs.networkProfile.podCidr, "10.244.0.0/16");
+            },
+        );
 
-        it("the cluster sends no podCidr (pod IPs come from the pod subnets) and keeps a recorded one of older stacks", () => {
-            for (const resources of [dev, prod]) {
-                const cluster = resources.find((r) => r.type === CLUSTER)!;
-                assert.ok(!("podCidr" in cluster.inputs.networkProfile), JSON.stringify(cluster.inputs.networkProfile));
-                assert.ok(
-                    cluster.ignoreChanges.includes("networkProfile.podCidr"),
-                    'cluster.ignoreChanges.includes("networkProfile.podCidr")',
-                );
-                // The rest of the profile is still sent.
-                assert.equal(cluster.inputs.networkProfile.networkPlugin, "azure");
-                assert.equal(cluster.inputs.networkProfile.serviceCidr, "100.96.0.0/16");
-            }
-        });
+        it(
+            "the cluster sends no podCidr (pod IPs come from the pod subnets) " +
+                "and keeps a recorded one of older stacks",
+            () => {
+                for (const resources of [dev, prod]) {
+                    const cluster = resources.find((r) => r.type === CLUSTER)!;
+                    assert.ok(
+                        !("podCidr" in cluster.inputs.networkProfile),
+                        JSON.stringify(cluster.inputs.networkProfile),
+                    );
+                    assert.ok(
+                        cluster.ignoreChanges.includes("networkProfile.podCidr"),
+                        'cluster.ignoreChanges.includes("networkProfile.podCidr")',
+                    );
+                    // The rest of the profile is still sent.
+                    assert.equal(cluster.inputs.networkProfile.networkPlugin, "azure");
+                    assert.equal(cluster.inputs.networkProfile.serviceCidr, "100.96.0.0/16");
+                }
+            },
+        );
 
-        it("an AgentPool edit AKS cannot apply in place shows as a replacement, old pool first (its name is fixed)", () => {
-            const pools = prod.filter((r) => r.type === POOL);
-            assert.equal(pools.length, 2);
-            for (const pool of pools) {
-                assert.deepEqual(
-                    pool.replaceOnChanges,
-                    AGENT_POOL_REPLACEMENTS.map((r) => r.property),
-                );
-                assert.ok(
-                    pool.replaceOnChanges.includes("podIPAllocationMode") && pool.replaceOnChanges.includes("maxPods"),
-                    'pool.replaceOnChanges.includes("podIPAllocationMode") && poo',
-                );
-                assert.equal(pool.deleteBeforeReplace, true);
-            }
-        });
+        it(
+            "an AgentPool edit AKS cannot apply in place shows as a replacement, " +
+                "old pool first (its name is fixed)",
+            () => {
+                const pools = prod.filter((r) => r.type === POOL);
+                assert.equal(pools.length, 2);
+                for (const pool of pools) {
+                    assert.deepEqual(
+                        pool.replaceOnChanges,
+                        AGENT_POOL_REPLACEMENTS.map((r) => r.property),
+                    );
+                    assert.ok(
+                        pool.replaceOnChanges.includes("podIPAllocationMode") &&
+                            pool.replaceOnChanges.includes("maxPods"),
+                        'pool.replaceOnChanges.includes("podIPAllocationMode") && poo',
+                    );
+                    assert.equal(pool.deleteBeforeReplace, true);
+                }
+            },
+        );
     });
 
     describe("the inline System pool", () => {
@@ -225,7 +244,10 @@ describe("Azure fidelity", () => {
                 (error: Error) => {
                     assert.match(
                         error.message,
-                        /nodePools\[0\]\.vmSize: the cluster's inline System pool "system" was created with vmSize "Standard_D4s_v5"/,
+                        new RegExp(
+                            String.raw`nodePools\[0\]\.vmSize: the cluster's inline System pool "system" was ` +
+                                String.raw`created with vmSize "Standard_D4s_v5"`,
+                        ),
                     );
                     assert.match(error.message, /nodePools\[0\]\.maxPods: .* was created with maxPods 30/);
                     assert.match(error.message, /add another System pool after it with vmSize "Standard_D8s_v5"/);
@@ -271,7 +293,10 @@ describe("Azure's name and size rules, at preview", () => {
         assert.deepEqual(keysOf(problems), ["nodePools[0].maxPods"]);
         assert.match(
             problems[0],
-            /12 pods × 2 nodes gives the pool room for 24 pods; AKS needs room for at least 30 per pool: raise maxPods to 30 or the initial node count to 3/,
+            new RegExp(
+                String.raw`12 pods × 2 nodes gives the pool room for 24 pods; AKS needs room for at least 30 ` +
+                    String.raw`per pool: raise maxPods to 30 or the initial node count to 3`,
+            ),
         );
         await runProgram({
             stack: "dev",
@@ -317,26 +342,30 @@ describe("Azure's name and size rules, at preview", () => {
         assert.match(problems[4], /quote it in YAML: "2"/);
     });
 
-    it("taints: the az CLI's form, the effect named, and only CriticalAddonsOnly or PreferNoSchedule on a System pool", async () => {
-        const problems = await problemsOf("dev", {
-            nodePools: withPool(0, {
-                nodeTaints: [
-                    "CriticalAddonsOnly=true:NoSchedule",
-                    "team=infra:PreferNoSchedule",
-                    "team=infra:NoSchedule",
-                    "x=y:NoScheduel",
-                    `${"k".repeat(254)}=v:NoSchedule`,
-                ],
-            }),
-        });
-        assert.deepEqual(keysOf(problems), [
-            "nodePools[0].nodeTaints[2]",
-            "nodePools[0].nodeTaints[3]",
-            "nodePools[0].nodeTaints[4]",
-        ]);
-        assert.match(problems[0], /SystemPoolHasRestrictedTaint/);
-        assert.match(problems[1], /the effect "NoScheduel" is not one of NoSchedule, PreferNoSchedule, NoExecute/);
-    });
+    it(
+        "taints: the az CLI's form, the effect named, " +
+            "and only CriticalAddonsOnly or PreferNoSchedule on a System pool",
+        async () => {
+            const problems = await problemsOf("dev", {
+                nodePools: withPool(0, {
+                    nodeTaints: [
+                        "CriticalAddonsOnly=true:NoSchedule",
+                        "team=infra:PreferNoSchedule",
+                        "team=infra:NoSchedule",
+                        "x=y:NoScheduel",
+                        `${"k".repeat(254)}=v:NoSchedule`,
+                    ],
+                }),
+            });
+            assert.deepEqual(keysOf(problems), [
+                "nodePools[0].nodeTaints[2]",
+                "nodePools[0].nodeTaints[3]",
+                "nodePools[0].nodeTaints[4]",
+            ]);
+            assert.match(problems[0], /SystemPoolHasRestrictedTaint/);
+            assert.match(problems[1], /the effect "NoScheduel" is not one of NoSchedule, PreferNoSchedule, NoExecute/);
+        },
+    );
 
     it("System pools: at least 4 vCPUs and no B-series; User pools may be smaller", async () => {
         for (const [vmSize, pattern] of [
@@ -376,31 +405,36 @@ describe("Azure's name and size rules, at preview", () => {
         assert.deepEqual(keysOf(withVirtualNodes), ["authorizedIpRanges"]);
     });
 
-    it("with a NAT gateway, the cluster adds the gateway's public IP to the authorized ranges (nodes reach the API server from it)", async () => {
-        const run = await runProgram({
-            stack: "dev",
-            config: stackConfig("dev", {
-                outboundType: "userAssignedNATGateway",
-                authorizedIpRanges: ["20.50.0.0/24"],
-            }),
-        });
-        const ip = run.resources.find((r) => r.type === "azure-native:network:PublicIPAddress")!;
-        const cluster = run.resources.find((r) => r.type === CLUSTER)!;
-        const ranges: string[] = cluster.inputs.apiServerAccessProfile.authorizedIPRanges;
-        assert.equal(ranges.length, 2);
-        assert.equal(ranges[0], "20.50.0.0/24");
-        assert.match(ranges[1], /^198\.51\.100\.\d+\/32$/);
-        assert.ok(cluster.dependencies.includes(ip.name), "the cluster waits for the public IP it lists");
-        const loadBalancer = await runProgram({
-            stack: "dev",
-            config: stackConfig("dev", { authorizedIpRanges: ["20.50.0.0/24"] }),
-        });
-        assert.deepEqual(
-            loadBalancer.resources.find((r) => r.type === CLUSTER)!.inputs.apiServerAccessProfile.authorizedIPRanges,
-            ["20.50.0.0/24"],
-            "AKS adds the load balancer's IP itself",
-        );
-    });
+    it(
+        "with a NAT gateway, the cluster adds the gateway's public IP to the authorized ranges " +
+            "(nodes reach the API server from it)",
+        async () => {
+            const run = await runProgram({
+                stack: "dev",
+                config: stackConfig("dev", {
+                    outboundType: "userAssignedNATGateway",
+                    authorizedIpRanges: ["20.50.0.0/24"],
+                }),
+            });
+            const ip = run.resources.find((r) => r.type === "azure-native:network:PublicIPAddress")!;
+            const cluster = run.resources.find((r) => r.type === CLUSTER)!;
+            const ranges: string[] = cluster.inputs.apiServerAccessProfile.authorizedIPRanges;
+            assert.equal(ranges.length, 2);
+            assert.equal(ranges[0], "20.50.0.0/24");
+            assert.match(ranges[1], /^198\.51\.100\.\d+\/32$/);
+            assert.ok(cluster.dependencies.includes(ip.name), "the cluster waits for the public IP it lists");
+            const loadBalancer = await runProgram({
+                stack: "dev",
+                config: stackConfig("dev", { authorizedIpRanges: ["20.50.0.0/24"] }),
+            });
+            assert.deepEqual(
+                loadBalancer.resources.find((r) => r.type === CLUSTER)!.inputs.apiServerAccessProfile
+                    .authorizedIPRanges,
+                ["20.50.0.0/24"],
+                "AKS adds the load balancer's IP itself",
+            );
+        },
+    );
 
     it("the NAT gateway's idle timeout is 4–120 minutes (the az CLI's range)", async () => {
         for (const minutes of [3, 121]) {
@@ -411,53 +445,67 @@ describe("Azure's name and size rules, at preview", () => {
 
     describe("a custom private DNS zone", () => {
         const zone = (name: string) =>
-            `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones/${name}`;
+            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/dns" +
+            `/providers/Microsoft.Network/privateDnsZones/${name}`;
 
-        it("grants the cluster identity Private DNS Zone Contributor on the zone and Network Contributor on the VNet, before the cluster", async () => {
-            const run = await runProgram({
-                stack: "prod",
-                config: stackConfig("prod", { privateDnsZone: zone("team-a.privatelink.westeurope.azmk8s.io") }),
-            });
-            const roles = run.resources.filter((r) => r.type === "azure-native:authorization:RoleAssignment");
-            const zoneRole = roles.find((r) => r.name === "cluster-private-dns-zone-contributor-zone")!;
-            const vnetRole = roles.find((r) => r.name === "cluster-network-contributor-vnet")!;
-            assert.equal(zoneRole.inputs.scope, zone("team-a.privatelink.westeurope.azmk8s.io"));
-            assert.match(zoneRole.inputs.roleDefinitionId, /\/roleDefinitions\/b12aa53e-6015-4669-85d0-8515ebb3ae7f$/);
-            assert.match(vnetRole.inputs.scope, /\/virtualNetworks\/vnet-aks-prod$/);
-            assert.match(vnetRole.inputs.roleDefinitionId, /\/roleDefinitions\/4d97b98b-1d4f-4787-a291-c67834d212e7$/);
-            const cluster = run.resources.find((r) => r.type === CLUSTER)!;
-            assert.ok(
-                cluster.dependsOn.includes(zoneRole.name) && cluster.dependsOn.includes(vnetRole.name),
-                "cluster.dependsOn.includes(zoneRole.name) && cluster.depends",
-            );
-            const system = await runProgram({
-                stack: "prod",
-                config: stackConfig("prod", { privateDnsZone: "system" }),
-            });
-            assert.ok(
-                !system.resources.some((r) => r.name.includes("private-dns-zone")),
-                "the system zone needs no grant",
-            );
-        });
+        it(
+            "grants the cluster identity Private DNS Zone Contributor on the zone and Network Contributor on the " +
+                "VNet, before the cluster",
+            async () => {
+                const run = await runProgram({
+                    stack: "prod",
+                    config: stackConfig("prod", { privateDnsZone: zone("team-a.privatelink.westeurope.azmk8s.io") }),
+                });
+                const roles = run.resources.filter((r) => r.type === "azure-native:authorization:RoleAssignment");
+                const zoneRole = roles.find((r) => r.name === "cluster-private-dns-zone-contributor-zone")!;
+                const vnetRole = roles.find((r) => r.name === "cluster-network-contributor-vnet")!;
+                assert.equal(zoneRole.inputs.scope, zone("team-a.privatelink.westeurope.azmk8s.io"));
+                assert.match(
+                    zoneRole.inputs.roleDefinitionId,
+                    /\/roleDefinitions\/b12aa53e-6015-4669-85d0-8515ebb3ae7f$/,
+                );
+                assert.match(vnetRole.inputs.scope, /\/virtualNetworks\/vnet-aks-prod$/);
+                assert.match(
+                    vnetRole.inputs.roleDefinitionId,
+                    /\/roleDefinitions\/4d97b98b-1d4f-4787-a291-c67834d212e7$/,
+                );
+                const cluster = run.resources.find((r) => r.type === CLUSTER)!;
+                assert.ok(
+                    cluster.dependsOn.includes(zoneRole.name) && cluster.dependsOn.includes(vnetRole.name),
+                    "cluster.dependsOn.includes(zoneRole.name) && cluster.depends",
+                );
+                const system = await runProgram({
+                    stack: "prod",
+                    config: stackConfig("prod", { privateDnsZone: "system" }),
+                });
+                assert.ok(
+                    !system.resources.some((r) => r.name.includes("private-dns-zone")),
+                    "the system zone needs no grant",
+                );
+            },
+        );
 
-        it("refuses a zone of another region, a subzone over 32 characters, and more than one subzone label", async () => {
-            assert.match(
-                (await problemsOf("prod", { privateDnsZone: zone("privatelink.northeurope.azmk8s.io") }))[0],
-                /^privateDnsZone: the zone is for region "northeurope", the cluster is in "westeurope"/,
-            );
-            assert.match(
-                (
-                    await problemsOf("prod", {
-                        privateDnsZone: zone(`${"a".repeat(33)}.privatelink.westeurope.azmk8s.io`),
-                    })
-                )[0],
-                /has 33 characters; AKS allows at most 32/,
-            );
-            assert.match(
-                (await problemsOf("prod", { privateDnsZone: zone("a.b.privatelink.westeurope.azmk8s.io") }))[0],
-                /^privateDnsZone: expected "system", "none" or the resource ID/,
-            );
-        });
+        it(
+            "refuses a zone of another region, " + "a subzone over 32 characters, and more than one subzone label",
+            async () => {
+                assert.match(
+                    (await problemsOf("prod", { privateDnsZone: zone("privatelink.northeurope.azmk8s.io") }))[0],
+                    /^privateDnsZone: the zone is for region "northeurope", the cluster is in "westeurope"/,
+                );
+                assert.match(
+                    (
+                        await problemsOf("prod", {
+                            privateDnsZone: zone(`${"a".repeat(33)}.privatelink.westeurope.azmk8s.io`),
+                        })
+                    )[0],
+                    /has 33 characters; AKS allows at most 32/,
+                );
+                assert.match(
+                    (await problemsOf("prod", { privateDnsZone: zone("a.b.privatelink.westeurope.azmk8s.io") }))[0],
+                    /^privateDnsZone: expected "system", "none" or the resource ID/,
+                );
+            },
+        );
     });
 });
 
@@ -469,7 +517,10 @@ describe("one pod IP allocation mode per pod subnet, and link-local", () => {
         assert.deepEqual(keysOf(problems), ["nodePools[1].podIPAllocationMode"]);
         assert.match(
             problems[0],
-            /StaticBlock on pod subnet 100\.64\.0\.0\/20, which pool "system" uses with DynamicIndividual: Azure serves one pod IP allocation mode per subnet/,
+            new RegExp(
+                String.raw`StaticBlock on pod subnet 100\.64\.0\.0\/20, which pool "system" uses with ` +
+                    String.raw`DynamicIndividual: Azure serves one pod IP allocation mode per subnet`,
+            ),
         );
     });
 
@@ -497,7 +548,10 @@ describe("addresses in the node subnet that are not nodes (SubnetIsFull)", () =>
         assert.deepEqual(keysOf(problems), ["nodeSubnetCidr"]);
         assert.match(
             problems[0],
-            /nodes need 33 \(10 nodes at peak incl\. surge \[system 2\+1, apps 5\+2\] \+ 18 nodeSubnetExtraAddresses \+ 5 reserved\)\. Use \/26 or larger/,
+            new RegExp(
+                String.raw`nodes need 33 \(10 nodes at peak incl\. surge \[system 2\+1, apps 5\+2\] \+ 18 ` +
+                    String.raw`nodeSubnetExtraAddresses \+ 5 reserved\)\. Use \/26 or larger`,
+            ),
         );
     });
 
@@ -508,12 +562,19 @@ describe("addresses in the node subnet that are not nodes (SubnetIsFull)", () =>
                 checkClusterArgs({
                     resourceGroupName: "rg",
                     privateCluster: true,
-                    network: { plan, nodePools: devPools(), nodeSubnetId: "n", podSubnetIds: { pods: "p" } },
+                    network: { plan, nodeSubnetId: "n", podSubnetIds: { pods: "p" } },
                 }),
             /privateCluster: the network's address plan does not count the API server's private endpoint/,
         );
     });
 });
+
+/** The Cluster's resolve step, raised as the component raises it. */
+function checkClusterArgs(args: ClusterArgs): void {
+    const problems = new ProblemList();
+    resolveClusterArgs(args, problems);
+    problems.throwIfAny("cluster");
+}
 
 describe("AKS's error catalogue, caught at preview or built right", () => {
     it("VNet ranges Azure refuses: multicast, loopback, the platform's 168.63.129.16", async () => {
@@ -525,42 +586,55 @@ describe("AKS's error catalogue, caught at preview or built right", () => {
         assert.match(problems[1], /overlaps 168\.63\.129\.16\/32/);
     });
 
-    it("a next hop on an address Azure keeps in the node subnet, or in the virtual nodes' subnet (OutboundConnFail)", async () => {
-        const udr = {
-            outboundType: "userDefinedRouting",
-            vnetAddressSpace: ["10.42.8.0/26", "100.64.0.0/20"],
-            virtualNodeSubnetCidr: "10.42.8.32/27",
-        };
-        for (const [hop, pattern] of [
-            ["10.42.8.1", /one of the 5 addresses Azure keeps in node subnet 10\.42\.8\.0\/27/],
-            ["10.42.8.31", /one of the 5 addresses Azure keeps/],
-            ["10.42.8.40", /virtual nodes' subnet 10\.42\.8\.32\/27, delegated to Azure Container Instances/],
-        ] as const) {
-            const problems = await problemsOf("dev", { ...udr, egressNextHopIp: hop });
-            assert.deepEqual(keysOf(problems), ["egressNextHopIp"], hop);
-            assert.match(problems[0], pattern);
-        }
-        await runProgram({ stack: "dev", config: stackConfig("dev", { ...udr, egressNextHopIp: "10.42.8.4" }) });
-    });
+    it(
+        "a next hop on an address Azure keeps in the node subnet, " +
+            "or in the virtual nodes' subnet (OutboundConnFail)",
+        async () => {
+            const udr = {
+                outboundType: "userDefinedRouting",
+                vnetAddressSpace: ["10.42.8.0/26", "100.64.0.0/20"],
+                virtualNodeSubnetCidr: "10.42.8.32/27",
+            };
+            for (const [hop, pattern] of [
+                ["10.42.8.1", /one of the 5 addresses Azure keeps in node subnet 10\.42\.8\.0\/27/],
+                ["10.42.8.31", /one of the 5 addresses Azure keeps/],
+                ["10.42.8.40", /virtual nodes' subnet 10\.42\.8\.32\/27, delegated to Azure Container Instances/],
+            ] as const) {
+                const problems = await problemsOf("dev", { ...udr, egressNextHopIp: hop });
+                assert.deepEqual(keysOf(problems), ["egressNextHopIp"], hop);
+                assert.match(problems[0], pattern);
+            }
+            await runProgram({ stack: "dev", config: stackConfig("dev", { ...udr, egressNextHopIp: "10.42.8.4" }) });
+        },
+    );
 
-    it("a node resource group name AKS would refuse (over 80 characters) is replaced by a short one; a fitting default is kept", async () => {
-        const long = "platform-team-westeurope-01"; // 27 + 1: MC_rg-aks-<stack>_aks-<stack>_westeurope is 82 characters
-        const run = await runProgram({ stack: `${long}x`, config: stackConfig("dev") });
-        const cluster = run.resources.find((r) => r.type === CLUSTER)!;
-        assert.equal(cluster.inputs.nodeResourceGroup, `MC_aks-${long}x_westeurope`);
-        const fits = await runProgram({ stack: long, config: stackConfig("dev") });
-        assert.equal(
-            fits.resources.find((r) => r.type === CLUSTER)!.inputs.nodeResourceGroup,
-            undefined,
-            "80 characters: AKS's own default",
-        );
-    });
+    it(
+        "a node resource group name AKS would refuse (over 80 characters) is replaced by a short one; " +
+            "a fitting default is kept",
+        async () => {
+            // 27 + 1: MC_rg-aks-<stack>_aks-<stack>_westeurope is 82 characters
+            const long = "platform-team-westeurope-01";
+            const run = await runProgram({ stack: `${long}x`, config: stackConfig("dev") });
+            const cluster = run.resources.find((r) => r.type === CLUSTER)!;
+            assert.equal(cluster.inputs.nodeResourceGroup, `MC_aks-${long}x_westeurope`);
+            const fits = await runProgram({ stack: long, config: stackConfig("dev") });
+            assert.equal(
+                fits.resources.find((r) => r.type === CLUSTER)!.inputs.nodeResourceGroup,
+                undefined,
+                "80 characters: AKS's own default",
+            );
+        },
+    );
 
     it("names with words Azure reserves (ReservedResourceName)", async () => {
-        assert.match(
-            (await problemsOf("dev", {}, "microsoft-dev"))[0],
-            /^\(stack name\): "aks-microsoft-dev" contains "MICROSOFT", a word Azure reserves/,
-        );
+        const derived = await problemsOf("dev", {}, "microsoft-dev");
+        for (const name of ["vnet-aks-microsoft-dev", "aks-microsoft-dev", "rg-aks-microsoft-dev"]) {
+            const pattern = new RegExp(`^\\(stack name\\): "${name}" contains "MICROSOFT", a word Azure reserves`);
+            assert.ok(
+                derived.some((p) => pattern.test(p)),
+                `${name} in:\n${derived.join("\n")}`,
+            );
+        }
         assert.match(
             (await problemsOf("dev", { resourceGroupName: "azure" }))[0],
             /^resourceGroupName: "azure" contains "AZURE"/,
@@ -592,27 +666,35 @@ describe("AKS's error catalogue, caught at preview or built right", () => {
         const free = await problemsOf("dev", { nodePools: big, ...vnet });
         assert.ok(
             free.some((p) =>
-                /^nodePools: the pools' maxCount add up to 1002 nodes; a Free-tier AKS cluster supports at most 1000/.test(
-                    p,
-                ),
+                new RegExp(
+                    String.raw`^nodePools: the pools' maxCount add up to 1002 nodes; a Free-tier AKS cluster ` +
+                        String.raw`supports at most 1000`,
+                ).test(p),
             ),
             free.join("\n"),
         );
     });
 
-    it("an unknown region is refused with a suggestion; zones in a region without them are refused (AvailabilityZoneNotSupported)", async () => {
-        const typo = await problemsOf("dev", { "azure-native:location": "westeuropa" });
-        assert.deepEqual(keysOf(typo), ["azure-native:location"]);
-        assert.match(
-            typo[0],
-            /"westeuropa" is not an Azure region known to this version of the data .*did you mean westeurope\?.*set allowUnknownAzureValues: true/,
-        );
-        const zones = await problemsOf("prod", { "azure-native:location": "westus" });
-        assert.ok(
-            zones.some((p) => /^nodePools\[0\]\.availabilityZones: westus has no availability zones/.test(p)),
-            zones.join("\n"),
-        );
-    });
+    it(
+        "an unknown region is refused with a suggestion; zones in a region without them are refused " +
+            "(AvailabilityZoneNotSupported)",
+        async () => {
+            const typo = await problemsOf("dev", { "azure-native:location": "westeuropa" });
+            assert.deepEqual(keysOf(typo), ["azure-native:location"]);
+            assert.match(
+                typo[0],
+                new RegExp(
+                    String.raw`"westeuropa" is not an Azure region known to this version of the data .*did you ` +
+                        String.raw`mean westeurope\?.*set allowUnknownAzureValues: true`,
+                ),
+            );
+            const zones = await problemsOf("prod", { "azure-native:location": "westus" });
+            assert.ok(
+                zones.some((p) => /^nodePools\[0\]\.availabilityZones: westus has no availability zones/.test(p)),
+                zones.join("\n"),
+            );
+        },
+    );
 
     it("a VM size of a family Azure does not offer is refused", async () => {
         const problems = await problemsOf("dev", { nodePools: withPool(1, { vmSize: "Standard_Q4s_v5" }) });
@@ -620,64 +702,73 @@ describe("AKS's error catalogue, caught at preview or built right", () => {
         assert.match(problems[0], /"Standard_Q4s_v5" is not a VM size known to this version of the data/);
     });
 
-    it("allowUnknownAzureValues turns unknown values (region, VM size, newer Kubernetes) into warnings, and only those", async () => {
-        const overrides = {
-            allowUnknownAzureValues: "true",
-            "azure-native:location": "marsnorth",
-            kubernetesVersion: "1.38",
-            nodePools: withPool(1, { vmSize: "Standard_Q4s_v5" }),
-        };
-        const warnings: string[] = [];
-        const warn = pulumi.log.warn;
-        (pulumi.log as any).warn = (message: string) => warnings.push(message);
-        try {
-            await runProgram({ stack: "dev", config: stackConfig("dev", overrides) });
-        } finally {
-            (pulumi.log as any).warn = warn;
-        }
-        assert.deepEqual(
-            warnings.map((w) => w.slice(0, w.indexOf(":"))).sort(),
-            ["azure-native", "kubernetesVersion", "nodePools[1].vmSize"].sort(),
-        );
-        assert.ok(
-            warnings.some((w) => /"marsnorth" is not an Azure region known/.test(w)),
-            'warnings.some((w) => /"marsnorth" is not an Azure region kno',
-        );
-        // A known-bad value stays an error.
-        assert.deepEqual(keysOf(await problemsOf("dev", { ...overrides, kubernetesVersion: "1.33" })), [
-            "kubernetesVersion",
-        ]);
-    });
+    it(
+        "allowUnknownAzureValues turns unknown values (region, VM size, newer Kubernetes) " +
+            "into warnings, and only those",
+        async () => {
+            const overrides = {
+                allowUnknownAzureValues: "true",
+                "azure-native:location": "marsnorth",
+                kubernetesVersion: "1.38",
+                nodePools: withPool(1, { vmSize: "Standard_Q4s_v5" }),
+            };
+            const warnings: string[] = [];
+            const warn = pulumi.log.warn;
+            (pulumi.log as any).warn = (message: string) => warnings.push(message);
+            try {
+                await runProgram({ stack: "dev", config: stackConfig("dev", overrides) });
+            } finally {
+                (pulumi.log as any).warn = warn;
+            }
+            assert.deepEqual(
+                warnings.map((w) => w.slice(0, w.indexOf(":"))).sort(),
+                // The region is the Cluster component's `location` arg; the component warns under its own name.
+                ["location", "kubernetesVersion", "nodePools[1].vmSize"].sort(),
+            );
+            assert.ok(
+                warnings.some((w) => /"marsnorth" is not an Azure region known/.test(w)),
+                'warnings.some((w) => /"marsnorth" is not an Azure region kno',
+            );
+            // A known-bad value stays an error.
+            assert.deepEqual(keysOf(await problemsOf("dev", { ...overrides, kubernetesVersion: "1.33" })), [
+                "kubernetesVersion",
+            ]);
+        },
+    );
 });
 
 describe("hub connectivity", () => {
     const HUB =
-        "/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub";
+        "/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-hub" +
+        "/providers/Microsoft.Network/virtualNetworks/vnet-hub";
     const PEERING = "azure-native:network:VirtualNetworkPeering";
 
-    it("peers the spoke with the hub after its subnets: forwarded traffic allowed, the hub's gateway used", async () => {
-        const run = await runProgram({
-            stack: "dev",
-            config: stackConfig("dev", { hub: { vnetId: HUB, addressSpace: ["192.168.0.0/16"] } }),
-        });
-        const peerings = run.resources.filter((r) => r.type === PEERING);
-        assert.deepEqual(
-            peerings.map((p) => p.name),
-            ["network-spoke-to-hub"],
-        );
-        const [peering] = peerings;
-        assert.equal(peering.inputs.virtualNetworkName, "vnet-aks-dev");
-        assert.deepEqual(peering.inputs.remoteVirtualNetwork, { id: HUB });
-        assert.equal(peering.inputs.allowForwardedTraffic, true);
-        assert.equal(peering.inputs.useRemoteGateways, true);
-        const subnets = run.resources.filter((r) => r.type === "azure-native:network:Subnet").map((r) => r.name);
-        assert.ok(
-            subnets.every((s) => waitsFor(run.resources, peering.name, s)),
-            "one write per VNet: the peering waits for every subnet",
-        );
-        assert.deepEqual(run.outputs.addressPlan.advertisedRanges, ["10.42.8.0/27", "100.64.0.0/20"]);
-        assert.deepEqual(run.outputs.addressPlan.hubAddressSpace, ["192.168.0.0/16"]);
-    });
+    it(
+        "peers the spoke with the hub after its subnets: " + "forwarded traffic allowed, the hub's gateway used",
+        async () => {
+            const run = await runProgram({
+                stack: "dev",
+                config: stackConfig("dev", { hub: { vnetId: HUB, addressSpace: ["192.168.0.0/16"] } }),
+            });
+            const peerings = run.resources.filter((r) => r.type === PEERING);
+            assert.deepEqual(
+                peerings.map((p) => p.name),
+                ["network-spoke-to-hub"],
+            );
+            const [peering] = peerings;
+            assert.equal(peering.inputs.virtualNetworkName, "vnet-aks-dev");
+            assert.deepEqual(peering.inputs.remoteVirtualNetwork, { id: HUB });
+            assert.equal(peering.inputs.allowForwardedTraffic, true);
+            assert.equal(peering.inputs.useRemoteGateways, true);
+            const subnets = run.resources.filter((r) => r.type === "azure-native:network:Subnet").map((r) => r.name);
+            assert.ok(
+                subnets.every((s) => waitsFor(run.resources, peering.name, s)),
+                "one write per VNet: the peering waits for every subnet",
+            );
+            assert.deepEqual(run.outputs.addressPlan.advertisedRanges, ["10.42.8.0/27", "100.64.0.0/20"]);
+            assert.deepEqual(run.outputs.addressPlan.hubAddressSpace, ["192.168.0.0/16"]);
+        },
+    );
 
     it("with peerBack, creates the hub's peering first, allowing gateway transit", async () => {
         const run = await runProgram({
@@ -699,7 +790,10 @@ describe("hub connectivity", () => {
         assert.deepEqual(keysOf(problems), ["hub.addressSpace[0]", "hub.spokeAddressSpaces[1]"]);
         assert.match(
             problems[0],
-            /10\.42\.0\.0\/16, the hub's address space, overlaps this VNet's 10\.42\.8\.0\/27 .*Azure refuses a peering .*VnetAddressSpaceOverlapsWithAlreadyPeeredVnet/,
+            new RegExp(
+                String.raw`10\.42\.0\.0\/16, the hub's address space, overlaps this VNet's 10\.42\.8\.0\/27 ` +
+                    String.raw`.*Azure refuses a peering .*VnetAddressSpaceOverlapsWithAlreadyPeeredVnet`,
+            ),
         );
         assert.match(
             problems[1],
@@ -722,7 +816,10 @@ describe("hub connectivity", () => {
         const text = renderAddressPlan(plan, "POD-SUBNET-MASQ", "loadBalancer").join("\n");
         assert.match(
             text,
-            /Advertised by VNet peering and gateway transit \(to the hub and on-prem\): 10\.42\.8\.0\/27, 100\.64\.0\.0\/20/,
+            new RegExp(
+                String.raw`Advertised by VNet peering and gateway transit \(to the hub and on-prem\): ` +
+                    String.raw`10\.42\.8\.0\/27, 100\.64\.0\.0\/20`,
+            ),
         );
         assert.match(text, /hub 10\.40\.0\.0\/16: pods reach it as the node IP/);
         const keep = (
@@ -740,43 +837,54 @@ describe("hub connectivity", () => {
         );
     });
 
-    it("the prod stack: a spoke of its hub, private API server with the zone in the hub, reachable by a runner there", async () => {
-        const run = await runProgram({ stack: "prod", config: stackConfig("prod") });
-        assert.ok(
-            run.resources.some((r) => r.type === PEERING && r.name === "network-spoke-to-hub"),
-            'run.resources.some((r) => r.type === PEERING && r.name === "',
-        );
-        const text = renderAccess(run.resources).join("\n");
-        assert.match(text, /pulumi up runs in the hub vnet-hub or a network peered with it/);
-        assert.match(text, /Azure Kubernetes Service RBAC Cluster Admin/);
-        const dev = await runProgram({ stack: "dev", config: stackConfig("dev", { privateCluster: "true" }) });
-        assert.match(
-            renderAccess(dev.resources).join("\n"),
-            /pulumi up must run where it reaches this VNet and resolves the API server/,
-        );
-    });
+    it(
+        "the prod stack: a spoke of its hub, private API server with the zone in the hub, " +
+            "reachable by a runner there",
+        async () => {
+            const run = await runProgram({ stack: "prod", config: stackConfig("prod") });
+            assert.ok(
+                run.resources.some((r) => r.type === PEERING && r.name === "network-spoke-to-hub"),
+                'run.resources.some((r) => r.type === PEERING && r.name === "',
+            );
+            const text = renderAccess(run.resources).join("\n");
+            assert.match(text, /pulumi up runs in the hub vnet-hub or a network peered with it/);
+            assert.match(text, /Azure Kubernetes Service RBAC Cluster Admin/);
+            const dev = await runProgram({ stack: "dev", config: stackConfig("dev", { privateCluster: "true" }) });
+            assert.match(
+                renderAccess(dev.resources).join("\n"),
+                /pulumi up must run where it reaches this VNet and resolves the API server/,
+            );
+        },
+    );
 });
 
 describe("Kubernetes access with Entra ID", () => {
-    it("grants the identity running pulumi up a Kubernetes role, and the Kubernetes objects wait for it to apply", async () => {
-        const run = await runProgram({ stack: "prod", config: stackConfig("prod") });
-        const role = run.resources.find((r) => r.name === "cluster-deployer-cluster-admin")!;
-        assert.match(role.inputs.roleDefinitionId, /\/roleDefinitions\/b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b$/);
-        assert.match(role.inputs.scope, /\/managedClusters\/aks-prod$/);
-        assert.equal(role.inputs.principalId, stableGuid("deployer-object"), "the objectId getClientConfig returns");
-        const wait = run.resources.find((r) => r.name === "cluster-deployer-role-propagation")!;
-        assert.equal(wait.inputs.seconds, 300);
-        for (const kind of ["kubernetes:core/v1:ConfigMap", "kubernetes:apps/v1:DaemonSet"]) {
-            const object = run.resources.find((r) => r.type === kind)!;
-            assert.ok(waitsFor(run.resources, object.name, wait.name), `${kind} waits for the role to apply`);
-            assert.ok(
-                waitsFor(run.resources, object.name, role.name),
-                "waitsFor(run.resources, object.name, role.name)",
+    it(
+        "grants the identity running pulumi up a Kubernetes role, " + "and the Kubernetes objects wait for it to apply",
+        async () => {
+            const run = await runProgram({ stack: "prod", config: stackConfig("prod") });
+            const role = run.resources.find((r) => r.name === "cluster-deployer-cluster-admin")!;
+            assert.match(role.inputs.roleDefinitionId, /\/roleDefinitions\/b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b$/);
+            assert.match(role.inputs.scope, /\/managedClusters\/aks-prod$/);
+            assert.equal(
+                role.inputs.principalId,
+                stableGuid("deployer-object"),
+                "the objectId getClientConfig returns",
             );
-        }
-        const dev = await runProgram({ stack: "dev", config: stackConfig("dev") });
-        assert.ok(!dev.resources.some((r) => r.name.includes("deployer")), "no Entra ID, no deployer role");
-    });
+            const wait = run.resources.find((r) => r.name === "cluster-deployer-role-propagation")!;
+            assert.equal(wait.inputs.seconds, 300);
+            for (const kind of ["kubernetes:core/v1:ConfigMap", "kubernetes:apps/v1:DaemonSet"]) {
+                const object = run.resources.find((r) => r.type === kind)!;
+                assert.ok(waitsFor(run.resources, object.name, wait.name), `${kind} waits for the role to apply`);
+                assert.ok(
+                    waitsFor(run.resources, object.name, role.name),
+                    "waitsFor(run.resources, object.name, role.name)",
+                );
+            }
+            const dev = await runProgram({ stack: "dev", config: stackConfig("dev") });
+            assert.ok(!dev.resources.some((r) => r.name.includes("deployer")), "no Entra ID, no deployer role");
+        },
+    );
 
     it("rewrites the exec kubeconfig for a non-interactive kubelogin login (never device code)", () => {
         const kubeconfig = mockExecKubeconfig("aks-prod");

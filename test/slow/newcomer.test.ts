@@ -6,7 +6,7 @@ import * as path from "path";
 import { stringify } from "yaml";
 import { ConfigurationError, ProblemList } from "../../src/errors";
 import { checkClusterSettings, ClusterSettings } from "../../src/cluster/settings";
-import { checkPoolSettings } from "../../src/cluster/args";
+import { checkPoolSettings } from "../../src/nodePools/vmSettings";
 import { readStackConfig } from "../../program/config";
 import { PROJECT, readConfigFile } from "../../program/stackFile";
 import { renderAddressPlan } from "../../src/plan/report";

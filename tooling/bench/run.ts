@@ -5,7 +5,8 @@
  *  - fleet-1 / fleet-25: the mock runtime planning 1 and 25 clusters from one program;
  *  - bare-350: as many plain resources as fleet-25 registers (350), without components or planner: the SDK's own
  *    cost, for reading fleet-25 against.
- * Also the address planner alone, in-process. Prints the median of several runs and the ratios plan/floor (goal ≤ 1.5) and fleet-25/fleet-1 (goal ≤ 4).
+ * Also the address planner alone, in-process. Prints the median of several runs and the ratios plan/floor
+ * (goal ≤ 1.5) and fleet-25/fleet-1 (goal ≤ 4).
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -55,7 +56,8 @@ function time(label: string, args: string[], env: Record<string, string> = {}, r
     samples.sort((a, b) => a - b);
     const median = samples[Math.floor(samples.length / 2)];
     console.log(
-        `${label.padEnd(10)} median ${median.toFixed(0).padStart(5)} ms   (min ${samples[0].toFixed(0)}, max ${samples[samples.length - 1].toFixed(0)}, ${runs} runs)`,
+        `${label.padEnd(10)} median ${median.toFixed(0).padStart(5)} ms   ` +
+            `(min ${samples[0].toFixed(0)}, max ${samples[samples.length - 1].toFixed(0)}, ${runs} runs)`,
     );
     return median;
 }
@@ -80,7 +82,8 @@ for (const stack of ["dev", "prod"])
 
 const modules = sdkModules();
 console.log(
-    `Node ${process.version} ${NODE_FLAGS.join(" ")}; floor loads ${modules.length} SDK modules: ${modules.join(", ")}\n`,
+    `Node ${process.version} ${NODE_FLAGS.join(" ")}; ` +
+        `floor loads ${modules.length} SDK modules: ${modules.join(", ")}\n`,
 );
 const floor = time("floor", ["-e", modules.map((m) => `require(${JSON.stringify(m)});`).join("")]);
 const plan = time("plan", [path.join(DIST, "src", "plan", "plan.js"), "--stack", "dev"]);
