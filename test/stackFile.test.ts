@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { ConfigurationError } from "../src/errors";
 import { readConfigFile } from "../program/stackFile";
+import { problemsOfMessage, readStackFile, stackFileError } from "../src/plan/stackFile";
 
 const ROOT = path.join(__dirname, "..");
 
@@ -130,5 +131,50 @@ describe("stack settings files (as the Pulumi CLI hands them to the program)", (
     it("leaves other namespaces alone and refuses encrypted values it cannot read", () => {
         assert.equal(read("config:\n  azure-native:subscriptionId: abc\n")["azure-native:subscriptionId"], "abc");
         assert.throws(() => read("config:\n  aks-pod-subnet:tags:\n    secure: v1:abc\n"), /encrypted/);
+    });
+});
+
+describe("stack settings files of any project (src/plan/stackFile.ts, the plan CLI's reader)", () => {
+    function project(pulumiYaml: string, stackYaml: string) {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stackfile-project-"));
+        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), pulumiYaml);
+        fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), stackYaml);
+        try {
+            return readStackFile(path.join(dir, "Pulumi.dev.yaml"), dir);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    }
+
+    it("qualifies keys with the project's own name, and accepts undeclared keys where Pulumi.yaml declares none", () => {
+        const reading = project("name: platform\nruntime: nodejs\n", "config:\n  team: a\n  platform:size: 3\n");
+        assert.deepEqual(reading.config, { "platform:team": "a", "platform:size": "3" });
+        assert.deepEqual(reading.problems, [], "no problems");
+        assert.equal(reading.stack, "dev");
+    });
+
+    it("checks declared keys and types, and merges the program's problems except those of refused keys", () => {
+        const reading = project(
+            "name: platform\nconfig:\n  kubernetesVersion:\n    type: string\n    default: '1.36'\n",
+            "config:\n  platform:kubernetesVersion: 1.30\n  platform:kubernetesVerison: x\n",
+        );
+        assert.deepEqual(
+            reading.problems.map((p) => p.key),
+            ["kubernetesVersion", "kubernetesVerison"],
+        );
+        assert.equal(reading.config["platform:kubernetesVersion"], "1.36", "the refused value leaves the default");
+        const error = stackFileError(
+            reading,
+            problemsOfMessage("Invalid stack configuration (2 problems):\n  - kubernetesVersion: no\n  - a.b: bad"),
+        );
+        assert.deepEqual(
+            error.problems.map((p) => `${p.key}: ${p.message.split(":")[0]}`),
+            [
+                "kubernetesVersion: is declared as a string, got number 1.3 — quote it",
+                "kubernetesVerison: is not a config key of this project",
+                "a.b: bad",
+            ],
+        );
+        assert.deepEqual(problemsOfMessage("TypeError: x is not a function"), [], "not a configuration error");
     });
 });

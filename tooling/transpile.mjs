@@ -1,5 +1,6 @@
-// Transpiles the program, the library (src/) and the lab and bench tooling to dist/ with esbuild (about 50 ms), so that the offline
-// plan and the benchmark run plain JavaScript: loading @pulumi/* through a TypeScript loader hook is ~3× slower.
+// Transpiles the program, the library (src/) and the lab and bench tooling to dist/ with esbuild (about 50 ms), so
+// that the offline plan and the benchmark run plain JavaScript. The plan loads the stack program itself (Pulumi.yaml
+// `main: index.ts`) through tsx, as it loads any project's: tsx caches what it transpiles.
 // Type checking is `npm run typecheck`; `npm run build` emits the library package with declarations.
 import { build } from "esbuild";
 import { readdirSync } from "node:fs";

@@ -188,9 +188,12 @@ export function checkPlanDocument(value: unknown): PlanDocument {
     return { ...(value as unknown as PlanDocument), replacements: replacements as PlanReplacement[] };
 }
 
-/** How the base plan is made, for the fix in error messages: `npm run -s plan -- --stack dev --json > base.json`. */
-export function basePlanCommand(planArgs: string, file: string): string {
-    return `npm run -s plan -- ${planArgs} --json > ${file}`;
+/**
+ * How the base plan is made, for the fix in error messages: `npm run -s plan -- --stack dev --json > base.json` in
+ * this repository, `aks-pod-subnet-plan --stack dev --json > base.json` with the installed package (`command`).
+ */
+export function basePlanCommand(planArgs: string, file: string, command = "npm run -s plan --"): string {
+    return `${command} ${planArgs} --json > ${file}`;
 }
 
 /**
@@ -198,8 +201,8 @@ export function basePlanCommand(planArgs: string, file: string): string {
  * the file, what is wrong, and the fix (the command that writes a base plan; `planArgs` is `--stack dev` or
  * `--config <file>`).
  */
-export function readBasePlan(file: string, planArgs: string): PlanDocument {
-    const fix = `Save the base commit's plan with: ${basePlanCommand(planArgs, file)}`;
+export function readBasePlan(file: string, planArgs: string, command?: string): PlanDocument {
+    const fix = `Save the base commit's plan with: ${basePlanCommand(planArgs, file, command)}`;
     let text: string;
     try {
         if (fs.statSync(file).isDirectory())
@@ -216,12 +219,12 @@ export function readBasePlan(file: string, planArgs: string): PlanDocument {
                   : `cannot be read (${code ?? oneLine((error as Error).message)})`;
         throw new BasePlanError(`--diff ${file}: ${what}. ${fix}`, 66);
     }
-    return parseBasePlan(text, file, planArgs);
+    return parseBasePlan(text, file, planArgs, command);
 }
 
 /** Checks the text of a base plan file (see readBasePlan); `file` names it in the message. */
-export function parseBasePlan(text: string, file: string, planArgs: string): PlanDocument {
-    const fix = `Save the base commit's plan with: ${basePlanCommand(planArgs, file)}`;
+export function parseBasePlan(text: string, file: string, planArgs: string, command?: string): PlanDocument {
+    const fix = `Save the base commit's plan with: ${basePlanCommand(planArgs, file, command)}`;
     const fail = (what: string): never => {
         throw new BasePlanError(`--diff ${file}: ${what}. ${fix}`, 65);
     };

@@ -1,40 +1,53 @@
+#!/usr/bin/env node
 /**
- * The offline plan: runs the real stack program under Pulumi's mock runtime (no Azure account, no Pulumi CLI) and
- * shows what `pulumi up` would create, the address plan, and where pod traffic is NAT'd.
+ * The offline plan: runs a Pulumi program that uses these components under Pulumi's mock runtime (no Azure account,
+ * no Pulumi CLI) and shows what `pulumi up` would create, the address plan, and where pod traffic is NAT'd. The
+ * package's bin `aks-pod-subnet-plan` (a platform team's own project: Pulumi.yaml, its program, its stack files),
+ * and this repository's `npm run plan`:
  *
  *   npm run plan -- --stack dev                 text report for Pulumi.dev.yaml
  *   npm run plan -- --config my-stack.yaml      any stack settings file
- *   npm run -s plan -- --stack dev --json       one JSON document: { resources, replacements, addressPlan, manifests, nat }
+ *   npm run -s plan -- --stack dev --json       one JSON document:
+ *                                               { resources, replacements, addressPlan, manifests, nat }
  *                                               (-s: without npm's banner on stdout, so that it pipes into jq)
  *   npm run plan -- --stack dev --out k8s/      the Kubernetes manifests as YAML, ready for kubectl apply -f
  *   npm run plan -- --stack prod --svg plan.svg the address map drawn to scale as SVG (with any of the above)
- *   npm run -s plan -- --stack dev --diff base.json   the review of the change against an earlier --json plan (tools/diff.ts)
+ *   npm run -s plan -- --stack dev --diff base.json   the review of the change against an earlier --json plan (diff.ts)
+ *   aks-pod-subnet-plan --program infra/ --stack dev --json    the same for the project in infra/
  *
- * Relative paths are the user's (INIT_CWD under `npm run plan`, else the working folder). An output the plan cannot
- * write exits with 73 (sysexits EX_CANTCREAT) and one line naming the path and the fix.
+ * The project is --program's folder, else the nearest folder with Pulumi.yaml from the working folder up, else from
+ * the --config file's. Relative paths are the user's (INIT_CWD under `npm run plan`, else the working folder). An
+ * output the plan cannot write exits with 73 (sysexits EX_CANTCREAT) and one line naming the path and the fix.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
-import { readConfigFile, stackFile } from "../../program/stackFile";
 import { parseCommandLine, UsageError } from "./cli";
 import { natSummary, renderAccess, renderAddressPlan, renderCreationOrder, renderResourceTree } from "./report";
 import { plannedReplacements, renderReplacements } from "./replacements";
 import { renderAddressMap } from "./svg";
 import { BasePlanError, diffPlans, PlanDocument, readBasePlan, renderDiffJson, renderDiffMarkdown } from "./diff";
-import { PlannedResource, runProgram } from "./runProgram";
+import { foreignPulumiSdk, registerTypeScript } from "./loader";
+import { networksOf, PlannedNetwork } from "./networks";
+import { findProjectDir, ProjectError, PulumiProject, readProject } from "./project";
+import { PlannedResource, ProgramRun, runProgram } from "./runProgram";
+import { problemsOfMessage, readStackFile, stackFile, stackFileError, stackNameOf } from "./stackFile";
 import { AddressPlan } from "../planner/types";
+import { ConfigurationError } from "../errors";
 
-const PROJECT_DIR = projectDir(__dirname);
+/** The package's bin (package.json `bin`). */
+export const BIN = "aks-pod-subnet-plan";
 
-/** The folder holding Pulumi.yaml, above this file (tools/ in the sources, dist/tools/ when transpiled). */
-function projectDir(from: string): string {
-    let dir = from;
-    while (!fs.existsSync(path.join(dir, "Pulumi.yaml")) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-    return dir;
+/** How the user started the plan, for the usage and the fixes: the bin, or this repository's `npm run plan --`. */
+function commandName(): string {
+    const installed = __dirname.split(path.sep).includes("node_modules");
+    return installed || path.basename(process.argv[1] ?? "") === BIN ? BIN : "npm run plan --";
 }
+const COMMAND = commandName();
 
 interface CliOptions {
+    /** The Pulumi project's folder (Pulumi.yaml). */
+    program?: string;
     stack?: string;
     config?: string;
     json: boolean;
@@ -47,12 +60,14 @@ interface CliOptions {
 }
 
 const USAGE =
-    "usage: npm run plan -- (--stack <name> | --config <file>) [--json] [--out <dir>] [--svg <file>] [--diff <base.json> [--headroom-warning <percent>]]";
+    `usage: ${COMMAND} [--program <dir>] (--stack <name> | --config <file>) [--json] [--out <dir>] [--svg <file>] ` +
+    "[--diff <base.json> [--headroom-warning <percent>]]";
 
 export function parseArgs(argv: string[]): CliOptions {
     const { values } = parseCommandLine(
         argv,
         {
+            program: { type: "string" },
             stack: { type: "string" },
             config: { type: "string" },
             out: { type: "string" },
@@ -99,13 +114,17 @@ export async function main(argv: string[]): Promise<number> {
     // Relative paths are the user's: `npm run` starts scripts in the package folder and names the caller's in INIT_CWD.
     const userDir =
         process.env.npm_lifecycle_event === "plan" && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd();
-    const file = options.config ? path.resolve(userDir, options.config) : stackFile(PROJECT_DIR, options.stack!);
-    const stack =
-        options.stack ??
-        path
-            .basename(file)
-            .replace(/^Pulumi\./, "")
-            .replace(/\.ya?ml$/, "");
+    const given = options.config ? path.resolve(userDir, options.config) : undefined;
+    let project: PulumiProject;
+    try {
+        project = readProject(projectDirOf(options, userDir, given));
+    } catch (error) {
+        if (!(error instanceof ProjectError)) throw error;
+        process.stderr.write(`${error.message}\n${USAGE}\n`);
+        return 66;
+    }
+    const file = given ?? stackFile(project.dir, options.stack!);
+    const stack = options.stack ?? stackNameOf(file);
     if (!fs.existsSync(file)) {
         process.stderr.write(`no stack settings file ${file}\n${USAGE}\n`);
         return 66;
@@ -114,10 +133,8 @@ export async function main(argv: string[]): Promise<number> {
     let base: PlanDocument | undefined;
     if (options.diff !== undefined) {
         try {
-            base = readBasePlan(
-                options.diff,
-                options.stack ? `--stack ${options.stack}` : `--config ${options.config}`,
-            );
+            const planArgs = options.stack ? `--stack ${options.stack}` : `--config ${options.config}`;
+            base = readBasePlan(options.diff, planArgs, COMMAND === BIN ? BIN : undefined);
         } catch (error) {
             if (!(error instanceof BasePlanError)) throw error;
             process.stderr.write(`${error.message}\n`);
@@ -137,9 +154,17 @@ export async function main(argv: string[]): Promise<number> {
         return EX_CANTCREAT;
     }
 
-    let run;
+    // The mocks are set on the plan's @pulumi/pulumi: the program must load that one (a peer dependency).
+    const sdk = foreignPulumiSdk(project.dir);
+    if (sdk) {
+        process.stderr.write(`${sdk}\n`);
+        return 2;
+    }
+    registerTypeScript(project.dir);
+
+    let run: ProgramRun;
     try {
-        run = await runProgram({ stack, config: readConfigFile(file, PROJECT_DIR), stackTraces: false });
+        run = await runUserProgram(project, file, stack);
     } catch (error) {
         // Configuration problems arrive as one message listing each problem with its key; print it, no stack trace.
         process.stderr.write(`${(error as Error).message}\n`);
@@ -147,12 +172,30 @@ export async function main(argv: string[]): Promise<number> {
     }
     const resources = run.resources;
     const manifests = manifestsOf(resources);
-    const plan = run.outputs.addressPlan;
+    const networks = networksOf(run, manifestsOf);
+    // This repository's stack exports its plan; a program of one Network has that Network's.
+    const plan: AddressPlan | undefined =
+        run.outputs.addressPlan ?? (networks.length === 1 ? networks[0].addressPlan : undefined);
+    const several = plan === undefined && networks.length > 1;
 
     const nat = natSummary(plan, manifests);
     try {
+        if (
+            out &&
+            several &&
+            new Set(resources.map((r) => r.custom && r.type.startsWith("kubernetes:") && r.provider)).size > 2
+        )
+            throw new OutputError(
+                `--out ${out.given}: the program deploys to ${networks.length} clusters, ` +
+                    "whose manifests share names: " +
+                    "plan them one at a time, or leave --out out and read them from the --json plan",
+            );
         if (out) writeManifests(out, manifests);
-        if (svg) writeFileIn(svg, renderAddressMap(plan, stack, nat), "--svg");
+        if (svg && !several) writeFileIn(svg, renderAddressMap(plan!, stack, nat), "--svg");
+        if (svg && several) {
+            for (const n of networks)
+                writeFileIn(svgOf(svg, n), renderAddressMap(n.addressPlan, stack, n.nat), "--svg");
+        }
     } catch (error) {
         if (!(error instanceof OutputError)) throw error;
         process.stderr.write(`${error.message}\n`);
@@ -171,11 +214,15 @@ export async function main(argv: string[]): Promise<number> {
     }
 
     if (options.json) {
-        process.stdout.write(`${JSON.stringify(planDocument(resources, plan, manifests), null, 2)}\n`);
+        const document = several
+            ? { ...planDocument(resources, undefined, manifests), nat: undefined, networks: networks.map(networkJson) }
+            : planDocument(resources, plan, manifests);
+        process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
     } else {
         const cluster = resources.find((r) => r.type === "azure-native:containerservice:ManagedCluster");
+        const shownFile = path.relative(userDir, file) || file;
         const lines = [
-            `Offline plan of stack "${stack}" (${path.relative(userDir, file) || file}) — Pulumi mock runtime: no Azure, no Pulumi CLI`,
+            `Offline plan of stack "${stack}" (${shownFile}) — Pulumi mock runtime: no Azure, no Pulumi CLI`,
             "",
             `Resources (${resources.length})`,
             ...renderResourceTree(resources),
@@ -186,9 +233,20 @@ export async function main(argv: string[]): Promise<number> {
             "",
             ...renderAccess(resources),
             "",
-            "Address plan",
-            ...renderAddressPlan(plan, nat, cluster?.inputs.networkProfile?.outboundType ?? "?"),
+            ...(several
+                ? networks.flatMap((n) => [
+                      `Address plan of ${n.name}`,
+                      ...renderAddressPlan(n.addressPlan, n.nat, n.outboundType),
+                      "",
+                  ])
+                : plan
+                  ? [
+                        "Address plan",
+                        ...renderAddressPlan(plan, nat, cluster?.inputs.networkProfile?.outboundType ?? "?"),
+                    ]
+                  : ["No address plan: the program builds no Network and exports no addressPlan"]),
         ];
+        if (several) lines.pop();
         if (out) {
             const shown = shownPath(out, userDir);
             lines.push(
@@ -198,10 +256,76 @@ export async function main(argv: string[]): Promise<number> {
                     : `No Kubernetes manifests in this plan: ${shown} is left empty`,
             );
         }
-        if (svg) lines.push("", `Address map written to ${shownPath(svg, userDir)}`);
+        if (svg && !several) lines.push("", `Address map written to ${shownPath(svg, userDir)}`);
+        if (svg && several) {
+            lines.push(
+                "",
+                ...networks.map((n) => `Address map of ${n.name} written to ${shownPath(svgOf(svg, n), userDir)}`),
+            );
+        }
         process.stdout.write(`${lines.join("\n")}\n`);
     }
     return 0;
+}
+
+/**
+ * The project: --program's folder, else the nearest folder with Pulumi.yaml from the working folder up (as the
+ * Pulumi CLI finds it; under `npm run` the package's folder), else from the --config file's folder up.
+ */
+function projectDirOf(options: CliOptions, userDir: string, configFile: string | undefined): string {
+    if (options.program !== undefined) return path.resolve(userDir, options.program);
+    const found = findProjectDir(process.cwd()) ?? (configFile ? findProjectDir(path.dirname(configFile)) : undefined);
+    if (found) return found;
+    throw new ProjectError(
+        `no Pulumi.yaml in ${process.cwd()} or above: run the plan in your Pulumi project's folder, ` +
+            "or name it with --program <dir>",
+    );
+}
+
+/**
+ * Runs the program on the stack file. A file with problems still runs the program, on the rest of its settings,
+ * so that the one error lists the file's problems and the program's own configuration problems together.
+ */
+async function runUserProgram(project: PulumiProject, file: string, stack: string): Promise<ProgramRun> {
+    const reading = readStackFile(file, project.dir);
+    const options = { stack, project: project.name, program: project.program, stackTraces: false };
+    if (reading.problems.length === 0) return await quietly(() => runProgram({ ...options, config: reading.config }));
+    let programProblems: ReturnType<typeof problemsOfMessage> = [];
+    try {
+        await quietly(() => runProgram({ ...options, config: reading.config }));
+    } catch (error) {
+        programProblems =
+            error instanceof ConfigurationError
+                ? [...error.problems]
+                : problemsOfMessage(String((error as Error)?.message));
+    }
+    throw stackFileError(reading, programProblems);
+}
+
+/** Runs `action` with anything the program prints to stdout sent to stderr: stdout is the plan's (pipes into jq). */
+async function quietly<T>(action: () => Promise<T>): Promise<T> {
+    const write = process.stdout.write;
+    process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+    try {
+        return await action();
+    } finally {
+        process.stdout.write = write;
+    }
+}
+
+/** With several address plans, --svg plan.svg writes plan-<network>.svg per Network. */
+function svgOf(svg: { given: string; path: string }, network: PlannedNetwork): { given: string; path: string } {
+    const suffixed = (file: string) => file.replace(/(\.svg)?$/i, (ext) => `-${network.name}${ext || ".svg"}`);
+    return { given: suffixed(svg.given), path: suffixed(svg.path) };
+}
+
+function networkJson(network: PlannedNetwork) {
+    return {
+        name: network.name,
+        addressPlan: network.addressPlan,
+        outboundType: network.outboundType,
+        nat: network.nat,
+    };
 }
 
 /**
@@ -245,7 +369,9 @@ function outputPath(given: string, userDir: string): { given: string; path: stri
     return { given, path: path.resolve(userDir, given) };
 }
 
-/** How a written path is printed: relative to the user's folder when inside it (works as typed there), else absolute. */
+/**
+ * How a written path is printed: relative to the user's folder when inside it (works as typed there), else absolute.
+ */
 function shownPath(target: { path: string }, userDir: string): string {
     const relative = path.relative(userDir, target.path);
     return relative && !relative.startsWith("..") && !path.isAbsolute(relative)
@@ -300,7 +426,8 @@ function checkOutFolder(out: { given: string; path: string }): void {
         const listed =
             foreign.length > 3 ? `${foreign.slice(0, 3).join(", ")}, … ${foreign.length} in all` : foreign.join(", ");
         throw new OutputError(
-            `--out ${out.given}: holds files this plan did not write (${listed}): name an empty or new folder, or move them away`,
+            `--out ${out.given}: holds files this plan did not write (${listed}): ` +
+                "name an empty or new folder, or move them away",
         );
     }
 }
@@ -310,7 +437,8 @@ function checkSvgFile(svg: { given: string; path: string }): void {
     const stat = statOf(svg.path);
     if (stat?.isDirectory())
         throw new OutputError(
-            `--svg ${svg.given}: is a folder, not a file: name the SVG file, e.g. --svg ${path.join(svg.given, "plan.svg")}`,
+            `--svg ${svg.given}: is a folder, not a file: ` +
+                `name the SVG file, e.g. --svg ${path.join(svg.given, "plan.svg")}`,
         );
 }
 

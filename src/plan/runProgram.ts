@@ -1,12 +1,12 @@
 /**
- * Runs the real stack program (index.ts) under Pulumi's mock runtime with a given configuration, and returns every
- * resource it registered (with parent, dependencies and resource options), every invoke and the stack outputs.
- * Used by the offline plan, the tests and the benchmark.
+ * Runs a Pulumi program under Pulumi's mock runtime with a given configuration, and returns every resource it
+ * registered (with parent, dependencies and resource options), every invoke and the stack outputs. Used by the
+ * offline plan (on any project), the tests and the benchmark (on this repository's program).
  */
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { AzureMocks, RecordedInvoke, RecordedResource } from "./mocks";
-import { PROJECT, RawConfig } from "../../program/stackFile";
+import { programOf, readProject } from "./project";
+import { RawConfig } from "./stackFile";
 
 export interface PlannedResource extends RecordedResource {
     /** Position in the order the program constructed resources (deterministic, unlike registration order). */
@@ -37,12 +37,17 @@ export interface PlannedResource extends RecordedResource {
 
 export interface ProgramRun {
     resources: PlannedResource[];
+    /** The component resources the program constructed, as objects (e.g. a Network's plan), in construction order. */
+    components: { type: string; name: string; resource: pulumi.ComponentResource }[];
     invokes: RecordedInvoke[];
     outputs: Record<string, any>;
 }
 
-// Extensionless: index.ts under the TypeScript loader (tests), dist/index.js when transpiled (plan, bench).
-export const PROGRAM = path.join(__dirname, "..", "..", "index");
+/**
+ * The program `pulumi preview` would run in the working folder (Pulumi.yaml `main`, else the folder): the default
+ * program. In this repository that is index.ts, which the tests run through their TypeScript loader.
+ */
+export const PROGRAM = programOf(process.cwd());
 
 interface Options {
     stack: string;
@@ -50,11 +55,12 @@ interface Options {
     /** Run as `pulumi preview` (true) or `pulumi up` (false). */
     preview?: boolean;
     /**
-     * The program: a module path (its exports are the stack outputs; default: index.ts), or a function run inside
-     * the stack (its awaited result is the stack outputs, so it may await Outputs while the runtime is up).
+     * The program: a module path (its exports are the stack outputs; default: PROGRAM), or a function run inside
+     * the stack (its awaited result is the stack outputs, so it may await Outputs while the runtime is up). A
+     * TypeScript module needs a TypeScript loader registered (see loader.ts).
      */
     program?: string | (() => unknown);
-    /** Pulumi project name. Default: this project's. */
+    /** Pulumi project name (the namespace of its config keys). Default: Pulumi.yaml's in the working folder. */
     project?: string;
     /** The mocks to record into; pass your own to see what was registered even when the run rejects. */
     mocks?: AzureMocks;
@@ -113,7 +119,7 @@ export async function runProgram({
     config,
     preview = false,
     program = PROGRAM,
-    project = PROJECT,
+    project = readProject(process.cwd()).name,
     mocks = new AzureMocks(),
     stackTraces = true,
 }: Options): Promise<ProgramRun> {
@@ -235,5 +241,8 @@ export async function runProgram({
         }),
     );
     resources.sort((a, b) => a.order - b.order);
-    return { resources, invokes: mocks.invokes, outputs };
+    const components = [...identities]
+        .filter(([resource]) => pulumi.ComponentResource.isInstance(resource))
+        .map(([resource, { name, type }]) => ({ type, name, resource: resource as pulumi.ComponentResource }));
+    return { resources, components, invokes: mocks.invokes, outputs };
 }

@@ -10,6 +10,7 @@ import { checkPoolSettings } from "../../src/nodePools/vmSettings";
 import { readStackConfig } from "../../program/config";
 import { PROJECT, readConfigFile } from "../../program/stackFile";
 import { renderAddressPlan } from "../../src/plan/report";
+import { runProgram } from "../../src/plan/runProgram";
 
 /*
  * Issue 12: the project tried as a new user would. Each point is reproduced here first, as the user met it:
@@ -374,7 +375,7 @@ describe("issue 12: a new user's first day", function () {
             });
         }
 
-        it("Pulumi.yaml's declared default is not an explicit value: the NAT gateway still gets 4 minutes", () => {
+        it("Pulumi.yaml's declared default is not an explicit value: the NAT gateway still gets 4 minutes", async () => {
             assert.deepEqual(
                 configProblems(() =>
                     settingsOf(
@@ -390,7 +391,14 @@ describe("issue 12: a new user's first day", function () {
                     devWith({ "aks-pod-subnet:outboundType": "userAssignedNATGateway" }),
                 ),
             );
-            assert.equal(nat.egress.natGatewayIdleTimeoutMinutes, 4);
+            // The declared 0 is "unset": the Network then gives the NAT gateway the default, 4 minutes.
+            assert.equal(nat.egress.natGatewayIdleTimeoutMinutes, undefined);
+            const deployed = await runProgram({
+                stack: "dev",
+                config: readConfigFile(path.join(dir, "Pulumi.dev.yaml"), ROOT),
+            });
+            const gateway = deployed.resources.find((r) => r.type === "azure-native:network:NatGateway");
+            assert.equal(gateway?.inputs.idleTimeoutInMinutes, 4);
         });
 
         it("a large vnetAddressSpace counts as routable, and the report says so", () => {

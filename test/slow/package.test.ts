@@ -1,38 +1,49 @@
 /**
- * The components as a package: `npm pack` (its prepack runs `npm run build`), then examples/consumer installed from
- * the packed tarball in a temporary directory, type-checked with tsc and run under Pulumi mocks. Offline throughout.
- *
- * The install does by hand what `npm install <tarball>` does for the package itself: extract it into
- * node_modules/aks-pod-subnet. Its dependencies (and the consumer's) are symlinks to this repository's
- * node_modules, because npm would need the registry to resolve them. Node and tsc follow symlinks to their real
- * paths, so the consumer, the packed library and this test share ONE @pulumi/pulumi module: the one the mocks are
- * set on. Everything the consumer gets from aks-pod-subnet comes from the tarball's lib/ (asserted below).
+ * The package as a platform team gets it: `npm pack` (its prepack runs `npm run build`), then examples/consumer
+ * installed with npm from the packed tarball in a temporary directory outside the repository, OFFLINE: npm's cache
+ * holds every dependency after `npm ci`, and the proxies point at a closed port, so any request would fail. The
+ * example carries no lockfile, and npm's cache has the registry's tarballs but not all of its package documents:
+ * the test writes the example a package-lock.json from this repository's (the versions the tests run), so that npm
+ * needs nothing but the cache. Then the example is type-checked with its own TypeScript against the installed
+ * package and its own peer SDKs (one copy of each), and planned with the package's bin, aks-pod-subnet-plan.
  */
 import { strict as assert } from "assert";
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
-import { createRequire } from "module";
 import * as os from "os";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
 import { Netmask } from "netmask";
 import { parse } from "yaml";
-import { AzureMocks, RecordedResource } from "../../src/plan/mocks";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const EXAMPLE = path.join(REPO, "examples", "consumer");
 const PACKAGE = "aks-pod-subnet";
-const CONSUMER_PROJECT = "aks-platform-example";
+const BIN = "aks-pod-subnet-plan";
 
 type Manifest = {
     name: string;
+    version: string;
     main?: string;
     types?: string;
+    bin?: Record<string, string>;
     exports?: Record<string, any>;
     dependencies?: Record<string, string>;
     devDependencies?: Record<string, string>;
+    peerDependencies?: Record<string, string>;
 };
+type LockEntry = Record<string, any>;
 const readJson = (file: string) => JSON.parse(fs.readFileSync(file, "utf8"));
+
+/** npm, offline, with every proxy on a closed port: a request to any registry fails. */
+const OFFLINE_ENV = {
+    npm_config_offline: "true",
+    npm_config_proxy: "http://127.0.0.1:9",
+    npm_config_https_proxy: "http://127.0.0.1:9",
+    npm_config_audit: "false",
+    npm_config_fund: "false",
+    npm_config_update_notifier: "false",
+};
 
 function run(command: string, args: string[], cwd: string): string {
     try {
@@ -40,36 +51,93 @@ function run(command: string, args: string[], cwd: string): string {
             cwd,
             encoding: "utf8",
             stdio: ["ignore", "pipe", "pipe"],
-            // Offline: nothing here may need the registry.
-            env: {
-                ...process.env,
-                npm_config_offline: "true",
-                npm_config_audit: "false",
-                npm_config_fund: "false",
-                npm_config_update_notifier: "false",
-            },
+            env: { ...process.env, ...OFFLINE_ENV },
         });
     } catch (error: any) {
         throw new Error(`${command} ${args.join(" ")} failed in ${cwd}:\n${error.stdout ?? ""}${error.stderr ?? ""}`);
     }
 }
 
-/** A module's path after symlinks, as Node caches it. */
-const real = (file: string) => fs.realpathSync(file);
+/** The bin, as a platform team runs it from its project folder (not under `npm run`: no banner, no INIT_CWD). */
+function plan(consumer: string, args: string[]) {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.INIT_CWD;
+    delete env.npm_lifecycle_event;
+    const result = spawnSync(path.join(consumer, "node_modules", ".bin", BIN), args, {
+        cwd: consumer,
+        encoding: "utf8",
+        env,
+        timeout: 120_000,
+    });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
 
-describe("the components as a package", function () {
-    // Two tsc runs over @pulumi/azure-native's types dominate: ~30 s on a quiet machine; the margin is for loaded CI.
-    this.timeout(240_000);
+/** Where Node would find `name` from the package at `from` in a lockfile's flat tree ("" is the root). */
+function locate(packages: Record<string, LockEntry>, from: string, name: string): string | undefined {
+    for (let dir = from; ;) {
+        const key = `${dir ? `${dir}/` : ""}node_modules/${name}`;
+        if (packages[key]) return key;
+        if (!dir) return undefined;
+        const up = dir.lastIndexOf("/node_modules/");
+        dir = up < 0 ? "" : dir.slice(0, up);
+    }
+}
+
+/**
+ * The example's package-lock.json: the packed tarball, and every package it and the example need, with the
+ * versions, tarball URLs and integrity of this repository's lockfile (all of them in npm's cache after `npm ci`).
+ */
+function consumerLock(example: Manifest, library: Manifest, tarball: string): object {
+    const repo: Record<string, LockEntry> = readJson(path.join(REPO, "package-lock.json")).packages;
+    const integrity = `sha512-${createHash("sha512").update(fs.readFileSync(tarball)).digest("base64")}`;
+    const libraryEntry: LockEntry = {
+        version: library.version,
+        resolved: example.dependencies![PACKAGE],
+        integrity,
+        dependencies: library.dependencies,
+        peerDependencies: library.peerDependencies,
+        bin: library.bin,
+    };
+    const packages: Record<string, LockEntry> = {
+        "": { name: example.name, version: example.version, dependencies: example.dependencies },
+        [`node_modules/${PACKAGE}`]: libraryEntry,
+    };
+    packages[""].devDependencies = example.devDependencies;
+    const queue: [string, Record<string, string> | undefined][] = [
+        ["", { ...example.dependencies, ...example.devDependencies }],
+    ];
+    for (let next = queue.shift(); next; next = queue.shift()) {
+        const [from, dependencies] = next;
+        for (const name of Object.keys(dependencies ?? {})) {
+            const key = name === PACKAGE ? `node_modules/${PACKAGE}` : locate(repo, from, name);
+            if (!key) continue; // an optional peer nobody installed
+            if (key !== `node_modules/${PACKAGE}` && packages[key]) continue;
+            if (key === `node_modules/${PACKAGE}` && from !== "") continue;
+            const entry = key === `node_modules/${PACKAGE}` ? libraryEntry : { ...repo[key] };
+            delete entry.dev;
+            delete entry.devOptional;
+            delete entry.peer;
+            packages[key] = entry;
+            queue.push([key, { ...entry.dependencies, ...entry.optionalDependencies, ...entry.peerDependencies }]);
+        }
+    }
+    return { name: example.name, version: example.version, lockfileVersion: 3, requires: true, packages };
+}
+
+describe("the package, installed offline from its tarball", function () {
+    // npm pack (a full build), an offline install of ~150 MB of SDKs, two tsc runs over @pulumi/azure-native's types
+    // and two plans: ~60 s on a quiet machine; the margin is for loaded CI.
+    this.timeout(400_000);
 
     let tmp: string;
     let tarball: string;
     let entries: string[];
     let consumer: string;
-    let mocks: AzureMocks;
-    let outputs: Record<string, any>;
+    let document: any;
 
-    before(async () => {
-        tmp = real(fs.mkdtempSync(path.join(os.tmpdir(), "aks-pod-subnet-package-")));
+    before(() => {
+        tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "aks-pod-subnet-package-")));
+        assert.ok(path.relative(REPO, tmp).startsWith(".."), `${tmp} is inside the repository`);
 
         // npm pack: prepack runs `npm run build` (which first empties lib/), so nothing relies on an earlier build.
         run("npm", ["pack", "--pack-destination", tmp, "--silent"], REPO);
@@ -78,67 +146,58 @@ describe("the components as a package", function () {
         tarball = path.join(tmp, packed[0]);
         entries = run("tar", ["-tzf", tarball], tmp).split("\n").filter(Boolean);
 
-        // A fresh copy of the example, with the tarball installed the way npm installs one.
-        consumer = path.join(tmp, "consumer");
-        fs.mkdirSync(consumer);
+        // The example two folders below the tarball, as its `file:../../` dependency names it.
+        consumer = path.join(tmp, "examples", "consumer");
+        fs.mkdirSync(consumer, { recursive: true });
         for (const file of fs.readdirSync(EXAMPLE)) {
             if (fs.statSync(path.join(EXAMPLE, file)).isFile())
                 fs.copyFileSync(path.join(EXAMPLE, file), path.join(consumer, file));
         }
-        const installed = path.join(consumer, "node_modules", PACKAGE);
-        fs.mkdirSync(installed, { recursive: true });
-        run("tar", ["-xzf", tarball, "-C", installed, "--strip-components=1"], tmp);
-
-        const library: Manifest = readJson(path.join(installed, "package.json"));
         const example: Manifest = readJson(path.join(consumer, "package.json"));
-        const needed = new Set([
-            ...Object.keys(library.dependencies ?? {}),
-            ...Object.keys(example.dependencies ?? {}),
-            ...Object.keys(example.devDependencies ?? {}),
-        ]);
-        needed.delete(PACKAGE);
-        for (const name of needed) {
-            const target = path.join(REPO, "node_modules", name);
-            assert.ok(fs.existsSync(target), `${name} is not installed in the repository (npm ci)`);
-            const link = path.join(consumer, "node_modules", name);
-            fs.mkdirSync(path.dirname(link), { recursive: true });
-            fs.symlinkSync(target, link, "dir");
-        }
+        assert.equal(example.dependencies?.[PACKAGE], `file:../../${path.basename(tarball)}`);
+        const library: Manifest = JSON.parse(run("tar", ["-xzOf", tarball, "package/package.json"], tmp));
+        fs.writeFileSync(
+            path.join(consumer, "package-lock.json"),
+            JSON.stringify(consumerLock(example, library, tarball), null, 2),
+        );
+        // Install scripts are off: @pulumi/kubernetes's downloads its provider plugin, which a plan does not need.
+        run("npm", ["install", "--offline", "--ignore-scripts"], consumer);
 
-        // Type-check and compile the consumer with the repository's TypeScript.
-        run(process.execPath, [path.join(REPO, "node_modules", "typescript", "bin", "tsc"), "-p", consumer], consumer);
+        // Type-check the example with its own TypeScript, against the installed package and its own SDKs.
+        run(
+            process.execPath,
+            [path.join(consumer, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", "."],
+            consumer,
+        );
 
-        // Run it under the mocks, as `pulumi up` would run it.
-        const program = path.join(consumer, "bin", "index.js");
-        mocks = new AzureMocks();
-        await pulumi.runtime.setMocks(mocks, CONSUMER_PROJECT, "test", false);
-        pulumi.runtime.setAllConfig({});
-        try {
-            outputs = (await pulumi.runtime.runInPulumiStack(async () => ({ ...require(program) }))) ?? {};
-        } finally {
-            await pulumi.runtime.disconnect();
-        }
+        const planned = plan(consumer, ["--stack", "dev", "--json"]);
+        assert.equal(planned.code, 0, `${BIN} --stack dev --json failed:\n${planned.stderr}`);
+        document = JSON.parse(planned.stdout);
     });
 
     after(() => {
         if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
     });
 
-    const ofType = (type: string) => mocks.resources.filter((r) => r.type === type);
+    type PlannedResource = { type: string; name: string; parent: string; dependsOn: string[]; inputs: any };
+    const ofType = (type: string): PlannedResource[] => document.resources.filter((r: any) => r.type === type);
     const vnets = () => ofType("azure-native:network:VirtualNetwork");
     const subnets = () => ofType("azure-native:network:Subnet");
-    const isPodSubnet = (s: RecordedResource) => (s.inputs.delegations ?? []).length > 0;
+    const isPodSubnet = (s: PlannedResource) => (s.inputs.delegations ?? []).length > 0;
     const configMaps = () => ofType("kubernetes:core/v1:ConfigMap");
     const covers = (list: string[], cidr: string) => list.some((c) => new Netmask(c).contains(cidr));
 
     describe("the tarball", () => {
-        it("holds the built library: JavaScript and declarations", () => {
+        it("holds the built library and the plan: JavaScript and declarations", () => {
             for (const file of [
                 "lib/index.js",
                 "lib/index.d.ts",
                 "lib/network/network.js",
                 "lib/cluster/cluster.d.ts",
                 "lib/ipmasq/ipMasqAgent.js",
+                "lib/plan/plan.js",
+                "lib/plan/plan.d.ts",
+                "lib/plan/plan.js.map",
                 "package.json",
                 "README.md",
             ]) {
@@ -154,26 +213,36 @@ describe("the components as a package", function () {
                 (e) => !/^package\/(lib\/.+\.(js|d\.ts|js\.map)|README\.md|package\.json)$/.test(e),
             );
             assert.deepEqual(stray, []);
-            for (const dir of ["test", "tooling", "program", "src", "examples", "node_modules"]) {
+            for (const dir of ["test", "tooling", "program", "src", "examples", "node_modules", "dist"]) {
                 assert.ok(!entries.some((e) => e.startsWith(`package/${dir}/`)), `${dir}/ is packed`);
             }
             assert.ok(!entries.some((e) => /\.test\.|Pulumi\..*ya?ml$/.test(e)), "a test or a stack file is packed");
         });
 
-        it("points main, types and exports at files it holds", () => {
+        it("points main, types, exports and the bin at files it holds; the SDKs are peers", () => {
             const manifest: Manifest = readJson(path.join(consumer, "node_modules", PACKAGE, "package.json"));
             assert.deepEqual(manifest.exports, {
                 ".": { types: "./lib/index.d.ts", default: "./lib/index.js" },
+                "./plan": { types: "./lib/plan/index.d.ts", default: "./lib/plan/index.js" },
                 "./package.json": "./package.json",
             });
+            assert.deepEqual(manifest.bin, { [BIN]: "lib/plan/plan.js" });
             for (const file of [
                 manifest.main!,
                 manifest.types!,
                 manifest.exports!["."].types,
                 manifest.exports!["."].default,
+                manifest.exports!["./plan"].types,
+                manifest.exports!["./plan"].default,
+                manifest.bin![BIN],
             ]) {
                 assert.ok(entries.includes(`package/${path.posix.normalize(file)}`), `${file} is not in the tarball`);
             }
+            const bin = fs.readFileSync(path.join(consumer, "node_modules", PACKAGE, manifest.bin![BIN]), "utf8");
+            assert.ok(bin.startsWith("#!/usr/bin/env node\n"), "the bin starts with a node shebang");
+            const sdks = ["@pulumi/azure-native", "@pulumi/kubernetes", "@pulumi/pulumi"];
+            assert.deepEqual(Object.keys(manifest.peerDependencies ?? {}).sort(), sdks);
+            for (const sdk of sdks) assert.ok(!manifest.dependencies?.[sdk], `${sdk} is a dependency, not a peer`);
         });
     });
 
@@ -193,24 +262,19 @@ describe("the components as a package", function () {
             }
         });
 
-        it("resolves aks-pod-subnet to the packed lib/, sharing the test's @pulumi/pulumi", () => {
+        it("has one copy of each SDK: the example's own, which the installed package uses", () => {
             const installed = path.join(consumer, "node_modules", PACKAGE);
-            // Resolved as the consumer's own code does (a require from this file would find the repository itself:
-            // Node resolves a package's own name through its exports).
-            const consumerRequire = createRequire(path.join(consumer, "bin", "index.js"));
-            assert.equal(consumerRequire.resolve(PACKAGE), path.join(installed, "lib", "index.js"));
-            assert.ok(
-                require.cache[path.join(installed, "lib", "network", "network.js")],
-                "the consumer did not load the packed Network",
-            );
-            const libraryRequire = createRequire(path.join(installed, "lib", "index.js"));
-            assert.equal(real(libraryRequire.resolve("@pulumi/pulumi")), real(require.resolve("@pulumi/pulumi")));
-            assert.equal(real(consumerRequire.resolve("@pulumi/pulumi")), real(require.resolve("@pulumi/pulumi")));
-            // Compiled by tsc from the example (tsc exits non-zero on any type error, failing before()).
-            assert.ok(fs.existsSync(path.join(consumer, "bin", "index.js")));
+            for (const sdk of ["@pulumi/pulumi", "@pulumi/azure-native", "@pulumi/kubernetes"]) {
+                assert.ok(fs.existsSync(path.join(consumer, "node_modules", sdk)), `${sdk} is not installed`);
+                assert.ok(
+                    !fs.existsSync(path.join(installed, "node_modules", sdk)),
+                    `a second ${sdk} under ${PACKAGE}`,
+                );
+            }
+            assert.ok(fs.statSync(installed).isDirectory() && !fs.lstatSync(installed).isSymbolicLink(), "a copy");
         });
 
-        it("builds two VNets and two clusters in one resource group", () => {
+        it("plans as pure JSON on stdout: the resources of two VNets and two clusters in one resource group", () => {
             assert.equal(ofType("azure-native:resources:ResourceGroup").length, 1);
             assert.deepEqual(
                 vnets()
@@ -221,28 +285,30 @@ describe("the components as a package", function () {
             const clusters = ofType("azure-native:containerservice:ManagedCluster");
             assert.deepEqual(clusters.map((c) => c.inputs.resourceName).sort(), ["aks-blue", "aks-green"]);
             const groups = new Set([...vnets(), ...clusters].map((r) => r.inputs.resourceGroupName));
-            assert.deepEqual([...groups], ["rg-aks-platform-test"]);
+            // The project and stack names come from the example's Pulumi.yaml and Pulumi.dev.yaml.
+            assert.deepEqual([...groups], ["rg-aks-platform-dev"]);
             assert.deepEqual(
                 new Set(clusters.map((c) => c.inputs.networkProfile.serviceCidr)),
                 new Set(["100.96.0.0/16"]),
             );
         });
 
-        it("gives both clusters the same private pod range, each in its own VNet", () => {
+        it("gives each cluster its own pod block and routable node subnet, as its address plan says", () => {
             const pods = subnets().filter(isPodSubnet);
-            assert.equal(pods.length, 2);
-            // One pod block per spoke: peering advertises it, and overlapping spokes cannot share a hub.
-            assert.deepEqual(
-                pods.map((s) => s.inputs.addressPrefix),
-                ["100.64.0.0/16", "100.65.0.0/16"],
-            );
-            assert.deepEqual(pods.map((s) => s.inputs.virtualNetworkName).sort(), ["vnet-aks-blue", "vnet-aks-green"]);
-        });
-
-        it("gives each cluster its own routable node subnet", () => {
+            assert.deepEqual(pods.map((s) => s.inputs.addressPrefix).sort(), ["100.64.0.0/16", "100.65.0.0/16"]);
             const nodes = subnets().filter((s) => !isPodSubnet(s));
             const byVnet = Object.fromEntries(nodes.map((s) => [s.inputs.virtualNetworkName, s.inputs.addressPrefix]));
             assert.deepEqual(byVnet, { "vnet-aks-blue": "10.42.32.0/27", "vnet-aks-green": "10.42.32.32/27" });
+            // Two Networks, two address plans (no single top-level one).
+            assert.equal(document.addressPlan, undefined, "no single addressPlan for two networks");
+            const plans = Object.fromEntries(document.networks.map((n: any) => [n.name, n.addressPlan]));
+            assert.deepEqual(Object.keys(plans), ["blue-network", "green-network"]);
+            assert.equal(plans["blue-network"].nodeSubnet.cidr, "10.42.32.0/27");
+            assert.equal(plans["green-network"].nodeSubnet.cidr, "10.42.32.32/27");
+            assert.deepEqual(
+                plans["green-network"].podSubnets.map((s: any) => s.cidr),
+                ["100.65.0.0/16"],
+            );
         });
 
         it("deploys an ip-masq-agent to each cluster that keeps pod IPs inside its own VNet only", () => {
@@ -254,11 +320,8 @@ describe("the components as a package", function () {
                 ["green", "blue"],
             ]) {
                 // Each agent goes to its own cluster, through that cluster's provider.
-                const map = maps.find((m) => m.provider?.includes(`::${name}-k8s::`));
-                assert.ok(
-                    map,
-                    `no ConfigMap through ${name}'s provider; providers: ${maps.map((m) => m.provider).join(", ")}`,
-                );
+                const map = maps.find((m) => m.dependsOn.includes(`${name}-k8s`));
+                assert.ok(map, `no ConfigMap through ${name}'s provider: ${maps.map((m) => m.dependsOn).join("; ")}`);
                 const config = parse(Object.values(map.inputs.data as Record<string, string>)[0]);
                 const vnet = vnets().find((v) => v.inputs.virtualNetworkName === `vnet-aks-${name}`)!;
                 for (const prefix of vnet.inputs.addressSpace.addressPrefixes) {
@@ -267,7 +330,6 @@ describe("the components as a package", function () {
                         `${name}'s agent masquerades its own VNet prefix ${prefix}`,
                     );
                 }
-                // The other cluster's nodes are outside this VNet: pods reach them as their node (the pod range is shared).
                 const otherNodes = subnets().find(
                     (s) => !isPodSubnet(s) && s.inputs.virtualNetworkName === `vnet-aks-${other}`,
                 )!;
@@ -275,13 +337,38 @@ describe("the components as a package", function () {
                     !covers(config.nonMasqueradeCIDRs, otherNodes.inputs.addressPrefix),
                     `${name}'s agent leaves pod IPs on traffic to ${other}'s nodes`,
                 );
-                assert.deepEqual(outputs.nonMasqueradeCIDRs[name], config.nonMasqueradeCIDRs);
+                // The plan pairs the agent with its Network: NAT by the agent, towards what the ConfigMap leaves out.
+                const network = document.networks.find((n: any) => n.name === `${name}-network`);
+                assert.deepEqual(network.addressPlan.ipMasqAgent.nonMasqueradeCIDRs, config.nonMasqueradeCIDRs);
+                assert.equal(network.nat.agent, "on", `${name}: ${network.nat.summary}`);
+                // Pods reach the corporate network as their node, less their own node subnet (reached as is).
+                const ownNodes = network.addressPlan.nodeSubnet.cidr;
+                assert.deepEqual(network.nat.nodeIPTowards, [`10.0.0.0/8 except ${ownNodes}`]);
             }
         });
 
-        it("exports both clusters' names and nonMasqueradeCIDRs", () => {
-            assert.deepEqual(outputs.clusterNames, { blue: "aks-blue", green: "aks-green" });
-            assert.deepEqual(Object.keys(outputs.nonMasqueradeCIDRs).sort(), ["blue", "green"]);
+        it("refuses a bad stack file with the key at fault, exit 2, no stack trace and nothing on stdout", () => {
+            const cases: [string, RegExp][] = [
+                [
+                    "aks-platform-example:kubernetesVersion: 1.30",
+                    /^ {2}- kubernetesVersion: is declared as a string, got number 1\.3 — quote it/,
+                ],
+                [
+                    'aks-platform-example:kubernetesVerison: "1.36"',
+                    /^ {2}- kubernetesVerison: is not a config key of this project: did you mean kubernetesVersion\?$/,
+                ],
+            ];
+            for (const [setting, problem] of cases) {
+                fs.writeFileSync(path.join(consumer, "Pulumi.bad.yaml"), `config:\n  ${setting}\n`);
+                const result = plan(consumer, ["--stack", "bad", "--json"]);
+                assert.equal(result.code, 2, `exit code for ${setting} (stderr: ${result.stderr})`);
+                assert.equal(result.stdout, "", "nothing on stdout");
+                const lines = result.stderr.trimEnd().split("\n");
+                assert.deepEqual(lines[0], "Invalid stack configuration (1 problem):", result.stderr);
+                assert.equal(lines.length, 2, `one problem, one line:\n${result.stderr}`);
+                assert.match(lines[1], problem);
+                assert.ok(!/^\s+at /m.test(result.stderr), `no stack trace:\n${result.stderr}`);
+            }
         });
     });
 
