@@ -66,7 +66,7 @@ export function createStack(settings: StackSettings) {
  * An output of this stack's last `pulumi up`, read through a StackReference to the stack itself (undefined on the
  * first run). It lets the preview compare with what is deployed where Azure cannot change a setting in place.
  */
-function lastDeployed(output: string): pulumi.Output<any> {
+function lastDeployed<T>(output: string): pulumi.Output<T | undefined> {
     const self = new pulumi.StackReference("self", {
         name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
     });

@@ -18,9 +18,15 @@ export const defaults = {
     dnsServiceIPOffset: 10,
     subnetNames: { nodes: "nodes", pods: "pods", virtualNodes: "virtual-nodes" },
     outboundType: "loadBalancer",
-    /** With userAssignedNATGateway: the NAT gateway's idle timeout (Pulumi.yaml declares 0, "unset", so that an explicit value shows). */
+    /**
+     * With userAssignedNATGateway: the NAT gateway's idle timeout (Pulumi.yaml declares 0, "unset", so that an explicit
+     * value shows).
+     */
     natGatewayIdleTimeoutMinutes: 4,
-    /** Entra ID clusters: kubelogin's login for the provider's kubeconfig (the Azure CLI's, also after azure/login in CI). */
+    /**
+     * Entra ID clusters: kubelogin's login for the provider's kubeconfig (the Azure CLI's, also after azure/login in
+     * CI).
+     */
     kubeloginMode: "azurecli",
     ipMasqAgent: {
         image: "mcr.microsoft.com/aks/ip-masq-agent-v2:v0.1.15",

@@ -98,7 +98,8 @@ export function checkKnownFields(
     what: string,
     problems: ProblemList,
 ): void {
-    if (typeof value !== "object" || value === null || Array.isArray(value)) return; // a wrong type is reported elsewhere
+    // A wrong type is reported elsewhere.
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return;
     const fields = Object.keys(known);
     for (const field of Object.keys(value)) {
         if (Object.hasOwn(known, field)) continue;

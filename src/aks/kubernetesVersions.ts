@@ -24,7 +24,9 @@ export interface KubernetesRelease {
 
 export const KUBERNETES_CALENDAR = {
     /** Where the table comes from. */
-    source: "MicrosoftDocs/azure-aks-docs articles/aks/supported-kubernetes-versions.md (AKS Kubernetes release calendar, LTS table)",
+    source:
+        "MicrosoftDocs/azure-aks-docs articles/aks/supported-kubernetes-versions.md " +
+        "(AKS Kubernetes release calendar, LTS table)",
     /** The version of that page the table was copied from (its last commit), and the day it was checked. */
     sourceDate: "2026-08-05",
     asOf: "2026-11-30",
@@ -141,7 +143,8 @@ export function checkKubernetesVersion(
             // A version the calendar does not know yet: AKS may offer it (az aks get-versions --location <region>).
             problems.addUnknown(
                 key,
-                `${version.minorText} is newer than ${newest.minor}, the newest in AKS's calendar as of ${asOf} (${source}), so it is not known to this version of the data; update the calendar`,
+                `${version.minorText} is newer than ${newest.minor}, the newest in AKS's calendar as of ${asOf} ` +
+                    `(${source}), so it is not known to this version of the data; update the calendar`,
                 allowUnknown,
             );
             return;
@@ -153,7 +156,9 @@ export function checkKubernetesVersion(
     } else if (date > endOf(release.endOfLife)) {
         problems.add(
             key,
-            `${value} reached end of life on ${endOf(release.endOfLife).toISOString().slice(0, 10)}: AKS creates no new cluster on it (platform support and LTS, the latter only with the Premium tier, do not allow it); ${offer} on ${day}`,
+            `${value} reached end of life on ${endOf(release.endOfLife).toISOString().slice(0, 10)}: ` +
+                `AKS creates no new cluster on it (platform support and LTS, the latter only with the Premium tier, ` +
+                `do not allow it); ${offer} on ${day}`,
         );
     } else if (date < startOf(release.preview)) {
         problems.add(

@@ -5,7 +5,9 @@
 import { ProblemList } from "../errors";
 
 export const AZURE_REGIONS = {
-    source: "MicrosoftDocs/reliability-docs articles/reliability/regions-list.md (availability zone support per region)",
+    source:
+        "MicrosoftDocs/reliability-docs articles/reliability/regions-list.md " +
+        "(availability zone support per region)",
     sourceDate: "2026-07-28",
     asOf: "2026-11-30",
     /** Regions with availability zones (three zones: 1, 2, 3). */
@@ -97,7 +99,10 @@ export function checkLocation(
         );
         problems.addUnknown(
             key,
-            `"${location}" is not an Azure region known to this version of the data (as of ${AZURE_REGIONS.asOf})${near.length ? `: did you mean ${near.join(" or ")}?` : ": check the name (az account list-locations -o table)"}`,
+            `"${location}" is not an Azure region known to this version of the data (as of ${AZURE_REGIONS.asOf})` +
+                (near.length
+                    ? `: did you mean ${near.join(" or ")}?`
+                    : ": check the name (az account list-locations -o table)"),
             allowUnknown,
         );
         return;
@@ -106,7 +111,9 @@ export function checkLocation(
     for (const pool of zonalPools.filter((p) => p.zones.length > 0)) {
         problems.add(
             pool.key,
-            `${location} has no availability zones (${AZURE_REGIONS.source}), so zones ${pool.zones.join(", ")} cannot be used there (AvailabilityZoneNotSupported): remove availabilityZones or pick a region with zones`,
+            `${location} has no availability zones (${AZURE_REGIONS.source}), ` +
+                `so zones ${pool.zones.join(", ")} cannot be used there (AvailabilityZoneNotSupported): ` +
+                `remove availabilityZones or pick a region with zones`,
         );
     }
 }

@@ -48,12 +48,16 @@ export const AGENT_POOL_REPLACEMENTS: readonly Replacement[] = [
     {
         property: "vmSize",
         key: "nodePools[].vmSize",
-        source: `${AZURE_NATIVE_REPLACEMENTS}; manage-node-pools.md: "You can't change the VM size of a node pool after you create it."`,
+        source:
+            `${AZURE_NATIVE_REPLACEMENTS}; manage-node-pools.md: ` +
+            `"You can't change the VM size of a node pool after you create it."`,
     },
     {
         property: "podIPAllocationMode",
         key: "nodePools[].podIPAllocationMode",
-        source: 'configure-azure-cni-static-block-allocation.md: "Migrating or updating existing clusters or node pools is not supported."',
+        source:
+            "configure-azure-cni-static-block-allocation.md: " +
+            '"Migrating or updating existing clusters or node pools is not supported."',
     },
     {
         property: "maxPods",
@@ -63,7 +67,9 @@ export const AGENT_POOL_REPLACEMENTS: readonly Replacement[] = [
     {
         property: "availabilityZones",
         key: "nodePools[].availabilityZones",
-        source: 'reliability-availability-zones-configure.md: "You can\'t change the number of availability zones after you create a node pool."',
+        source:
+            "reliability-availability-zones-configure.md: " +
+            '"You can\'t change the number of availability zones after you create a node pool."',
     },
     {
         property: "podSubnetID",

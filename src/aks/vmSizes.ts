@@ -19,7 +19,9 @@ const VM_SIZE_NAME = /^Standard_([A-Z]+[a-z]?)(\d+)(?:-(\d+))?[a-z]*(?:_|$)/;
  * letters before the vCPU count: a size of another family cannot exist (InvalidParameter).
  */
 export const VM_FAMILIES = {
-    source: "MicrosoftDocs/azure-compute-docs articles/virtual-machines/sizes/overview.md and previous-gen-sizes-list.md",
+    source:
+        "MicrosoftDocs/azure-compute-docs articles/virtual-machines/sizes/overview.md and " +
+        "previous-gen-sizes-list.md",
     asOf: "2026-11-30",
     families: [
         "A",
@@ -71,7 +73,11 @@ export const SYSTEM_POOL_MIN_VCPUS = 4;
 export function unknownVmSizeProblem(vmSize: string): string | undefined {
     const size = parseVmSizeName(vmSize);
     if (size && (VM_FAMILIES.families as readonly string[]).includes(size.family.toUpperCase())) return undefined;
-    return `"${vmSize}" is not a VM size known to this version of the data (as of ${VM_FAMILIES.asOf}: Standard_<family><vCPUs>…, families ${VM_FAMILIES.families.join(", ")}): check the name (az vm list-sizes --location <region>)`;
+    return (
+        `"${vmSize}" is not a VM size known to this version of the data (as of ${VM_FAMILIES.asOf}: ` +
+        `Standard_<family><vCPUs>…, families ${VM_FAMILIES.families.join(", ")}): ` +
+        `check the name (az vm list-sizes --location <region>)`
+    );
 }
 
 /** Why AKS would refuse `vmSize` for a System pool, or undefined when it is fine or the name cannot tell. */
@@ -79,9 +85,15 @@ export function systemPoolVmSizeProblem(vmSize: string): string | undefined {
     const size = parseVmSizeName(vmSize);
     if (!size) return undefined;
     if (size.family.toUpperCase() === "B")
-        return `"${vmSize}" is a burstable B-series size, which AKS does not support for System pools: use e.g. "Standard_D4s_v5"`;
+        return (
+            `"${vmSize}" is a burstable B-series size, which AKS does not support for System pools: ` +
+            `use e.g. "Standard_D4s_v5"`
+        );
     if (size.vCPUs < SYSTEM_POOL_MIN_VCPUS) {
-        return `"${vmSize}" has ${size.vCPUs} vCPU${size.vCPUs === 1 ? "" : "s"}; AKS System pools need at least ${SYSTEM_POOL_MIN_VCPUS} vCPUs and 4 GiB: use e.g. "Standard_D4s_v5"`;
+        return (
+            `"${vmSize}" has ${size.vCPUs} vCPU${size.vCPUs === 1 ? "" : "s"}; ` +
+            `AKS System pools need at least ${SYSTEM_POOL_MIN_VCPUS} vCPUs and 4 GiB: use e.g. "Standard_D4s_v5"`
+        );
     }
     return undefined;
 }

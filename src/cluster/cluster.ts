@@ -50,7 +50,10 @@ export interface ClusterArgs extends ClusterSettings {
     kubernetesVersion?: string;
     /** How nodes reach the internet. Default: the network's `outboundType`, else `loadBalancer`. */
     outboundType?: OutboundType;
-    /** Network dataplane. Only `azure` (the default): Cilium's eBPF host routing bypasses the host iptables rules ip-masq-agent-v2 writes. */
+    /**
+     * Network dataplane. Only `azure` (the default): Cilium's eBPF host routing bypasses the host iptables rules
+     * ip-masq-agent-v2 writes.
+     */
     networkDataplane?: "azure";
     /** Tags on every Azure resource of the cluster. Default: none. */
     tags?: Record<string, string>;
@@ -61,8 +64,9 @@ export interface ClusterArgs extends ClusterSettings {
      */
     deployedInlinePool?: pulumi.Input<Partial<InlinePoolSettings> | undefined>;
     /**
-     * The resource group AKS creates for the nodes (only at creation). Default: AKS's `MC_<group>_<cluster>_<location>`,
-     * or `MC_<cluster>_<location>` where that would pass Azure's 80 characters (when the names are plain strings).
+     * The resource group AKS creates for the nodes (only at creation). Default: AKS's
+     * `MC_<group>_<cluster>_<location>`, or `MC_<cluster>_<location>` where that would pass Azure's 80 characters (when
+     * the names are plain strings).
      */
     nodeResourceGroup?: string;
     /** With Entra ID: seconds to wait once for the deployer's new Kubernetes role to apply. Default: 300. */
@@ -96,7 +100,9 @@ export class Cluster extends pulumi.ComponentResource {
     public readonly clusterId: pulumi.Output<string>;
     /** The cluster-user kubeconfig, decoded; always secret. */
     public readonly kubeconfig: pulumi.Output<string>;
-    /** With Entra ID: Azure Kubernetes Service RBAC Cluster Admin on the cluster for the identity running `pulumi up`. */
+    /**
+     * With Entra ID: Azure Kubernetes Service RBAC Cluster Admin on the cluster for the identity running `pulumi up`.
+     */
     public readonly deployerRoleAssignment?: authorization.RoleAssignment;
     /** With Entra ID: a one-time, bounded wait for that role to take effect. */
     public readonly deployerRolePropagation?: RoleAssignmentPropagation;
@@ -149,7 +155,8 @@ export class Cluster extends pulumi.ComponentResource {
             networkContributor(subnetName, this.identity.principalId, subnetId),
         );
         // A custom private DNS zone (private-clusters.md): the identity needs Private DNS Zone Contributor on the zone
-        // and Network Contributor on the VNet before AKS creates the cluster (else CustomPrivateDNSZoneMissingPermissionError).
+        // and Network Contributor on the VNet before AKS creates the cluster
+        // (else CustomPrivateDNSZoneMissingPermissionError).
         this.privateDnsZoneRoleAssignments =
             args.privateCluster && args.privateDnsZone && isPrivateDnsZoneId(args.privateDnsZone)
                 ? [
@@ -330,7 +337,8 @@ export class Cluster extends pulumi.ComponentResource {
             // clusterIdentifier: a rotated kubeconfig updates the provider instead of replacing it (and with it
             // every Kubernetes object it manages).
             { kubeconfig: this.kubeconfig, clusterIdentifier: this.clusterId },
-            // A private API server is reached through the hub peering; with Entra ID the deployer's role must apply first.
+            // A private API server is reached through the hub peering; with Entra ID the deployer's role must apply
+            // first.
             {
                 parent: this,
                 dependsOn: [
@@ -398,9 +406,11 @@ export function withoutPodCidr(
 ): pulumi.ResourceTransformationResult | undefined {
     if (args.type !== "azure-native:containerservice:ManagedCluster" || args.props.networkProfile === undefined)
         return undefined;
-    const networkProfile = pulumi
-        .output(args.props.networkProfile)
-        .apply(({ podCidr: _injected, ...profile }) => profile);
+    const networkProfile = pulumi.output(args.props.networkProfile).apply((injected) => {
+        const profile = { ...injected };
+        delete profile.podCidr;
+        return profile;
+    });
     return { props: { ...args.props, networkProfile }, opts: args.opts };
 }
 
@@ -438,9 +448,10 @@ function accessProfiles(args: ClusterSettings, egressPublicIp: pulumi.Input<stri
 }
 
 /**
- * AKS adds only the load balancer's outbound IP to the authorized ranges by itself (api-server-authorized-ip-ranges.md);
- * nodes behind the network's NAT gateway reach the API server from its public IP, and without it they never join
- * (K8SAPIServerConnFailVMExtensionError). So that IP is added; `0.0.0.0/32` (load balancer only) stays alone.
+ * AKS adds only the load balancer's outbound IP to the authorized ranges by itself
+ * (api-server-authorized-ip-ranges.md); nodes behind the network's NAT gateway reach the API server from its public IP,
+ * and without it they never join (K8SAPIServerConnFailVMExtensionError). So that IP is added; `0.0.0.0/32` (load
+ * balancer only) stays alone.
  */
 function withEgressIp(ranges: string[], egressPublicIp: pulumi.Input<string> | undefined): pulumi.Input<string[]> {
     if (egressPublicIp === undefined || ranges.includes("0.0.0.0/32")) return ranges;
@@ -460,7 +471,9 @@ export function resolveClusterArgs(args: ClusterArgs, problems: ProblemList, com
     if (args.outboundType !== undefined && networkEgress !== undefined && args.outboundType !== networkEgress) {
         problems.add(
             "outboundType",
-            `is ${args.outboundType}, but the network was built for ${networkEgress} (its subnets carry the NAT gateway or route table that needs): leave outboundType unset to follow the network`,
+            `is ${args.outboundType}, but the network was built for ${networkEgress} ` +
+                `(its subnets carry the NAT gateway or route table that needs): ` +
+                `leave outboundType unset to follow the network`,
         );
     }
     const { plan, podSubnetIds } = args.network ?? {};
@@ -470,7 +483,8 @@ export function resolveClusterArgs(args: ClusterArgs, problems: ProblemList, com
     if (args.clusterName !== undefined && !CLUSTER_NAME.test(args.clusterName)) {
         problems.add(
             "clusterName",
-            `"${args.clusterName}" is not a valid AKS name: 1–63 letters, digits, '-' or '_', starting and ending with a letter or digit`,
+            `"${args.clusterName}" is not a valid AKS name: 1–63 letters, digits, '-' or '_', ` +
+                `starting and ending with a letter or digit`,
         );
     } else if (args.clusterName !== undefined && reservedNameProblem(args.clusterName)) {
         problems.add("clusterName", reservedNameProblem(args.clusterName)!);
@@ -478,7 +492,8 @@ export function resolveClusterArgs(args: ClusterArgs, problems: ProblemList, com
         // The DNS prefix is the cluster's name, or the component's name when Pulumi names the cluster.
         problems.add(
             "clusterName",
-            `${dnsPrefixProblem(args.clusterName ?? componentName)}: it is the cluster's name (or the component's when unset); use at most 54 letters, digits and hyphens`,
+            `${dnsPrefixProblem(args.clusterName ?? componentName)}: ` +
+                `it is the cluster's name (or the component's when unset); use at most 54 letters, digits and hyphens`,
         );
     }
     checkKubernetesVersion(
@@ -514,7 +529,9 @@ function checkDataplane(dataplane: unknown, problems: ProblemList): void {
     problems.add(
         "networkDataplane",
         dataplane === "cilium"
-            ? `"cilium" cannot run ip-masq-agent-v2: its eBPF host routing bypasses the host iptables rules the agent writes, so pods would reach connected networks with pod IPs; use "azure" (the default)`
+            ? `"cilium" cannot run ip-masq-agent-v2: ` +
+                  `its eBPF host routing bypasses the host iptables rules the agent writes, ` +
+                  `so pods would reach connected networks with pod IPs; use "azure" (the default)`
             : `expected "azure" (the default; "cilium" cannot run ip-masq-agent-v2), got ${describeValue(dataplane)}`,
     );
 }
@@ -530,7 +547,8 @@ function checkAgainstPlan(
     if (args.privateCluster === true && plan.nodeSubnetOtherAddresses?.privateEndpoint !== 1) {
         problems.add(
             "privateCluster",
-            "the network's address plan does not count the API server's private endpoint, which AKS puts in the node subnet: pass privateCluster: true to the Network as well",
+            "the network's address plan does not count the API server's private endpoint, " +
+                "which AKS puts in the node subnet: pass privateCluster: true to the Network as well",
         );
     }
     if (
@@ -541,7 +559,8 @@ function checkAgainstPlan(
     ) {
         problems.add(
             "network.vnetId",
-            "is needed with a custom private DNS zone: the cluster identity must hold Network Contributor on the VNet before the cluster is created",
+            "is needed with a custom private DNS zone: " +
+                "the cluster identity must hold Network Contributor on the VNet before the cluster is created",
         );
     }
     // The cluster builds each pool from the VM spec the plan carries with it (planAddresses puts it there).
@@ -549,7 +568,9 @@ function checkAgainstPlan(
         if (typeof pool?.vm?.vmSize !== "string")
             problems.add(
                 `network.plan.pools[${index}].vm`,
-                `pool ${describeValue(pool?.name)} of the network's address plan has no VM spec: make the plan with planAddresses (or the Network component), which carries each pool's VM settings`,
+                `pool ${describeValue(pool?.name)} of the network's address plan has no VM spec: ` +
+                    `make the plan with planAddresses (or the Network component), ` +
+                    `which carries each pool's VM settings`,
             );
     });
     // A pool whose pod subnet has no ID would silently fall back to node-subnet CNI (pod IPs from the node subnet).
@@ -558,7 +579,8 @@ function checkAgainstPlan(
         if (podSubnetIds?.[subnet.name] === undefined) {
             problems.add(
                 "network.podSubnetIds",
-                `has no ID for the planned pod subnet "${subnet.name}" (${subnet.cidr}); give one for each of ${podSubnetNames.join(", ")}`,
+                `has no ID for the planned pod subnet "${subnet.name}" (${subnet.cidr}); ` +
+                    `give one for each of ${podSubnetNames.join(", ")}`,
             );
         }
     }

@@ -42,10 +42,15 @@ export function inlinePoolChanges(
             key: `${keyPrefix}.${field === "podSubnetCidr" ? "podSubnetCidr" : field}`,
             message:
                 field === "name"
-                    ? `the cluster's inline System pool is ${was}; renaming it to ${now} would add a pool through the cluster, which AKS refuses ("A new agent pool was introduced"): keep ${was} as the first System pool`
-                    : `the cluster's inline System pool "${String(planned.name)}" was created with ${field} ${was}; AKS cannot change it on an existing pool ` +
-                      `and this pool cannot be replaced without replacing the cluster: keep ${was}, and to move system pods onto the new setting add another ` +
-                      `System pool after it with ${field} ${now} (an AgentPool of its own), then scale this one down (docs/operations.md, "Changing the System pool")`,
+                    ? `the cluster's inline System pool is ${was}; renaming it to ${now} would add a pool through ` +
+                      `the cluster, which AKS refuses ("A new agent pool was introduced"): ` +
+                      `keep ${was} as the first System pool`
+                    : `the cluster's inline System pool "${String(planned.name)}" was created with ${field} ${was}; ` +
+                      `AKS cannot change it on an existing pool ` +
+                      `and this pool cannot be replaced without replacing the cluster: keep ${was}, ` +
+                      `and to move system pods onto the new setting add another ` +
+                      `System pool after it with ${field} ${now} (an AgentPool of its own), ` +
+                      `then scale this one down (docs/operations.md, "Changing the System pool")`,
         });
     }
     return problems;

@@ -14,9 +14,9 @@ export const AKS_RBAC_CLUSTER_ADMIN_ROLE = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b
 
 /**
  * kubelogin's non-interactive login modes (kubelogin `get-token --login`): the Azure CLI's login (local runs, and CI
- * after azure/login), workload identity (OIDC federation: AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE),
- * a service principal (AAD_SERVICE_PRINCIPAL_CLIENT_ID and _SECRET), a managed identity. Never devicecode, AKS's
- * default, which waits for a person nobody sees in CI.
+ * after azure/login), workload identity (OIDC federation: AZURE_CLIENT_ID, AZURE_TENANT_ID,
+ * AZURE_FEDERATED_TOKEN_FILE), a service principal (AAD_SERVICE_PRINCIPAL_CLIENT_ID and _SECRET), a managed identity.
+ * Never devicecode, AKS's default, which waits for a person nobody sees in CI.
  */
 export const KUBELOGIN_MODES = ["azurecli", "workloadidentity", "spn", "msi"] as const;
 export type KubeloginMode = (typeof KUBELOGIN_MODES)[number];

@@ -36,30 +36,42 @@ export interface MaintenanceWindow {
 export interface ClusterSettings {
     /** Private API server (reachable only from the VNet and networks connected to it). Default: false. */
     privateCluster?: boolean;
-    /** With a private cluster: `system` (AKS creates the zone), `none`, or the resource ID of your private DNS zone. Default: `system`. */
+    /**
+     * With a private cluster: `system` (AKS creates the zone), `none`, or the resource ID of your private DNS zone.
+     * Default: `system`.
+     */
     privateDnsZone?: string;
     /** Public API server only: the CIDRs allowed to reach it. Default: none (open). */
     authorizedIpRanges?: string[];
-    /** Microsoft Entra ID with Azure RBAC, and local accounts disabled (the kubeconfig then needs kubelogin). Default: false. */
+    /**
+     * Microsoft Entra ID with Azure RBAC, and local accounts disabled (the kubeconfig then needs kubelogin). Default:
+     * false.
+     */
     entraId?: boolean;
     /** With Entra ID: object IDs of the groups that become cluster admins. Default: none. */
     adminGroupObjectIds?: string[];
     /**
-     * With Entra ID: how kubelogin logs in for the kubeconfig `pulumi up` uses: `azurecli`, `workloadidentity`, `spn` or
-     * `msi`, never device code. Default: `azurecli`.
+     * With Entra ID: how kubelogin logs in for the kubeconfig `pulumi up` uses: `azurecli`, `workloadidentity`, `spn`
+     * or `msi`, never device code. Default: `azurecli`.
      */
     kubeloginMode?: KubeloginMode;
-    /** AKS auto-upgrade channel. With any channel but `none`, AKS moves `kubernetesVersion` and Pulumi ignores it. Default: `none`. */
+    /**
+     * AKS auto-upgrade channel. With any channel but `none`, AKS moves `kubernetesVersion` and Pulumi ignores it.
+     * Default: `none`.
+     */
     autoUpgradeChannel?: UpgradeChannel;
     /**
-     * How node OS images are updated: `None`, `Unmanaged`, `NodeImage` or `SecurityPatch`. Default: AKS's (`NodeImage`).
+     * How node OS images are updated: `None`, `Unmanaged`, `NodeImage` or `SecurityPatch`. Default: AKS's
+     * (`NodeImage`).
      */
     nodeOsUpgradeChannel?: NodeOsUpgradeChannel;
     /** When auto-upgrades (Kubernetes and node OS) may run. Default: any time. */
     maintenanceWindow?: MaintenanceWindow;
     /** The AKS pricing tier: `Free`, `Standard` (uptime SLA, for production) or `Premium`. Default: `Free`. */
     tier?: Tier;
-    /** Kubernetes NetworkPolicy engine: `none`, `azure` or `calico` (Cilium cannot run with the agent). Default: `none`. */
+    /**
+     * Kubernetes NetworkPolicy engine: `none`, `azure` or `calico` (Cilium cannot run with the agent). Default: `none`.
+     */
     networkPolicy?: NetworkPolicy;
     /** Refuse to delete the cluster (`protect`), for production stacks. Default: false. */
     protect?: boolean;
@@ -117,7 +129,8 @@ export function checkClusterSettings(s: ClusterSettings, problems: ProblemList, 
         } else if (typeof s.privateDnsZone !== "string") {
             problems.add(
                 "privateDnsZone",
-                `expected "system", "none" or the resource ID of a private DNS zone, got ${describeValue(s.privateDnsZone)}`,
+                `expected "system", "none" or the resource ID of a private DNS zone, ` +
+                    `got ${describeValue(s.privateDnsZone)}`,
             );
         } else if (isPrivateDnsZoneId(s.privateDnsZone)) {
             const why = privateDnsZoneProblem(s.privateDnsZone, context.location);
@@ -135,7 +148,8 @@ export function checkClusterSettings(s: ClusterSettings, problems: ProblemList, 
         } else if (s.privateCluster === true && ranges.length > 0) {
             problems.add(
                 "authorizedIpRanges",
-                "apply to a public API server only; a private cluster is reached through the VNet: remove them or set privateCluster: false",
+                "apply to a public API server only; a private cluster is reached through the VNet: " +
+                    "remove them or set privateCluster: false",
             );
         } else {
             checkAuthorizedRanges(ranges, context, problems);
@@ -156,7 +170,9 @@ export function checkClusterSettings(s: ClusterSettings, problems: ProblemList, 
             for (const i of bad) {
                 problems.add(
                     `adminGroupObjectIds[${i}]`,
-                    `${typeof groups[i] === "string" ? JSON.stringify(groups[i]) : describeValue(groups[i])} is not an Entra group object ID (a GUID such as "00000000-0000-0000-0000-000000000000"): use the group's Object ID from "az ad group show --group <name> --query id"`,
+                    `${typeof groups[i] === "string" ? JSON.stringify(groups[i]) : describeValue(groups[i])} ` +
+                        `is not an Entra group object ID (a GUID such as "00000000-0000-0000-0000-000000000000"): ` +
+                        `use the group's Object ID from "az ad group show --group <name> --query id"`,
                 );
             }
         } else if (groups.length > 0 && s.entraId !== true) {
@@ -167,7 +183,8 @@ export function checkClusterSettings(s: ClusterSettings, problems: ProblemList, 
     if (s.kubeloginMode !== undefined && !KUBELOGIN_MODES.includes(s.kubeloginMode)) {
         problems.add(
             "kubeloginMode",
-            `expected one of ${KUBELOGIN_MODES.join(", ")} (never devicecode, which waits for a person), got ${describeValue(s.kubeloginMode)}`,
+            `expected one of ${KUBELOGIN_MODES.join(", ")} (never devicecode, which waits for a person), ` +
+                `got ${describeValue(s.kubeloginMode)}`,
         );
     } else if (s.kubeloginMode !== undefined && s.entraId !== true) {
         problems.add("kubeloginMode", "is only used with entraId: true (kubelogin fetches Entra ID tokens): remove it");
@@ -196,7 +213,8 @@ export function checkClusterSettings(s: ClusterSettings, problems: ProblemList, 
         problems.add(
             "networkPolicy",
             (policy as string) === "cilium"
-                ? `"cilium" needs the Cilium dataplane, whose eBPF host routing bypasses the iptables rules of ip-masq-agent-v2: use "azure" or "calico"`
+                ? `"cilium" needs the Cilium dataplane, ` +
+                      `whose eBPF host routing bypasses the iptables rules of ip-masq-agent-v2: use "azure" or "calico"`
                 : `expected one of ${NETWORK_POLICIES.join(", ")}, got ${describeValue(policy)}`,
         );
     }
@@ -210,7 +228,8 @@ function checkAuthorizedRanges(ranges: unknown[], context: ClusterContext, probl
             if (ranges.length > 1)
                 problems.add(
                     `${key}[${i}]`,
-                    `"${LOAD_BALANCER_ONLY}" (only the load balancer's outbound IP) is allowed alone, not with other ranges: remove it or the others`,
+                    `"${LOAD_BALANCER_ONLY}" (only the load balancer's outbound IP) is allowed alone, ` +
+                        `not with other ranges: remove it or the others`,
                 );
             return;
         }
@@ -223,7 +242,9 @@ function checkAuthorizedRanges(ranges: unknown[], context: ClusterContext, probl
         if (reserved) {
             problems.add(
                 `${key}[${i}]`,
-                `${parsed.cidr.text} overlaps ${reserved.text}, which is not public address space: the API server is reached over the internet, so list public ranges only (a private cluster is reached through the VNet)`,
+                `${parsed.cidr.text} overlaps ${reserved.text}, which is not public address space: ` +
+                    `the API server is reached over the internet, so list public ranges only ` +
+                    `(a private cluster is reached through the VNet)`,
             );
         }
     });
@@ -232,7 +253,8 @@ function checkAuthorizedRanges(ranges: unknown[], context: ClusterContext, probl
     if (context.virtualNodes && ranges.length > 0) {
         problems.add(
             key,
-            "cannot be combined with virtual nodes (the ACI connector must reach the API server): remove the ranges or virtualNodeSubnetCidr",
+            "cannot be combined with virtual nodes (the ACI connector must reach the API server): " +
+                "remove the ranges or virtualNodeSubnetCidr",
         );
     }
 }
@@ -248,14 +270,18 @@ function checkMaintenanceWindow(
     if (typeof window !== "object" || window === null || Array.isArray(window)) {
         problems.add(
             key,
-            `expected an object such as { dayOfWeek: "Sunday", startTime: "02:00", durationHours: 4 }, got ${describeValue(window)}`,
+            `expected an object such as { dayOfWeek: "Sunday", startTime: "02:00", durationHours: 4 }, ` +
+                `got ${describeValue(window)}`,
         );
         return;
     }
     if ((channel === undefined || channel === "none") && !schedulesNodeOs(nodeOs)) {
         problems.add(
             key,
-            `only schedules automatic upgrades, and autoUpgradeChannel is ${channel ?? "none"} and nodeOsUpgradeChannel ${nodeOs ?? "unset"}: pick a channel (e.g. autoUpgradeChannel "patch" or nodeOsUpgradeChannel "NodeImage") or remove the window`,
+            `only schedules automatic upgrades, ` +
+                `and autoUpgradeChannel is ${channel ?? "none"} and nodeOsUpgradeChannel ${nodeOs ?? "unset"}: ` +
+                `pick a channel (e.g. autoUpgradeChannel "patch" or nodeOsUpgradeChannel "NodeImage") ` +
+                `or remove the window`,
         );
     }
     if (!DAYS.includes(window.dayOfWeek))
@@ -295,7 +321,8 @@ export function checkNodeLimit(
     if (nodes > limit) {
         problems.add(
             "nodePools",
-            `the pools' maxCount add up to ${nodes} nodes; a ${chosen}-tier AKS cluster supports at most ${limit}: lower maxCount${chosen === "Free" ? ', or set tier "Standard" (5,000)' : " or split the cluster"}`,
+            `the pools' maxCount add up to ${nodes} nodes; a ${chosen}-tier AKS cluster supports at most ${limit}: ` +
+                `lower maxCount${chosen === "Free" ? ', or set tier "Standard" (5,000)' : " or split the cluster"}`,
         );
     }
 }

@@ -16,8 +16,9 @@ export interface IpMasqAgentArgs extends IpMasqAgentSettings {
     /** Provider of the target cluster (e.g. `Cluster.provider`). */
     provider: pulumi.ProviderResource;
     /**
-     * Destinations pods reach with their own IPs: at least every VNet prefix (use `plan.ipMasqAgent.nonMasqueradeCIDRs`).
-     * Everything else leaves with the node IP. IPv4, aligned, at most 64 after merging.
+     * Destinations pods reach with their own IPs: at least every VNet prefix (use
+     * `plan.ipMasqAgent.nonMasqueradeCIDRs`). Everything else leaves with the node IP. IPv4, aligned, at most 64 after
+     * merging.
      */
     nonMasqueradeCIDRs: string[];
 }
@@ -85,7 +86,8 @@ export function resolveIpMasqAgentArgs(
     if (settings.enabled && (!Array.isArray(list) || list.length === 0)) {
         problems.add(
             "nonMasqueradeCIDRs",
-            "is empty or not a list: the agent would then masquerade everything, pod-to-pod traffic included; list at least every VNet prefix",
+            "is empty or not a list: the agent would then masquerade everything, pod-to-pod traffic included; " +
+                "list at least every VNet prefix",
         );
     }
     for (const { i, result } of parsed) {
@@ -96,7 +98,8 @@ export function resolveIpMasqAgentArgs(
     if (merged.length > AGENT_MAX_CIDRS) {
         problems.add(
             "nonMasqueradeCIDRs",
-            `holds ${merged.length} CIDRs after merging; ip-masq-agent-v2 exits above ${AGENT_MAX_CIDRS}: merge or drop destinations`,
+            `holds ${merged.length} CIDRs after merging; ip-masq-agent-v2 exits above ${AGENT_MAX_CIDRS}: ` +
+                `merge or drop destinations`,
         );
     }
     if (problems.problems.length !== before) return undefined;

@@ -36,7 +36,9 @@ export interface DaemonSetManifest {
     apiVersion: "apps/v1";
     kind: "DaemonSet";
     metadata: ObjectMeta;
-    // The spec is typed where it is read (tests validate it against the Kubernetes schema).
+    // The spec is typed where it is read (tests validate it against the Kubernetes schema, and read its nested fields
+    // directly: a PodSpec type here would make them fail to compile, e.g. on an optional container `command`).
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
     spec: Record<string, any>;
 }
 
@@ -183,8 +185,10 @@ export function cleanupScript(chain: string): string {
         "set -eu",
         `chain='${chain}'`,
         // `-S` prints rules as they were added; turning -A into -D deletes exactly those rules (eval keeps quoting).
-        `iptables -t nat -S POSTROUTING | grep -- "-j $chain\\$" | sed 's/^-A /-D /' | while read -r rule; do eval "iptables -t nat $rule"; done`,
-        `if iptables -t nat -S "$chain" >/dev/null 2>&1; then iptables -t nat -F "$chain"; iptables -t nat -X "$chain"; fi`,
+        `iptables -t nat -S POSTROUTING | grep -- "-j $chain\\$" | sed 's/^-A /-D /' | while read -r rule; ` +
+            `do eval "iptables -t nat $rule"; done`,
+        `if iptables -t nat -S "$chain" >/dev/null 2>&1; then iptables -t nat -F "$chain"; ` +
+            `iptables -t nat -X "$chain"; fi`,
         `echo "removed chain $chain and its POSTROUTING jump on $(hostname)"`,
     ].join("\n");
 }

@@ -6,9 +6,14 @@ import { defaults } from "../defaults";
 import { checkKnownFields, describeValue, ProblemList } from "../errors";
 
 export interface IpMasqAgentSettings {
-    /** Agent image, pinned by tag or digest; never `latest`. Default: `mcr.microsoft.com/aks/ip-masq-agent-v2:v0.1.15`. */
+    /**
+     * Agent image, pinned by tag or digest; never `latest`. Default: `mcr.microsoft.com/aks/ip-masq-agent-v2:v0.1.15`.
+     */
     image?: string;
-    /** iptables chain of this agent (`--masq-chain`), ≤ 28 characters. Default: `POD-SUBNET-MASQ`, so it never fights AKS's own `IP-MASQ-AGENT`. */
+    /**
+     * iptables chain of this agent (`--masq-chain`), ≤ 28 characters. Default: `POD-SUBNET-MASQ`, so it never fights
+     * AKS's own `IP-MASQ-AGENT`.
+     */
     chain?: string;
     /** Seconds between re-reads of the config and rewrites of the rules (`--resync-interval`). Default: 60. */
     resyncInterval?: number;
@@ -23,7 +28,10 @@ export interface IpMasqAgentSettings {
      * node (deleting the agent leaves them in place). Only with `enabled: false`. Default: false.
      */
     cleanup?: boolean;
-    /** Image of the clean-up DaemonSet: needs `nsenter` and a shell. Default: `mcr.microsoft.com/azurelinux/busybox:1.36`. */
+    /**
+     * Image of the clean-up DaemonSet: needs `nsenter` and a shell. Default:
+     * `mcr.microsoft.com/azurelinux/busybox:1.36`.
+     */
     cleanupImage?: string;
 }
 
@@ -36,8 +44,10 @@ const CHAIN = /^[A-Za-z][A-Za-z0-9_-]{0,27}$/;
 // Kubernetes object names (DNS-1123 subdomain, kept to 63 so derived names stay valid labels).
 const OBJECT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 // registry/repository[:tag][@sha256:digest]
-const IMAGE =
-    /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+const IMAGE = new RegExp(
+    String.raw`^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*` +
+        String.raw`(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`,
+);
 
 /*
  * Chain names the agent cannot use. Every comparison is exact: iptables chain and target names are case-sensitive
@@ -60,11 +70,12 @@ export const IPTABLES_STANDARD_TARGETS: readonly string[] = ["ACCEPT", "DROP", "
 /**
  * iptables' target extensions for IPv4, refused by `-N` the same way. Source: the extensions Debian 12's `iptables`
  * 1.8.9 package ships (Debian 12 is also the base of the agent image's registry.k8s.io/build-image/distroless-iptables
- * v0.6.3, whose iptables comes from that package): the upper-case names of /usr/lib/x86_64-linux-gnu/xtables/libxt_*.so and libipt_*.so (lower-case ones
- * are matches). libxt_NAT.so is left out: it only holds SNAT, DNAT, MASQUERADE and REDIRECT (symlinked under those
- * names), and `-N NAT` is accepted. IPv6-only targets (libip6t_: DNPT, HL, SNPT) are accepted by iptables and would
- * matter only with --enable-ipv6, which this project never passes. test/slow/lab-rules.test.ts creates every name of this
- * list with the real iptables (nft and legacy) in a throwaway network namespace and requires each to be refused.
+ * v0.6.3, whose iptables comes from that package): the upper-case names of /usr/lib/x86_64-linux-gnu/xtables/libxt_*.so
+ * and libipt_*.so (lower-case ones are matches). libxt_NAT.so is left out: it only holds SNAT, DNAT, MASQUERADE and
+ * REDIRECT (symlinked under those names), and `-N NAT` is accepted. IPv6-only targets (libip6t_: DNPT, HL, SNPT) are
+ * accepted by iptables and would matter only with --enable-ipv6, which this project never passes.
+ * test/slow/lab-rules.test.ts creates every name of this list with the real iptables (nft and legacy) in a throwaway
+ * network namespace and requires each to be refused.
  */
 export const IPTABLES_TARGET_EXTENSIONS: readonly string[] = [
     "AUDIT",
@@ -110,7 +121,10 @@ export const IPTABLES_TARGET_EXTENSIONS: readonly string[] = [
  */
 export const NAT_BUILT_IN_CHAINS: readonly string[] = ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"];
 
-/** Built-in chains of the other tables only (filter, mangle, security): a nat chain of that name works, but reads as the built-in one. */
+/**
+ * Built-in chains of the other tables only (filter, mangle, security): a nat chain of that name works, but reads as the
+ * built-in one.
+ */
 export const OTHER_BUILT_IN_CHAINS: readonly string[] = ["FORWARD"];
 
 /** Chains another component writes on an AKS node: the agent would adopt them and flush them at every resync. */
@@ -149,20 +163,29 @@ export function chainConflict(chain: string): string | undefined {
     const fix = `pick another, e.g. "${defaults.ipMasqAgent.chain}"`;
     if (IPTABLES_STANDARD_TARGETS.includes(chain) || IPTABLES_TARGET_EXTENSIONS.includes(chain)) {
         return (
-            `"${chain}" is an iptables target, and iptables refuses a chain of that name ("chain name may not clash with target ` +
-            `name"), so the agent would crash-loop on every node: ${fix}`
+            `"${chain}" is an iptables target, and iptables refuses a chain of that name ` +
+            `("chain name may not clash with target name"), so the agent would crash-loop on every node: ${fix}`
         );
     }
     if (NAT_BUILT_IN_CHAINS.includes(chain)) {
-        return `"${chain}" is a built-in chain of the nat table: the agent would adopt it, fail to add its POSTROUTING jump into it and crash-loop on every node: ${fix}`;
+        return (
+            `"${chain}" is a built-in chain of the nat table: the agent would adopt it, ` +
+            `fail to add its POSTROUTING jump into it and crash-loop on every node: ${fix}`
+        );
     }
     if (OTHER_BUILT_IN_CHAINS.includes(chain)) {
-        return `"${chain}" is a built-in chain of the filter and mangle tables; a nat chain of that name would pass for the built-in one in every listing: ${fix}`;
+        return (
+            `"${chain}" is a built-in chain of the filter and mangle tables; ` +
+            `a nat chain of that name would pass for the built-in one in every listing: ${fix}`
+        );
     }
     for (const owned of OWNED_CHAINS) {
         if (owned.names?.includes(chain) || (owned.prefix !== undefined && chain.startsWith(owned.prefix))) {
             const scheme = owned.prefix !== undefined ? ` (its chains start with "${owned.prefix}")` : "";
-            return `"${chain}" belongs to ${owned.owner}${scheme}; this agent adopts an existing chain, so it would flush ${owned.owner}'s rules at every resync: ${fix}`;
+            return (
+                `"${chain}" belongs to ${owned.owner}${scheme}; this agent adopts an existing chain, ` +
+                `so it would flush ${owned.owner}'s rules at every resync: ${fix}`
+            );
         }
     }
     return undefined;
@@ -216,7 +239,8 @@ export function resolveAgentSettings(
     if (settings.enabled === true && settings.cleanup === true) {
         problems.add(
             `${keyPrefix}.cleanup`,
-            "removes the agent's iptables rules from every node, which the running agent would write again: set enabled to false together with cleanup",
+            "removes the agent's iptables rules from every node, which the running agent would write again: " +
+                "set enabled to false together with cleanup",
         );
     }
     if (settings.cleanup === true) checkImage(settings.cleanupImage, `${keyPrefix}.cleanupImage`, problems);
@@ -224,7 +248,8 @@ export function resolveAgentSettings(
     if (typeof settings.chain !== "string" || !CHAIN.test(settings.chain)) {
         problems.add(
             `${keyPrefix}.chain`,
-            `${describeValue(settings.chain)} is not a usable iptables chain name: 1–28 letters, digits, '-' or '_', starting with a letter`,
+            `${describeValue(settings.chain)} is not a usable iptables chain name: ` +
+                `1–28 letters, digits, '-' or '_', starting with a letter`,
         );
     } else {
         const conflict = chainConflict(settings.chain);
@@ -244,12 +269,14 @@ export function resolveAgentSettings(
         if (typeof value !== "string" || !OBJECT_NAME.test(value) || value.length > limit) {
             problems.add(
                 `${keyPrefix}.${field}`,
-                `${describeValue(value)} is not a valid Kubernetes name: lowercase letters, digits and '-', at most ${limit} characters`,
+                `${describeValue(value)} is not a valid Kubernetes name: ` +
+                    `lowercase letters, digits and '-', at most ${limit} characters`,
             );
         } else if (field === "name" && value.startsWith("azure-ip-masq-agent")) {
             problems.add(
                 `${keyPrefix}.name`,
-                `"${value}" collides with AKS's own azure-ip-masq-agent objects, which AKS reconciles: pick another name`,
+                `"${value}" collides with AKS's own azure-ip-masq-agent objects, which AKS reconciles: ` +
+                    `pick another name`,
             );
         }
     }
@@ -267,12 +294,14 @@ function checkImage(image: unknown, key: string, problems: ProblemList): void {
     if (!hasDigest && tag === undefined) {
         problems.add(
             key,
-            `"${image}" has no tag: pin a release tag or a digest (e.g. "${defaults.ipMasqAgent.image}") so every node runs the same agent`,
+            `"${image}" has no tag: pin a release tag or a digest (e.g. "${defaults.ipMasqAgent.image}") ` +
+                `so every node runs the same agent`,
         );
     } else if (tag === "latest" && !hasDigest) {
         problems.add(
             key,
-            `"${image}" uses the moving "latest" tag: pin a release tag or a digest (e.g. "${defaults.ipMasqAgent.image}")`,
+            `"${image}" uses the moving "latest" tag: ` +
+                `pin a release tag or a digest (e.g. "${defaults.ipMasqAgent.image}")`,
         );
     }
 }

@@ -18,14 +18,19 @@ export interface EgressSettings {
     outboundType?: OutboundType;
     /** With `userDefinedRouting`: private IP of the firewall or appliance that 0.0.0.0/0 is routed to. */
     egressNextHopIp?: string;
-    /** Idle timeout of the NAT gateway, 4–120 minutes; `userAssignedNATGateway` only (refused with the others). Default: 4. */
+    /**
+     * Idle timeout of the NAT gateway, 4–120 minutes; `userAssignedNATGateway` only (refused with the others). Default:
+     * 4.
+     */
     natGatewayIdleTimeoutMinutes?: number;
 }
 
 const UNSUPPORTED: Record<string, string> = {
     managedNATGateway:
         "works only with AKS-managed VNets, and this project brings its own VNet: use userAssignedNATGateway",
-    none: "leaves nodes without internet egress, which AKS needs for images and updates unless you run a private registry and mirrors: use userDefinedRouting to send egress to your own appliance",
+    none:
+        "leaves nodes without internet egress, which AKS needs for images and updates " +
+        "unless you run a private registry and mirrors: use userDefinedRouting to send egress to your own appliance",
 };
 
 /** Checks the egress settings against the address plan (the next hop must be reachable from the VNet). */
@@ -49,7 +54,8 @@ export function checkEgress(settings: EgressSettings, plan: AddressPlan | undefi
     } else if (hop === undefined) {
         problems.add(
             "egressNextHopIp",
-            "is required with outboundType userDefinedRouting: the private IP of the firewall or appliance that routes to the internet",
+            "is required with outboundType userDefinedRouting: " +
+                "the private IP of the firewall or appliance that routes to the internet",
         );
     } else if (typeof hop !== "string" || !isIPv4Address(hop)) {
         problems.add("egressNextHopIp", `expected an IPv4 address such as "10.0.1.4", got ${describeValue(hop)}`);
@@ -64,22 +70,29 @@ export function checkEgress(settings: EgressSettings, plan: AddressPlan | undefi
         if (podSubnet) {
             problems.add(
                 "egressNextHopIp",
-                `${hop} lies in pod subnet ${podSubnet}, which holds only pods: put the appliance in a hub network or a subnet of its own`,
+                `${hop} lies in pod subnet ${podSubnet}, which holds only pods: ` +
+                    `put the appliance in a hub network or a subnet of its own`,
             );
         } else if (virtualNodes) {
             problems.add(
                 "egressNextHopIp",
-                `${hop} lies in the virtual nodes' subnet ${virtualNodes}, delegated to Azure Container Instances, where no appliance can run: put the appliance in a hub network or a subnet of its own`,
+                `${hop} lies in the virtual nodes' subnet ${virtualNodes}, delegated to Azure Container Instances, ` +
+                    `where no appliance can run: put the appliance in a hub network or a subnet of its own`,
             );
         } else if (reservedIn) {
             problems.add(
                 "egressNextHopIp",
-                `${hop} is one of the 5 addresses Azure keeps in node subnet ${plan.nodeSubnet.cidr} (the first four and the last), where nothing forwards traffic: nodes could not reach the internet (OutboundConnFailVMExtensionError); use the appliance's own private IP`,
+                `${hop} is one of the 5 addresses Azure keeps in node subnet ${plan.nodeSubnet.cidr} ` +
+                    `(the first four and the last), where nothing forwards traffic: ` +
+                    `nodes could not reach the internet (OutboundConnFailVMExtensionError); ` +
+                    `use the appliance's own private IP`,
             );
         } else if (!inside(plan.vnetAddressSpace) && !inside(plan.connectedCidrs)) {
             problems.add(
                 "egressNextHopIp",
-                `${hop} is neither in the VNet (${plan.vnetAddressSpace.join(", ")}) nor in a connected network (${plan.connectedCidrs.join(", ") || "none declared"}): nodes could not reach it; add its network to connectedCidrs`,
+                `${hop} is neither in the VNet (${plan.vnetAddressSpace.join(", ")}) nor in a connected network ` +
+                    `(${plan.connectedCidrs.join(", ") || "none declared"}): nodes could not reach it; ` +
+                    `add its network to connectedCidrs`,
             );
         }
     }

@@ -15,8 +15,11 @@ export const HUB_FIELDS: Record<keyof HubSettings, true> = {
     peerBack: true,
 };
 
-const VNET_ID =
-    /^\/subscriptions\/([0-9a-f-]{36})\/resourceGroups\/([-\w.()]{1,90})\/providers\/Microsoft\.Network\/virtualNetworks\/([-\w.]{2,64})$/i;
+const VNET_ID = new RegExp(
+    String.raw`^\/subscriptions\/([0-9a-f-]{36})\/resourceGroups\/([-\w.()]{1,90})` +
+        String.raw`\/providers\/Microsoft\.Network\/virtualNetworks\/([-\w.]{2,64})$`,
+    "i",
+);
 
 /** The parts of a VNet resource ID, or undefined when it is not one. */
 export function parseVnetId(
@@ -28,13 +31,16 @@ export function parseVnetId(
 
 /** Checks the hub's non-address fields (the planner checks `addressSpace` and `spokeAddressSpaces`). */
 export function checkHub(hub: unknown, problems: ProblemList): void {
-    if (hub === undefined || hub === null || typeof hub !== "object" || Array.isArray(hub)) return; // the planner reports a wrong type
+    // The planner reports a wrong type.
+    if (hub === undefined || hub === null || typeof hub !== "object" || Array.isArray(hub)) return;
     const settings = hub as Record<string, unknown>;
     checkKnownFields(settings, HUB_FIELDS, "hub", "hub", problems);
     if (typeof settings.vnetId !== "string" || !parseVnetId(settings.vnetId)) {
         problems.add(
             "hub.vnetId",
-            `expected the hub VNet's resource ID, /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<name>, got ${describeValue(settings.vnetId)}`,
+            `expected the hub VNet's resource ID, ` +
+                `/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<name>, ` +
+                `got ${describeValue(settings.vnetId)}`,
         );
     }
     for (const field of ["useRemoteGateways", "peerBack"] as const) {

@@ -251,7 +251,8 @@ export function resolveNetworkArgs(args: NetworkArgs, problems: ProblemList): Ad
     if (args.vnetName !== undefined && !AZURE_NAME.test(args.vnetName)) {
         problems.add(
             "vnetName",
-            `"${args.vnetName}" is not a valid VNet name: 2–63 letters, digits, '-', '_' or '.', ending in a letter, digit or '_'`,
+            `"${args.vnetName}" is not a valid VNet name: ` +
+                `2–63 letters, digits, '-', '_' or '.', ending in a letter, digit or '_'`,
         );
     } else if (args.vnetName !== undefined && reservedNameProblem(args.vnetName)) {
         problems.add("vnetName", reservedNameProblem(args.vnetName)!);

@@ -104,19 +104,22 @@ function checkLabels(labels: unknown, key: string, problems: ProblemList): void 
         if ((prefix !== undefined && !LABEL_PREFIX.test(prefix)) || !LABEL_NAME.test(name.slice(slash + 1))) {
             problems.add(
                 `${key}.${name}`,
-                `is not a Kubernetes label key: an optional DNS prefix of at most 253 characters and "/", then a name of 1–63 letters, digits, '-', '_' or '.'`,
+                `is not a Kubernetes label key: an optional DNS prefix of at most 253 characters and "/", ` +
+                    `then a name of 1–63 letters, digits, '-', '_' or '.'`,
             );
         } else if (reserved) {
             problems.add(
                 `${key}.${name}`,
-                `uses the prefix "${prefix}/", which AKS reserves (${reserved}): AKS refuses the pool; use your own prefix, e.g. "example.com/${name.slice(slash + 1)}"`,
+                `uses the prefix "${prefix}/", which AKS reserves (${reserved}): AKS refuses the pool; ` +
+                    `use your own prefix, e.g. "example.com/${name.slice(slash + 1)}"`,
             );
         } else if (typeof value !== "string" || !LABEL_VALUE.test(value)) {
             const hint =
                 typeof value === "number" || typeof value === "boolean" ? ` (quote it in YAML: "${value}")` : "";
             problems.add(
                 `${key}.${name}`,
-                `expected a label value of at most 63 letters, digits, '-', '_' or '.', got ${describeValue(value)}${hint}`,
+                `expected a label value of at most 63 letters, digits, '-', '_' or '.', ` +
+                    `got ${describeValue(value)}${hint}`,
             );
         }
     }
@@ -137,12 +140,15 @@ function checkTaints(taints: unknown, key: string, system: boolean, problems: Pr
                     : "expected key=value:Effect";
             problems.add(
                 `${key}[${i}]`,
-                `${describeValue(taint)}: ${why}, e.g. "workload=batch:NoSchedule" (the az CLI's form: key ≤ 253, value ≤ 63 characters)`,
+                `${describeValue(taint)}: ${why}, e.g. "workload=batch:NoSchedule" ` +
+                    `(the az CLI's form: key ≤ 253, value ≤ 63 characters)`,
             );
         } else if (system && !taint.startsWith("CriticalAddonsOnly=") && !taint.endsWith(":PreferNoSchedule")) {
             problems.add(
                 `${key}[${i}]`,
-                `"${taint}" on a System pool: AKS refuses custom taints there (SystemPoolHasRestrictedTaint) except CriticalAddonsOnly or the PreferNoSchedule effect; use "CriticalAddonsOnly=true:NoSchedule" or move the taint to a User pool`,
+                `"${taint}" on a System pool: AKS refuses custom taints there (SystemPoolHasRestrictedTaint) ` +
+                    `except CriticalAddonsOnly or the PreferNoSchedule effect; ` +
+                    `use "CriticalAddonsOnly=true:NoSchedule" or move the taint to a User pool`,
             );
         }
     });

@@ -55,7 +55,9 @@ export function parseCidr(text: unknown): ParseResult {
     if (block.base !== address) {
         return {
             ok: false,
-            reason: `"${text}" is not aligned to its network; write "${block.base}/${block.bitmask}" (a misaligned CIDR crashes ip-masq-agent-v2)`,
+            reason:
+                `"${text}" is not aligned to its network; write "${block.base}/${block.bitmask}" ` +
+                `(a misaligned CIDR crashes ip-masq-agent-v2)`,
         };
     }
     return { ok: true, cidr: fromNetmask(block) };

@@ -54,7 +54,8 @@ export function normalizeInput(raw: unknown, problems: ProblemList): NormalizedI
     if (!isRecord(raw)) {
         problems.add(
             "(root)",
-            `expected an object with nodeSubnetCidr, podSubnetCidr, serviceCidr and nodePools, got ${describeValue(raw)}`,
+            `expected an object with nodeSubnetCidr, podSubnetCidr, serviceCidr and nodePools, ` +
+                `got ${describeValue(raw)}`,
         );
     }
     // Read in the order the keys are documented, so problems are listed in that order too.
@@ -157,7 +158,9 @@ function readHub(value: unknown, problems: ProblemList): NormalizedInput["hub"] 
     if (!isRecord(value)) {
         problems.add(
             "hub",
-            `expected an object such as { vnetId: "/subscriptions/…/virtualNetworks/hub", addressSpace: ["10.0.0.0/16"] }, got ${describeValue(value)}`,
+            `expected an object such as ` +
+                `{ vnetId: "/subscriptions/…/virtualNetworks/hub", addressSpace: ["10.0.0.0/16"] }, ` +
+                `got ${describeValue(value)}`,
         );
         return undefined;
     }
@@ -186,7 +189,8 @@ function readPools(value: unknown, problems: ProblemList): { pools: NormalizedPo
     if (!Array.isArray(value)) {
         problems.add(
             key,
-            `expected a list of node pools such as [{ name: "system", mode: "System", count: 3 }], got ${describeValue(value)}`,
+            `expected a list of node pools such as [{ name: "system", mode: "System", count: 3 }], ` +
+                `got ${describeValue(value)}`,
         );
         return { pools: [], complete: false };
     }
@@ -228,7 +232,8 @@ function readPool(raw: unknown, key: string, problems: ProblemList): NormalizedP
     if (typeof name !== "string" || !POOL_NAME.test(name)) {
         problems.add(
             `${key}.name`,
-            `${describeValue(name)} is not a valid pool name: use 1–12 lowercase letters and digits, starting with a letter (e.g. "system", "user1")`,
+            `${describeValue(name)} is not a valid pool name: use 1–12 lowercase letters and digits, ` +
+                `starting with a letter (e.g. "system", "user1")`,
         );
     }
     const mode = (raw.mode ?? "User") as PoolMode;

@@ -55,6 +55,13 @@ function groupPodSubnets(input: NormalizedInput): PodSubnetGroup[] {
     return [...groups.values()];
 }
 
+/** A shallow copy of `value` without `keys`. */
+function omit<T extends object, K extends keyof T>(value: T, ...keys: K[]): Omit<T, K> {
+    const copy: Partial<T> = { ...value };
+    for (const key of keys) delete copy[key];
+    return copy as Omit<T, K>;
+}
+
 function buildPlan(layout: Layout): AddressPlan {
     const { input, vnet, podSubnets } = layout;
     const nodeSubnet = input.nodeSubnet!;
@@ -65,9 +72,8 @@ function buildPlan(layout: Layout): AddressPlan {
     const subnetNameOf = new Map(podSubnetPlans.map((s) => [s.cidr, s.name]));
     const pools: PoolPlan[] = input.pools.map((p) => {
         const podSubnetCidr = (p.ownPodSubnet ?? input.podSubnet!).cidr.text;
-        const { key: _key, ownPodSubnet: _own, ...settings } = p;
         return {
-            ...settings,
+            ...omit(p, "key", "ownPodSubnet"),
             peakNodes: p.maxCount + p.surgeNodes,
             podSubnetName: subnetNameOf.get(podSubnetCidr)!,
             podSubnetCidr,

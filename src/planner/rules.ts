@@ -70,7 +70,8 @@ function vnetPrefixesDisjoint({ input }: Layout, problems: ProblemList): void {
         if (a)
             problems.add(
                 b.key,
-                `${b.cidr.text} overlaps ${a.key} ${a.cidr.text}: VNet address prefixes must be disjoint; remove or shrink one`,
+                `${b.cidr.text} overlaps ${a.key} ${a.cidr.text}: VNet address prefixes must be disjoint; ` +
+                    `remove or shrink one`,
             );
     });
 }
@@ -83,7 +84,8 @@ function subnetsInsideVnet({ input, podSubnets }: Layout, problems: ProblemList)
         if (subnet && !prefixes.some((p) => contains(p.cidr, subnet.cidr))) {
             problems.add(
                 subnet.key,
-                `${subnet.cidr.text} is not inside vnetAddressSpace (${listed}): add a prefix that contains it or move the subnet`,
+                `${subnet.cidr.text} is not inside vnetAddressSpace (${listed}): ` +
+                    `add a prefix that contains it or move the subnet`,
             );
         }
     }
@@ -103,7 +105,8 @@ function subnetsDisjoint({ input, podSubnets }: Layout, problems: ProblemList): 
         if (a)
             problems.add(
                 b.key,
-                `${b.cidr.text} overlaps ${a.key} ${a.cidr.text}: the node subnet and every pod subnet must be disjoint`,
+                `${b.cidr.text} overlaps ${a.key} ${a.cidr.text}: ` +
+                    `the node subnet and every pod subnet must be disjoint`,
             );
     });
 }
@@ -117,7 +120,8 @@ function nothingInRejectedRanges({ input, podSubnets }: Layout, problems: Proble
         if (item && hit) {
             problems.add(
                 item.key,
-                `${item.cidr.text} overlaps ${hit.text}, a range AKS rejects (${AKS_REJECTED_RANGES.join(", ")}); choose another range`,
+                `${item.cidr.text} overlaps ${hit.text}, a range AKS rejects (${AKS_REJECTED_RANGES.join(", ")}); ` +
+                    `choose another range`,
             );
             continue;
         }
@@ -125,7 +129,10 @@ function nothingInRejectedRanges({ input, podSubnets }: Layout, problems: Proble
         if (item && refused) {
             problems.add(
                 item.key,
-                `${item.cidr.text} overlaps ${refused.text}, which Azure refuses in a virtual network (multicast 224.0.0.0/4, broadcast, loopback 127.0.0.0/8, the platform's 168.63.129.16): choose another range`,
+                `${item.cidr.text} overlaps ${refused.text}, ` +
+                    `which Azure refuses in a virtual network ` +
+                    `(multicast 224.0.0.0/4, broadcast, loopback 127.0.0.0/8, the platform's 168.63.129.16): ` +
+                    `choose another range`,
             );
         }
     }
@@ -136,7 +143,8 @@ function clusterLimits({ input }: Layout, problems: ProblemList): void {
     if (input.pools.length > MAX_POOLS_PER_CLUSTER) {
         problems.add(
             "nodePools",
-            `lists ${input.pools.length} pools; AKS allows at most ${MAX_POOLS_PER_CLUSTER} per cluster (MaxAgentPoolCountReached): merge pools`,
+            `lists ${input.pools.length} pools; AKS allows at most ${MAX_POOLS_PER_CLUSTER} per cluster ` +
+                `(MaxAgentPoolCountReached): merge pools`,
         );
     }
 }
@@ -147,14 +155,16 @@ function serviceRange({ input, vnet }: Layout, problems: ProblemList): void {
     if (service.cidr.prefix < SERVICE_CIDR_MAX_PREFIX) {
         problems.add(
             service.key,
-            `${service.cidr.text} is larger than AKS allows: use /${SERVICE_CIDR_MAX_PREFIX} or longer (a /16 holds 65,536 services)`,
+            `${service.cidr.text} is larger than AKS allows: use /${SERVICE_CIDR_MAX_PREFIX} or longer ` +
+                `(a /16 holds 65,536 services)`,
         );
     }
     for (const other of [...vnet, ...input.connected]) {
         if (overlaps(service.cidr, other.cidr)) {
             problems.add(
                 service.key,
-                `${service.cidr.text} overlaps ${other.key} ${other.cidr.text}: the service range must be disjoint from the VNet and every connected network`,
+                `${service.cidr.text} overlaps ${other.key} ${other.cidr.text}: ` +
+                    `the service range must be disjoint from the VNet and every connected network`,
             );
         }
     }
@@ -169,8 +179,10 @@ function dnsServiceIP({ input }: Layout, problems: ProblemList): void {
         problems.add(
             dns.key,
             dns.defaulted
-                ? `the default ${text} (network address + 10) is outside serviceCidr ${service.text}: use a larger serviceCidr or set dnsServiceIP`
-                : `${text} is outside serviceCidr ${service.text}: pick an address inside it, e.g. ${longToIp(service.first + 10)}`,
+                ? `the default ${text} (network address + 10) is outside serviceCidr ${service.text}: ` +
+                      `use a larger serviceCidr or set dnsServiceIP`
+                : `${text} is outside serviceCidr ${service.text}: pick an address inside it, ` +
+                      `e.g. ${longToIp(service.first + 10)}`,
         );
         return;
     }
@@ -183,7 +195,8 @@ function dnsServiceIP({ input }: Layout, problems: ProblemList): void {
     if (clash) {
         problems.add(
             dns.key,
-            `${text} is ${clash[1]} of serviceCidr ${service.text}: pick another address inside it, e.g. ${longToIp(service.first + 10)}`,
+            `${text} is ${clash[1]} of serviceCidr ${service.text}: pick another address inside it, ` +
+                `e.g. ${longToIp(service.first + 10)}`,
         );
     }
 }
@@ -194,7 +207,8 @@ function connectedNetworks({ input, vnet, podSubnets }: Layout, problems: Proble
         if (contains(linkLocal, network.cidr)) {
             problems.add(
                 network.key,
-                `${network.cidr.text} is link-local (${LINK_LOCAL_CIDR}), which ip-masq-agent-v2 never masquerades (masqLinkLocal stays false so that pods reach IMDS): pods would reach it with pod IPs; remove it`,
+                `${network.cidr.text} is link-local (${LINK_LOCAL_CIDR}), which ip-masq-agent-v2 never masquerades ` +
+                    `(masqLinkLocal stays false so that pods reach IMDS): pods would reach it with pod IPs; remove it`,
             );
             continue;
         }
@@ -202,7 +216,8 @@ function connectedNetworks({ input, vnet, podSubnets }: Layout, problems: Proble
         if (pods) {
             problems.add(
                 network.key,
-                `${network.cidr.text} overlaps pod subnet ${pods.subnet.key} ${pods.subnet.cidr.text}: pods could never reach it; choose a pod range that no connected network uses`,
+                `${network.cidr.text} overlaps pod subnet ${pods.subnet.key} ${pods.subnet.cidr.text}: ` +
+                    `pods could never reach it; choose a pod range that no connected network uses`,
             );
             continue;
         }
@@ -210,15 +225,16 @@ function connectedNetworks({ input, vnet, podSubnets }: Layout, problems: Proble
         if (inside) {
             problems.add(
                 network.key,
-                `${network.cidr.text} lies inside the VNet (${inside.key} ${inside.cidr.text}): a connected network is outside the VNet; remove it or fix the VNet address space`,
+                `${network.cidr.text} lies inside the VNet (${inside.key} ${inside.cidr.text}): ` +
+                    `a connected network is outside the VNet; remove it or fix the VNet address space`,
             );
         }
     }
 }
 
 /**
- * Peering advertises the whole VNet address space, pod ranges included, and Azure refuses a peering whose address
- * space overlaps the hub's or that of a VNet already peered with the hub (VnetAddressSpaceOverlapsWithAlreadyPeeredVnet).
+ * Peering advertises the whole VNet address space, pod ranges included, and Azure refuses a peering whose address space
+ * overlaps the hub's or that of a VNet already peered with the hub (VnetAddressSpaceOverlapsWithAlreadyPeeredVnet).
  */
 function peeringOverlaps({ input, vnet }: Layout, problems: ProblemList): void {
     if (!input.hub) return;
@@ -231,7 +247,10 @@ function peeringOverlaps({ input, vnet }: Layout, problems: ProblemList): void {
             if (clash) {
                 problems.add(
                     other.key,
-                    `${other.cidr.text}, ${what}, overlaps this VNet's ${clash.cidr.text} (${clash.key}): peering advertises the whole VNet, pod ranges included, and Azure refuses a peering that overlaps the hub or a VNet already peered with it (VnetAddressSpaceOverlapsWithAlreadyPeeredVnet); give this spoke ranges of its own`,
+                    `${other.cidr.text}, ${what}, overlaps this VNet's ${clash.cidr.text} (${clash.key}): ` +
+                        `peering advertises the whole VNet, pod ranges included, ` +
+                        `and Azure refuses a peering that overlaps the hub or a VNet already peered with it ` +
+                        `(VnetAddressSpaceOverlapsWithAlreadyPeeredVnet); give this spoke ranges of its own`,
                 );
             }
         }
@@ -244,7 +263,9 @@ function extraDestinations({ input }: Layout, problems: ProblemList): void {
         if (swallowed) {
             problems.add(
                 extra.key,
-                `${extra.cidr.text} covers all of ${swallowed.key} ${swallowed.cidr.text}, so pods would reach it with pod IPs it cannot route back to; list only the destinations that route to the pod range`,
+                `${extra.cidr.text} covers all of ${swallowed.key} ${swallowed.cidr.text}, ` +
+                    `so pods would reach it with pod IPs it cannot route back to; ` +
+                    `list only the destinations that route to the pod range`,
             );
         }
     }
@@ -260,8 +281,10 @@ function oneAllocationModePerSubnet({ podSubnets }: Layout, problems: ProblemLis
         for (const pool of pools.filter((p) => p.podIPAllocationMode !== first?.podIPAllocationMode)) {
             problems.add(
                 `${pool.key}.podIPAllocationMode`,
-                `${pool.podIPAllocationMode} on pod subnet ${subnet.cidr.text}, which pool "${first.name}" uses with ${first.podIPAllocationMode}: ` +
-                    `Azure serves one pod IP allocation mode per subnet; give this pool its own podSubnetCidr or use ${first.podIPAllocationMode}`,
+                `${pool.podIPAllocationMode} on pod subnet ${subnet.cidr.text}, ` +
+                    `which pool "${first.name}" uses with ${first.podIPAllocationMode}: ` +
+                    `Azure serves one pod IP allocation mode per subnet; ` +
+                    `give this pool its own podSubnetCidr or use ${first.podIPAllocationMode}`,
             );
         }
     }
@@ -275,13 +298,15 @@ function staticBlock({ input, podSubnets }: Layout, problems: ProblemList): void
             if (version && olderThan(version, minimum)) {
                 problems.add(
                     `${pool.key}.podIPAllocationMode`,
-                    `StaticBlock needs Kubernetes ${minimum.minorText} or newer; kubernetesVersion is ${version.minorText}: upgrade or use DynamicIndividual`,
+                    `StaticBlock needs Kubernetes ${minimum.minorText} or newer; ` +
+                        `kubernetesVersion is ${version.minorText}: upgrade or use DynamicIndividual`,
                 );
             }
             if (group.subnet.cidr.prefix < STATIC_BLOCK_MAX_PREFIX) {
                 problems.add(
                     `${pool.key}.podIPAllocationMode`,
-                    `StaticBlock takes pod subnets of /${STATIC_BLOCK_MAX_PREFIX} or smaller; ${group.subnet.key} is ${group.subnet.cidr.text}`,
+                    `StaticBlock takes pod subnets of /${STATIC_BLOCK_MAX_PREFIX} or smaller; ` +
+                        `${group.subnet.key} is ${group.subnet.cidr.text}`,
                 );
             }
         }
@@ -302,7 +327,9 @@ function nodeSubnetCapacity({ input }: Layout, problems: ProblemList): void {
         ];
         problems.add(
             subnet.key,
-            `${subnet.cidr.text} holds ${subnet.cidr.size} addresses; nodes need ${needed} (${peak} nodes at peak incl. surge [${detail}]${others.map((o) => ` + ${o}`).join("")} + ${AZURE_RESERVED_PER_SUBNET} reserved). Use /${smallestNodeSubnetPrefix(needed)} or larger.`,
+            `${subnet.cidr.text} holds ${subnet.cidr.size} addresses; nodes need ${needed} (${peak} nodes at peak ` +
+                `incl. surge [${detail}]${others.map((o) => ` + ${o}`).join("")} + ${AZURE_RESERVED_PER_SUBNET} ` +
+                `reserved). Use /${smallestNodeSubnetPrefix(needed)} or larger.`,
         );
     }
 }
@@ -312,7 +339,8 @@ function virtualNodeSubnetSize({ input }: Layout, problems: ProblemList): void {
     if (subnet && subnet.cidr.prefix > AZURE_SMALLEST_SUBNET_PREFIX) {
         problems.add(
             subnet.key,
-            `${subnet.cidr.text} is smaller than Azure's smallest subnet: use /${AZURE_SMALLEST_SUBNET_PREFIX} or larger (one address per virtual-node pod)`,
+            `${subnet.cidr.text} is smaller than Azure's smallest subnet: ` +
+                `use /${AZURE_SMALLEST_SUBNET_PREFIX} or larger (one address per virtual-node pod)`,
         );
     }
 }
@@ -349,8 +377,10 @@ function minimumPodsPerPool({ input }: Layout, problems: ProblemList): void {
         if (pool.maxPods >= MIN_PODS_PER_POOL || pool.maxPods * pool.count >= MIN_PODS_PER_POOL) continue;
         problems.add(
             `${pool.key}.maxPods`,
-            `${pool.maxPods} pods × ${pool.count} node${pool.count === 1 ? "" : "s"} gives the pool room for ${pool.maxPods * pool.count} pods; AKS needs room for at least ${MIN_PODS_PER_POOL} per pool: ` +
-                `raise maxPods to ${MIN_PODS_PER_POOL}${pool.count > 0 ? ` or the initial node count to ${Math.ceil(MIN_PODS_PER_POOL / pool.maxPods)}` : ""}`,
+            `${pool.maxPods} pods × ${pool.count} node${pool.count === 1 ? "" : "s"} ` +
+                `gives the pool room for ${pool.maxPods * pool.count} pods; ` +
+                `AKS needs room for at least ${MIN_PODS_PER_POOL} per pool: raise maxPods to ${MIN_PODS_PER_POOL}` +
+                (pool.count > 0 ? ` or the initial node count to ${Math.ceil(MIN_PODS_PER_POOL / pool.maxPods)}` : ""),
         );
     }
 }
@@ -363,8 +393,10 @@ function dynamicPodIPLimit({ input }: Layout, problems: ProblemList): void {
     if (needed > MAX_DYNAMIC_POD_IPS) {
         problems.add(
             "nodePools",
-            `the DynamicIndividual pools need ${needed} pod IPs at peak (${dynamic.map((p) => `${p.name} ${podIPsNeeded(p)}`).join(", ")}); ` +
-                `Azure CNI Pod Subnet with dynamic allocation serves at most ${MAX_DYNAMIC_POD_IPS}: lower maxCount or maxPods, or move large pools to StaticBlock on their own pod subnet`,
+            `the DynamicIndividual pools need ${needed} pod IPs at peak ` +
+                `(${dynamic.map((p) => `${p.name} ${podIPsNeeded(p)}`).join(", ")}); ` +
+                `Azure CNI Pod Subnet with dynamic allocation serves at most ${MAX_DYNAMIC_POD_IPS}: ` +
+                `lower maxCount or maxPods, or move large pools to StaticBlock on their own pod subnet`,
         );
     }
 }
@@ -379,7 +411,9 @@ function agentConfigLimits(layout: Layout, problems: ProblemList): void {
     if (list.length > AGENT_MAX_CIDRS) {
         problems.add(
             "extraNonMasqueradeCidrs",
-            `the agent's nonMasqueradeCIDRs would hold ${list.length} CIDRs after merging (VNet, service range and extra list); ip-masq-agent-v2 exits above ${AGENT_MAX_CIDRS}: merge or drop destinations`,
+            `the agent's nonMasqueradeCIDRs would hold ${list.length} CIDRs after merging ` +
+                `(VNet, service range and extra list); ip-masq-agent-v2 exits above ${AGENT_MAX_CIDRS}: ` +
+                `merge or drop destinations`,
         );
     }
 }

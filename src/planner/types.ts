@@ -59,7 +59,10 @@ export interface HubSettings {
     addressSpace: string[];
     /** The address spaces of the other spokes already peered with the hub. Default: none. */
     spokeAddressSpaces?: string[];
-    /** Reach on-prem through the hub's gateway (gateway transit). The hub side must allow gateway transit. Default: true. */
+    /**
+     * Reach on-prem through the hub's gateway (gateway transit). The hub side must allow gateway transit. Default:
+     * true.
+     */
     useRemoteGateways?: boolean;
     /**
      * Create the hub→spoke peering too (with gateway transit allowed), when the identity running `pulumi up` may write
@@ -84,7 +87,9 @@ export interface AddressPlanInput {
     serviceCidr: string;
     /** Cluster DNS service IP. Default: network address of `serviceCidr` + 10. */
     dnsServiceIP?: string;
-    /** Networks reached via peering, VPN or ExpressRoute that cannot route back to pod IPs: pods reach them as the node. */
+    /**
+     * Networks reached via peering, VPN or ExpressRoute that cannot route back to pod IPs: pods reach them as the node.
+     */
     connectedCidrs?: string[];
     /** Destinations outside the VNet that do route back to pod IPs and must see them. */
     extraNonMasqueradeCidrs?: string[];
@@ -199,7 +204,10 @@ export interface AddressPlan {
         nodeSubnetModeNeeded: number;
         /** The smallest prefix that holds them. */
         nodeSubnetModePrefix: number;
-        /** 1 − podSubnetMode / nodeSubnetModeNeeded, in percent (one decimal); negative when a large vnetAddressSpace routes more. */
+        /**
+         * 1 − podSubnetMode / nodeSubnetModeNeeded, in percent (one decimal); negative when a large vnetAddressSpace
+         * routes more.
+         */
         savingPercent: number;
     };
 }
