@@ -28,6 +28,10 @@ export const defaults = {
      * CI).
      */
     kubeloginMode: "azurecli",
+    /** A maintenance window's offset from UTC when it names none. */
+    maintenanceUtcOffset: "+00:00",
+    /** A private cluster's API server DNS zone: AKS creates and links it (`system`). */
+    privateDnsZone: "system",
     ipMasqAgent: {
         image: "mcr.microsoft.com/aks/ip-masq-agent-v2:v0.1.15",
         /** Its own chain, so it never fights AKS's agent over IP-MASQ-AGENT (≤ 28 characters). */

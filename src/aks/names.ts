@@ -53,7 +53,7 @@ export function privateDnsZoneProblem(zoneId: string, location: string | undefin
  * name on. The name can only be chosen at creation, so the default is kept whenever it fits (an existing cluster
  * sees no change) and a shorter `MC_<cluster>_<location>` is set only where AKS would refuse its own.
  */
-export const MAX_NODE_RESOURCE_GROUP = 80;
+const MAX_NODE_RESOURCE_GROUP = 80;
 
 export function nodeResourceGroupName(resourceGroup: string, cluster: string, location: string): string | undefined {
     if (`MC_${resourceGroup}_${cluster}_${location}`.length <= MAX_NODE_RESOURCE_GROUP) return undefined;

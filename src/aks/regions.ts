@@ -4,7 +4,7 @@
  */
 import { ProblemList } from "../errors";
 
-export const AZURE_REGIONS = {
+const AZURE_REGIONS = {
     source:
         "MicrosoftDocs/reliability-docs articles/reliability/regions-list.md " +
         "(availability zone support per region)",

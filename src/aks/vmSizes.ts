@@ -18,7 +18,7 @@ const VM_SIZE_NAME = /^Standard_([A-Z]+[a-z]?)(\d+)(?:-(\d+))?[a-z]*(?:_|$)/;
  * VM size families Azure offers (virtual-machines/sizes/overview.md, 2025-09, and previous-gen-sizes-list.md), as the
  * letters before the vCPU count: a size of another family cannot exist (InvalidParameter).
  */
-export const VM_FAMILIES = {
+const VM_FAMILIES = {
     source:
         "MicrosoftDocs/azure-compute-docs articles/virtual-machines/sizes/overview.md and " +
         "previous-gen-sizes-list.md",
@@ -55,7 +55,7 @@ export const VM_FAMILIES = {
 } as const;
 
 /** Family and vCPUs from a size name, or undefined for a name that does not follow the convention. */
-export function parseVmSizeName(vmSize: string): VmSizeName | undefined {
+function parseVmSizeName(vmSize: string): VmSizeName | undefined {
     const match = VM_SIZE_NAME.exec(vmSize);
     if (!match) return undefined;
     return { family: match[1], vCPUs: Number(match[3] ?? match[2]) };
@@ -67,7 +67,7 @@ export function parseVmSizeName(vmSize: string): VmSizeName | undefined {
  * the project takes the stricter rule (a refused preview costs less than a failed deployment). Every size with 4
  * vCPUs or more has at least 4 GiB, so the vCPUs in the name decide.
  */
-export const SYSTEM_POOL_MIN_VCPUS = 4;
+const SYSTEM_POOL_MIN_VCPUS = 4;
 
 /** Why the size cannot exist (a family Azure does not offer), or undefined. */
 export function unknownVmSizeProblem(vmSize: string): string | undefined {

@@ -359,7 +359,7 @@ const ROLES = {
 } as const;
 
 /** `/subscriptions/<id>/.../subnets/x` → the role definition ID (default Network Contributor) in that subscription. */
-export function roleDefinitionIdIn(scope: string, role: string = NETWORK_CONTRIBUTOR_ROLE): string {
+function roleDefinitionIdIn(scope: string, role: string = NETWORK_CONTRIBUTOR_ROLE): string {
     const subscription = scope.split("/").slice(0, 3).join("/");
     return `${subscription}/providers/Microsoft.Authorization/roleDefinitions/${role}`;
 }
@@ -401,7 +401,7 @@ function clusterIgnoreChanges(systemPool: PoolPlan, args: ClusterSettings): stri
  * AKS ignores it (the az CLI and azurerm refuse a pod CIDR with Azure CNI Pod Subnet), and azure-native replaces the
  * cluster when it changes: send none.
  */
-export function withoutPodCidr(
+function withoutPodCidr(
     args: pulumi.ResourceTransformationArgs,
 ): pulumi.ResourceTransformationResult | undefined {
     if (args.type !== "azure-native:containerservice:ManagedCluster" || args.props.networkProfile === undefined)
@@ -425,7 +425,7 @@ function weeklyWindow(window: MaintenanceWindow) {
         schedule: { weekly: { dayOfWeek: window.dayOfWeek, intervalWeeks: 1 } },
         startTime: window.startTime,
         durationHours: window.durationHours,
-        utcOffset: window.utcOffset ?? "+00:00",
+        utcOffset: window.utcOffset ?? defaults.maintenanceUtcOffset,
     };
 }
 
@@ -434,7 +434,7 @@ function accessProfiles(args: ClusterSettings, egressPublicIp: pulumi.Input<stri
     const ranges = args.authorizedIpRanges ?? [];
     return {
         apiServerAccessProfile: args.privateCluster
-            ? { enablePrivateCluster: true, privateDNSZone: args.privateDnsZone ?? "system" }
+            ? { enablePrivateCluster: true, privateDNSZone: args.privateDnsZone ?? defaults.privateDnsZone }
             : ranges.length
               ? { authorizedIPRanges: withEgressIp(ranges, egressPublicIp) }
               : undefined,

@@ -9,15 +9,15 @@ import { isPrivateDnsZoneId, privateDnsZoneProblem } from "../aks/names";
 import { KUBELOGIN_MODES, KubeloginMode } from "./kubernetesAccess";
 import { cidr, overlaps, parseCidr } from "../planner/cidr";
 
-export const UPGRADE_CHANNELS = ["none", "patch", "stable", "rapid", "node-image"] as const;
+const UPGRADE_CHANNELS = ["none", "patch", "stable", "rapid", "node-image"] as const;
 export type UpgradeChannel = (typeof UPGRADE_CHANNELS)[number];
 /** autoUpgradeProfile.nodeOSUpgradeChannel (auto-upgrade-node-os-image.md); AKS's default is NodeImage. */
-export const NODE_OS_UPGRADE_CHANNELS = ["None", "Unmanaged", "NodeImage", "SecurityPatch"] as const;
+const NODE_OS_UPGRADE_CHANNELS = ["None", "Unmanaged", "NodeImage", "SecurityPatch"] as const;
 export type NodeOsUpgradeChannel = (typeof NODE_OS_UPGRADE_CHANNELS)[number];
 /** free-standard-pricing-tiers.md: Free (no uptime SLA, up to 1,000 nodes), Standard and Premium (SLA, up to 5,000). */
-export const TIERS = ["Free", "Standard", "Premium"] as const;
+const TIERS = ["Free", "Standard", "Premium"] as const;
 export type Tier = (typeof TIERS)[number];
-export const NETWORK_POLICIES = ["none", "azure", "calico"] as const;
+const NETWORK_POLICIES = ["none", "azure", "calico"] as const;
 export type NetworkPolicy = (typeof NETWORK_POLICIES)[number];
 const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] as const;
 

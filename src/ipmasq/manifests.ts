@@ -43,9 +43,9 @@ export interface DaemonSetManifest {
 }
 
 /** The data key and the file name under /etc/config; the agent only reads files whose name starts with `ip-masq`. */
-export const CONFIG_FILE = defaults.ipMasqAgent.configFileName;
-export const CONFIG_MOUNT = "/etc/config";
-export const XTABLES_LOCK = "/run/xtables.lock";
+const CONFIG_FILE = defaults.ipMasqAgent.configFileName;
+const CONFIG_MOUNT = "/etc/config";
+const XTABLES_LOCK = "/run/xtables.lock";
 
 export function agentConfig(nonMasqueradeCIDRs: readonly string[]): AgentConfig {
     // masqLinkLocal false: 169.254.0.0/16 (IMDS, and 168.63.129.16's neighbours) must keep working from pods.
@@ -71,7 +71,7 @@ function labels(settings: ResolvedAgentSettings): Record<string, string> {
     };
 }
 
-export function configMapManifest(
+function configMapManifest(
     settings: ResolvedAgentSettings,
     nonMasqueradeCIDRs: readonly string[],
 ): ConfigMapManifest {
@@ -83,7 +83,7 @@ export function configMapManifest(
     };
 }
 
-export function daemonSetManifest(settings: ResolvedAgentSettings): DaemonSetManifest {
+function daemonSetManifest(settings: ResolvedAgentSettings): DaemonSetManifest {
     const selector = { "app.kubernetes.io/name": "ip-masq-agent-v2", "app.kubernetes.io/instance": settings.name };
     return {
         apiVersion: "apps/v1",

@@ -125,7 +125,7 @@ export const NAT_BUILT_IN_CHAINS: readonly string[] = ["PREROUTING", "INPUT", "O
  * Built-in chains of the other tables only (filter, mangle, security): a nat chain of that name works, but reads as the
  * built-in one.
  */
-export const OTHER_BUILT_IN_CHAINS: readonly string[] = ["FORWARD"];
+const OTHER_BUILT_IN_CHAINS: readonly string[] = ["FORWARD"];
 
 /** Chains another component writes on an AKS node: the agent would adopt them and flush them at every resync. */
 export interface OwnedChains {

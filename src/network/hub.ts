@@ -7,7 +7,7 @@ import { HubSettings } from "../planner/types";
 
 export { HubSettings };
 
-export const HUB_FIELDS: Record<keyof HubSettings, true> = {
+const HUB_FIELDS: Record<keyof HubSettings, true> = {
     vnetId: true,
     addressSpace: true,
     spokeAddressSpaces: true,

@@ -135,7 +135,7 @@ export function subtractRanges(from: readonly AddressRange[], minus: readonly Ad
 }
 
 /** The fewest aligned CIDRs that cover exactly `range`. */
-export function rangeToCidrs(range: AddressRange): Cidr[] {
+function rangeToCidrs(range: AddressRange): Cidr[] {
     const blocks: Cidr[] = [];
     let start = range.first;
     while (start <= range.last) {
