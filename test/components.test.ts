@@ -196,30 +196,34 @@ describe("components used directly", () => {
             assert.deepEqual(m.value.podSubnetIds, { pods: subnetId("pods"), "pods-gpu": subnetId("pods-gpu") });
         });
 
-        it("puts each pool on its pod subnet, the System pool inline, and ignores count only where the autoscaler owns it", () => {
-            const mc = find("azure-native:containerservice:ManagedCluster", "k-aks");
-            assert.equal(mc.inputs.resourceName, "aks-core");
-            assert.equal(mc.inputs.dnsPrefix, "aks-core");
-            assert.deepEqual(
-                mc.inputs.agentPoolProfiles.map((p: any) => [p.name, p.vnetSubnetID, p.podSubnetID, p.maxPods]),
-                [["sys", subnetId("nodes"), subnetId("pods"), 30]],
-            );
-            assert.deepEqual(mc.ignoreChanges, ["networkProfile.podCidr"]);
-            assert.equal(mc.inputs.networkProfile.serviceCidr, "172.20.0.0/16");
-            assert.equal(mc.inputs.networkProfile.dnsServiceIP, "172.20.0.10");
-            const web = find("azure-native:containerservice:AgentPool", "k-pool-web");
-            const gpu = find("azure-native:containerservice:AgentPool", "k-pool-gpu");
-            assert.deepEqual(
-                [web.inputs.resourceName, web.inputs.podSubnetID, web.ignoreChanges],
-                ["aks-core", subnetId("pods"), ["count"]],
-            );
-            assert.deepEqual(
-                [gpu.inputs.resourceName, gpu.inputs.podSubnetID, gpu.ignoreChanges],
-                ["aks-core", subnetId("pods-gpu"), []],
-            );
-            assert.deepEqual(gpu.inputs.nodeTaints, ["sku=gpu:NoSchedule"]);
-            assert.equal(web.inputs.vmSize, "Standard_D8s_v5");
-        });
+        it(
+            "puts each pool on its pod subnet, the System pool inline, " +
+                "and ignores count only where the autoscaler owns it",
+            () => {
+                const mc = find("azure-native:containerservice:ManagedCluster", "k-aks");
+                assert.equal(mc.inputs.resourceName, "aks-core");
+                assert.equal(mc.inputs.dnsPrefix, "aks-core");
+                assert.deepEqual(
+                    mc.inputs.agentPoolProfiles.map((p: any) => [p.name, p.vnetSubnetID, p.podSubnetID, p.maxPods]),
+                    [["sys", subnetId("nodes"), subnetId("pods"), 30]],
+                );
+                assert.deepEqual(mc.ignoreChanges, ["networkProfile.podCidr"]);
+                assert.equal(mc.inputs.networkProfile.serviceCidr, "172.20.0.0/16");
+                assert.equal(mc.inputs.networkProfile.dnsServiceIP, "172.20.0.10");
+                const web = find("azure-native:containerservice:AgentPool", "k-pool-web");
+                const gpu = find("azure-native:containerservice:AgentPool", "k-pool-gpu");
+                assert.deepEqual(
+                    [web.inputs.resourceName, web.inputs.podSubnetID, web.ignoreChanges],
+                    ["aks-core", subnetId("pods"), ["count"]],
+                );
+                assert.deepEqual(
+                    [gpu.inputs.resourceName, gpu.inputs.podSubnetID, gpu.ignoreChanges],
+                    ["aks-core", subnetId("pods-gpu"), []],
+                );
+                assert.deepEqual(gpu.inputs.nodeTaints, ["sku=gpu:NoSchedule"]);
+                assert.equal(web.inputs.vmSize, "Standard_D8s_v5");
+            },
+        );
 
         it("grants Network Contributor on all three subnets before the cluster", () => {
             const roles = m.resources.filter((r) => r.type === "azure-native:authorization:RoleAssignment");
@@ -235,35 +239,39 @@ describe("components used directly", () => {
             );
         });
 
-        it("exposes a secret kubeconfig from the user credentials and deploys the agent through the cluster's provider", () => {
-            assert.deepEqual(m.value.kubeconfig, { value: mockKubeconfig("aks-core"), secret: true });
-            assert.equal(m.value.clusterName, "aks-core");
-            assert.deepEqual(
-                m.invokes.map((i) => [i.token, i.inputs.resourceName]),
-                [["azure-native:containerservice:listManagedClusterUserCredentials", "aks-core"]],
-            );
-            const cm = find("kubernetes:core/v1:ConfigMap", "nat-config");
-            const ds = find("kubernetes:apps/v1:DaemonSet", "nat-daemonset");
-            for (const obj of [cm, ds]) assert.ok(obj.provider?.includes("k-k8s"), obj.provider);
-            assert.equal(cm.inputs.metadata.name, "platform-masq-config");
-            assert.equal(ds.inputs.metadata.name, "platform-masq");
-            assert.deepEqual(
-                parse(cm.inputs.data["ip-masq-agent"]).nonMasqueradeCIDRs,
-                m.value.plan.ipMasqAgent.nonMasqueradeCIDRs,
-            );
-            assert.deepEqual(m.value.plan.ipMasqAgent.nonMasqueradeCIDRs, [
-                "10.60.0.0/27",
-                "100.64.0.0/21",
-                "100.72.0.0/22",
-                "172.20.0.0/16",
-            ]);
-            const args = ds.inputs.spec.template.spec.containers[0].args;
-            assert.ok(
-                args.includes("--masq-chain=PLATFORM-MASQ") && args.includes("--resync-interval=120"),
-                args.join(" "),
-            );
-            assert.deepEqual(ds.dependsOn, ["nat-config"]);
-        });
+        it(
+            "exposes a secret kubeconfig from the user credentials " +
+                "and deploys the agent through the cluster's provider",
+            () => {
+                assert.deepEqual(m.value.kubeconfig, { value: mockKubeconfig("aks-core"), secret: true });
+                assert.equal(m.value.clusterName, "aks-core");
+                assert.deepEqual(
+                    m.invokes.map((i) => [i.token, i.inputs.resourceName]),
+                    [["azure-native:containerservice:listManagedClusterUserCredentials", "aks-core"]],
+                );
+                const cm = find("kubernetes:core/v1:ConfigMap", "nat-config");
+                const ds = find("kubernetes:apps/v1:DaemonSet", "nat-daemonset");
+                for (const obj of [cm, ds]) assert.ok(obj.provider?.includes("k-k8s"), obj.provider);
+                assert.equal(cm.inputs.metadata.name, "platform-masq-config");
+                assert.equal(ds.inputs.metadata.name, "platform-masq");
+                assert.deepEqual(
+                    parse(cm.inputs.data["ip-masq-agent"]).nonMasqueradeCIDRs,
+                    m.value.plan.ipMasqAgent.nonMasqueradeCIDRs,
+                );
+                assert.deepEqual(m.value.plan.ipMasqAgent.nonMasqueradeCIDRs, [
+                    "10.60.0.0/27",
+                    "100.64.0.0/21",
+                    "100.72.0.0/22",
+                    "172.20.0.0/16",
+                ]);
+                const args = ds.inputs.spec.template.spec.containers[0].args;
+                assert.ok(
+                    args.includes("--masq-chain=PLATFORM-MASQ") && args.includes("--resync-interval=120"),
+                    args.join(" "),
+                );
+                assert.deepEqual(ds.dependsOn, ["nat-config"]);
+            },
+        );
     });
 
     describe("Cluster on a network it did not create (ClusterNetwork from plain IDs)", () => {
@@ -276,8 +284,12 @@ describe("components used directly", () => {
                 nodePools: pools,
             });
             const ids = {
-                nodes: "/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub/subnets/nodes",
-                pods: "/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub/subnets/pods",
+                nodes:
+                    "/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/net" +
+                    "/providers/Microsoft.Network/virtualNetworks/hub/subnets/nodes",
+                pods:
+                    "/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/net" +
+                    "/providers/Microsoft.Network/virtualNetworks/hub/subnets/pods",
             };
             const network: ClusterNetwork = {
                 plan,
@@ -299,7 +311,8 @@ describe("components used directly", () => {
                 roles.map((r) => [r.inputs.scope, r.inputs.roleDefinitionId]),
                 [ids.nodes, ids.pods].map((id) => [
                     id,
-                    `/subscriptions/22222222-2222-2222-2222-222222222222/providers/Microsoft.Authorization/roleDefinitions/${NETWORK_CONTRIBUTOR_ROLE}`,
+                    "/subscriptions/22222222-2222-2222-2222-222222222222" +
+                        `/providers/Microsoft.Authorization/roleDefinitions/${NETWORK_CONTRIBUTOR_ROLE}`,
                 ]),
             );
         });
@@ -404,39 +417,45 @@ describe("components used directly", () => {
             assert.deepEqual(childrenOf(m, "net"), []);
         });
 
-        it("Cluster: a bad clusterName and Kubernetes version → one ResourceError listing both, no identity, no role, no cluster", async () => {
-            const pools: NodePoolSpec[] = [{ name: "system", mode: "System", count: 2, maxPods: 40, maxSurge: "1" }];
-            const plan = planAddresses({
-                nodeSubnetCidr: "10.70.0.0/28",
-                podSubnetCidr: "100.64.0.0/22",
-                serviceCidr: "172.21.0.0/16",
-                nodePools: pools,
-            });
-            const network: ClusterNetwork = {
-                plan,
-                nodeSubnetId: "/subscriptions/x/nodes",
-                podSubnetIds: { pods: "/subscriptions/x/pods" },
-            };
-            let error: unknown;
-            const m = await runMocked(() => {
-                error = constructionError(
-                    () =>
-                        new Cluster("c", {
-                            resourceGroupName: RG,
-                            network,
-                            clusterName: "aks_core!",
-                            kubernetesVersion: "latest",
-                        }),
-                );
-            });
-            const lines = problemLines(error);
-            assert.equal(lines.length, 2, (error as Error).message);
-            assert.ok(lines[0].startsWith("  - clusterName:") && lines[0].includes("aks_core!"), lines[0]);
-            assert.ok(lines[1].startsWith("  - kubernetesVersion:") && lines[1].includes("latest"), lines[1]);
-            assert.deepEqual(childrenOf(m, "c"), []);
-            assert.ok(!m.resources.some((r) => r.custom));
-            assert.deepEqual(m.invokes, []);
-        });
+        it(
+            "Cluster: a bad clusterName and Kubernetes version → one ResourceError listing both, " +
+                "no identity, no role, no cluster",
+            async () => {
+                const pools: NodePoolSpec[] = [
+                    { name: "system", mode: "System", count: 2, maxPods: 40, maxSurge: "1" },
+                ];
+                const plan = planAddresses({
+                    nodeSubnetCidr: "10.70.0.0/28",
+                    podSubnetCidr: "100.64.0.0/22",
+                    serviceCidr: "172.21.0.0/16",
+                    nodePools: pools,
+                });
+                const network: ClusterNetwork = {
+                    plan,
+                    nodeSubnetId: "/subscriptions/x/nodes",
+                    podSubnetIds: { pods: "/subscriptions/x/pods" },
+                };
+                let error: unknown;
+                const m = await runMocked(() => {
+                    error = constructionError(
+                        () =>
+                            new Cluster("c", {
+                                resourceGroupName: RG,
+                                network,
+                                clusterName: "aks_core!",
+                                kubernetesVersion: "latest",
+                            }),
+                    );
+                });
+                const lines = problemLines(error);
+                assert.equal(lines.length, 2, (error as Error).message);
+                assert.ok(lines[0].startsWith("  - clusterName:") && lines[0].includes("aks_core!"), lines[0]);
+                assert.ok(lines[1].startsWith("  - kubernetesVersion:") && lines[1].includes("latest"), lines[1]);
+                assert.deepEqual(childrenOf(m, "c"), []);
+                assert.ok(!m.resources.some((r) => r.custom));
+                assert.deepEqual(m.invokes, []);
+            },
+        );
 
         it("Cluster: an outboundType other than the one the network was built for is rejected", async () => {
             const pools: NodePoolSpec[] = [{ name: "system", mode: "System", count: 2, maxPods: 40, maxSurge: "1" }];
@@ -478,7 +497,8 @@ describe("components used directly", () => {
                 nodePools: pools,
             });
             // A plan built or edited by hand (JSON from elsewhere) rather than by planAddresses.
-            const { vm: _vm, ...bare } = plan.pools[0];
+            const bare: Partial<(typeof plan.pools)[number]> = structuredClone(plan.pools[0]);
+            delete bare.vm;
             const network = { plan: { ...plan, pools: [bare] }, nodeSubnetId: "n", podSubnetIds: { pods: "p" } };
             let error: unknown;
             const m = await runMocked(() => {
@@ -492,60 +512,70 @@ describe("components used directly", () => {
             assert.deepEqual(childrenOf(m, "c"), []);
         });
 
-        it("Cluster: a ClusterNetwork without an ID for a planned pod subnet (and one for an unplanned one) is rejected", async () => {
-            // Without this check the pool would get no podSubnetID and AKS would give its pods node-subnet IPs.
-            const pools: NodePoolSpec[] = [{ name: "system", mode: "System", count: 2, maxPods: 40, maxSurge: "1" }];
-            const plan = planAddresses({
-                nodeSubnetCidr: "10.70.0.0/28",
-                podSubnetCidr: "100.64.0.0/22",
-                serviceCidr: "172.21.0.0/16",
-                nodePools: pools,
-            });
-            const network: ClusterNetwork = {
-                plan,
-                nodeSubnetId: "/subscriptions/x/n",
-                podSubnetIds: { podz: "/subscriptions/x/p" },
-            };
-            let error: unknown;
-            const m = await runMocked(() => {
-                error = constructionError(() => new Cluster("c", { resourceGroupName: RG, network }));
-            });
-            const lines = problemLines(error);
-            assert.equal(lines.length, 2, (error as Error).message);
-            assert.ok(
-                lines.some((l) => l.startsWith("  - network.podSubnetIds:") && l.includes('"pods"')),
-                lines.join("\n"),
-            );
-            assert.ok(
-                lines.some((l) => l.startsWith("  - network.podSubnetIds:") && l.includes('"podz"')),
-                lines.join("\n"),
-            );
-            assert.deepEqual(childrenOf(m, "c"), []);
-        });
-
-        it("IpMasqAgent: empty CIDR list, a `latest` image and AKS's own chain → three problems, no ConfigMap, no DaemonSet", async () => {
-            let error: unknown;
-            const m = await runMocked(() => {
-                const provider = new KubernetesProvider("existing", { kubeconfig: mockKubeconfig("existing") });
-                error = constructionError(
-                    () =>
-                        new IpMasqAgent("masq", {
-                            provider,
-                            nonMasqueradeCIDRs: [],
-                            image: "mcr.microsoft.com/aks/ip-masq-agent-v2:latest",
-                            chain: "IP-MASQ-AGENT",
-                        }),
+        it(
+            "Cluster: a ClusterNetwork without an ID for a planned pod subnet " +
+                "(and one for an unplanned one) is rejected",
+            async () => {
+                // Without this check the pool would get no podSubnetID and AKS would give its pods node-subnet IPs.
+                const pools: NodePoolSpec[] = [
+                    { name: "system", mode: "System", count: 2, maxPods: 40, maxSurge: "1" },
+                ];
+                const plan = planAddresses({
+                    nodeSubnetCidr: "10.70.0.0/28",
+                    podSubnetCidr: "100.64.0.0/22",
+                    serviceCidr: "172.21.0.0/16",
+                    nodePools: pools,
+                });
+                const network: ClusterNetwork = {
+                    plan,
+                    nodeSubnetId: "/subscriptions/x/n",
+                    podSubnetIds: { podz: "/subscriptions/x/p" },
+                };
+                let error: unknown;
+                const m = await runMocked(() => {
+                    error = constructionError(() => new Cluster("c", { resourceGroupName: RG, network }));
+                });
+                const lines = problemLines(error);
+                assert.equal(lines.length, 2, (error as Error).message);
+                assert.ok(
+                    lines.some((l) => l.startsWith("  - network.podSubnetIds:") && l.includes('"pods"')),
+                    lines.join("\n"),
                 );
-            });
-            const lines = problemLines(error);
-            assert.equal(lines.length, 3, (error as Error).message);
-            const text = lines.join("\n");
-            assert.ok(/image: .*"latest"/.test(text), text);
-            assert.ok(/chain: "IP-MASQ-AGENT"/.test(text), text);
-            assert.ok(/nonMasqueradeCIDRs: is empty/.test(text), text);
-            assert.deepEqual(childrenOf(m, "masq"), []);
-            assert.ok(!m.resources.some((r) => r.type.startsWith("kubernetes:")));
-        });
+                assert.ok(
+                    lines.some((l) => l.startsWith("  - network.podSubnetIds:") && l.includes('"podz"')),
+                    lines.join("\n"),
+                );
+                assert.deepEqual(childrenOf(m, "c"), []);
+            },
+        );
+
+        it(
+            "IpMasqAgent: empty CIDR list, a `latest` image and AKS's own chain → " +
+                "three problems, no ConfigMap, no DaemonSet",
+            async () => {
+                let error: unknown;
+                const m = await runMocked(() => {
+                    const provider = new KubernetesProvider("existing", { kubeconfig: mockKubeconfig("existing") });
+                    error = constructionError(
+                        () =>
+                            new IpMasqAgent("masq", {
+                                provider,
+                                nonMasqueradeCIDRs: [],
+                                image: "mcr.microsoft.com/aks/ip-masq-agent-v2:latest",
+                                chain: "IP-MASQ-AGENT",
+                            }),
+                    );
+                });
+                const lines = problemLines(error);
+                assert.equal(lines.length, 3, (error as Error).message);
+                const text = lines.join("\n");
+                assert.ok(/image: .*"latest"/.test(text), text);
+                assert.ok(/chain: "IP-MASQ-AGENT"/.test(text), text);
+                assert.ok(/nonMasqueradeCIDRs: is empty/.test(text), text);
+                assert.deepEqual(childrenOf(m, "masq"), []);
+                assert.ok(!m.resources.some((r) => r.type.startsWith("kubernetes:")));
+            },
+        );
 
         it("IpMasqAgent: a misaligned CIDR and an untagged image → two problems, no children", async () => {
             let error: unknown;
@@ -568,26 +598,33 @@ describe("components used directly", () => {
             assert.deepEqual(childrenOf(m, "masq"), []);
         });
 
-        it("IpMasqAgent: a chain over 28 characters, a name reusing azure-ip-masq-agent and a resync of 0 → three problems", async () => {
-            let error: unknown;
-            const m = await runMocked(() => {
-                const provider = new KubernetesProvider("existing", { kubeconfig: mockKubeconfig("existing") });
-                error = constructionError(
-                    () =>
-                        new IpMasqAgent("masq", {
-                            provider,
-                            nonMasqueradeCIDRs: ["10.1.0.0/16"],
-                            chain: "A-CHAIN-NAME-LONGER-THAN-28-CHARS",
-                            name: "azure-ip-masq-agent-custom",
-                            resyncInterval: 0,
-                        }),
+        it(
+            "IpMasqAgent: a chain over 28 characters, a name reusing azure-ip-masq-agent and a resync of 0 → " +
+                "three problems",
+            async () => {
+                let error: unknown;
+                const m = await runMocked(() => {
+                    const provider = new KubernetesProvider("existing", { kubeconfig: mockKubeconfig("existing") });
+                    error = constructionError(
+                        () =>
+                            new IpMasqAgent("masq", {
+                                provider,
+                                nonMasqueradeCIDRs: ["10.1.0.0/16"],
+                                chain: "A-CHAIN-NAME-LONGER-THAN-28-CHARS",
+                                name: "azure-ip-masq-agent-custom",
+                                resyncInterval: 0,
+                            }),
+                    );
+                });
+                // The keys carry the stack config's "ipMasqAgent." prefix even here;
+                // the argument names are what matter.
+                const keys = problemLines(error).map((l) =>
+                    l.slice(4, l.indexOf(":", 4)).replace(/^ipMasqAgent\./, ""),
                 );
-            });
-            // The keys carry the stack config's "ipMasqAgent." prefix even here; the argument names are what matter.
-            const keys = problemLines(error).map((l) => l.slice(4, l.indexOf(":", 4)).replace(/^ipMasqAgent\./, ""));
-            assert.deepEqual(keys, ["chain", "resyncInterval", "name"]);
-            assert.deepEqual(childrenOf(m, "masq"), []);
-        });
+                assert.deepEqual(keys, ["chain", "resyncInterval", "name"]);
+                assert.deepEqual(childrenOf(m, "masq"), []);
+            },
+        );
 
         it("a component error left uncaught fails the whole program with that ResourceError", async () => {
             await assert.rejects(

@@ -2,8 +2,9 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { defaults } from "../src/defaults";
+import { readStackConfig } from "../program/config";
 import { CONFIG_KEYS, projectConfigSchema } from "../program/configKeys";
-import { readProjectConfigDeclarations } from "../program/stackFile";
+import { readConfigFile, readProjectConfigDeclarations } from "../program/stackFile";
 
 const ROOT = path.join(__dirname, "..");
 const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
@@ -18,13 +19,19 @@ function configReference(): string {
 }
 
 describe("docs stay true", () => {
-    it("the README's config reference has a row for every key, in the order program/configKeys.ts declares them", () => {
-        const reference = configReference();
-        // The first table of the section: the pool fields and the agent settings have tables of their own below it.
-        const table = reference.slice(reference.indexOf("\n|"), reference.indexOf("\n\n", reference.indexOf("\n|")));
-        const rows = [...table.matchAll(/^\| `([\w:-]+)` \|/gm)].map((m) => m[1]);
-        assert.deepEqual(rows, ["azure-native:location", ...Object.keys(CONFIG_KEYS)]);
-    });
+    it(
+        "the README's config reference has a row for every key, " + "in the order program/configKeys.ts declares them",
+        () => {
+            const reference = configReference();
+            // The first table of the section: the pool fields and the agent settings have tables of their own below it.
+            const table = reference.slice(
+                reference.indexOf("\n|"),
+                reference.indexOf("\n\n", reference.indexOf("\n|")),
+            );
+            const rows = [...table.matchAll(/^\| `([\w:-]+)` \|/gm)].map((m) => m[1]);
+            assert.deepEqual(rows, ["azure-native:location", ...Object.keys(CONFIG_KEYS)]);
+        },
+    );
 
     it("Pulumi.yaml's config section is generated from program/configKeys.ts (npm run config:sync)", () => {
         assert.deepEqual(declared, projectConfigSchema(), "Pulumi.yaml is stale: run npm run config:sync");
@@ -78,8 +85,6 @@ describe("docs stay true", () => {
 });
 
 describe("the README's address savings are the planner's", () => {
-    const { readStackConfig } = require("../program/config") as typeof import("../program/config");
-    const { readConfigFile } = require("../program/stackFile") as typeof import("../program/stackFile");
     for (const stack of ["dev", "prod"]) {
         it(`${stack}: routable addresses, node-subnet mode and saving`, () => {
             const raw = readConfigFile(path.join(ROOT, `Pulumi.${stack}.yaml`), ROOT);

@@ -270,19 +270,23 @@ function describeStack(expected: Expected, preview: boolean): void {
                 }
             });
 
-            it("delegates every pod subnet to Microsoft.ContainerService/managedClusters and leaves the node subnet undelegated", () => {
-                for (const s of all(r, T.subnet)) {
-                    if (s.inputs.subnetName === "nodes") {
-                        assert.ok(
-                            s.inputs.delegations === undefined || s.inputs.delegations.length === 0,
-                            `node subnet delegated: ${JSON.stringify(s.inputs.delegations)}`,
-                        );
-                    } else {
-                        assert.equal(s.inputs.delegations.length, 1);
-                        assert.equal(s.inputs.delegations[0].serviceName, DELEGATION);
+            it(
+                "delegates every pod subnet to Microsoft.ContainerService/managedClusters " +
+                    "and leaves the node subnet undelegated",
+                () => {
+                    for (const s of all(r, T.subnet)) {
+                        if (s.inputs.subnetName === "nodes") {
+                            assert.ok(
+                                s.inputs.delegations === undefined || s.inputs.delegations.length === 0,
+                                `node subnet delegated: ${JSON.stringify(s.inputs.delegations)}`,
+                            );
+                        } else {
+                            assert.equal(s.inputs.delegations.length, 1);
+                            assert.equal(s.inputs.delegations[0].serviceName, DELEGATION);
+                        }
                     }
-                }
-            });
+                },
+            );
 
             it("creates the subnets one after another (Azure rejects concurrent subnet writes on one VNet)", () => {
                 const subnets = all(r, T.subnet);
@@ -292,21 +296,25 @@ function describeStack(expected: Expected, preview: boolean): void {
         });
 
         describe("cluster", () => {
-            it("uses Azure CNI Pod Subnet: plugin azure, no plugin mode, azure dataplane, planned service range, the stack's egress", () => {
-                const np = one(r, T.cluster).inputs.networkProfile;
-                assert.equal(np.networkPlugin, "azure");
-                assert.ok(!("networkPluginMode" in np), `networkPluginMode is set: ${np.networkPluginMode}`);
-                assert.equal(np.networkDataplane, "azure");
-                assert.equal(np.serviceCidr, expected.serviceCidr);
-                assert.equal(np.serviceCidr, settings.plan.serviceCidr);
-                assert.equal(np.dnsServiceIP, expected.dnsServiceIP);
-                assert.equal(np.dnsServiceIP, settings.plan.dnsServiceIP);
-                assert.equal(np.outboundType, expected.outboundType);
-                assert.ok(
-                    !("networkPolicy" in np) || np.networkPolicy !== "cilium",
-                    "cilium network policy needs the cilium dataplane",
-                );
-            });
+            it(
+                "uses Azure CNI Pod Subnet: plugin azure, no plugin mode, azure dataplane, " +
+                    "planned service range, the stack's egress",
+                () => {
+                    const np = one(r, T.cluster).inputs.networkProfile;
+                    assert.equal(np.networkPlugin, "azure");
+                    assert.ok(!("networkPluginMode" in np), `networkPluginMode is set: ${np.networkPluginMode}`);
+                    assert.equal(np.networkDataplane, "azure");
+                    assert.equal(np.serviceCidr, expected.serviceCidr);
+                    assert.equal(np.serviceCidr, settings.plan.serviceCidr);
+                    assert.equal(np.dnsServiceIP, expected.dnsServiceIP);
+                    assert.equal(np.dnsServiceIP, settings.plan.dnsServiceIP);
+                    assert.equal(np.outboundType, expected.outboundType);
+                    assert.ok(
+                        !("networkPolicy" in np) || np.networkPolicy !== "cilium",
+                        "cilium network policy needs the cilium dataplane",
+                    );
+                },
+            );
 
             it("names the cluster after the stack and pins the configured Kubernetes version", () => {
                 const mc = one(r, T.cluster);
@@ -327,31 +335,39 @@ function describeStack(expected: Expected, preview: boolean): void {
                 });
             });
 
-            it("has exactly one inline pool, the System pool: nodes on the node subnet, pods on its pod subnet, explicit maxPods and maxSurge", () => {
-                const profiles = one(r, T.cluster).inputs.agentPoolProfiles;
-                assert.equal(profiles.length, 1);
-                const [system] = profiles;
-                const want = expected.pools.system;
-                assert.equal(system.name, "system");
-                assert.equal(system.mode, "System");
-                assert.equal(system.vnetSubnetID, nodeSubnetId);
-                assert.equal(system.podSubnetID, podSubnetIdOf(want.podSubnet));
-                assert.equal(system.podIPAllocationMode, want.allocation);
-                assert.equal(system.maxPods, want.maxPods);
-                assert.deepEqual(system.upgradeSettings, { maxSurge: want.maxSurge });
-                assert.equal(system.vmSize, want.vmSize);
-                assert.equal(system.osType, "Linux");
-                assert.equal(system.enableAutoScaling, false);
-                const plan = settings.plan.pools.find((p) => p.name === "system")!;
-                assert.equal(system.count, plan.count);
-            });
+            it(
+                "has exactly one inline pool, the System pool: nodes on the node subnet, " +
+                    "pods on its pod subnet, explicit maxPods and maxSurge",
+                () => {
+                    const profiles = one(r, T.cluster).inputs.agentPoolProfiles;
+                    assert.equal(profiles.length, 1);
+                    const [system] = profiles;
+                    const want = expected.pools.system;
+                    assert.equal(system.name, "system");
+                    assert.equal(system.mode, "System");
+                    assert.equal(system.vnetSubnetID, nodeSubnetId);
+                    assert.equal(system.podSubnetID, podSubnetIdOf(want.podSubnet));
+                    assert.equal(system.podIPAllocationMode, want.allocation);
+                    assert.equal(system.maxPods, want.maxPods);
+                    assert.deepEqual(system.upgradeSettings, { maxSurge: want.maxSurge });
+                    assert.equal(system.vmSize, want.vmSize);
+                    assert.equal(system.osType, "Linux");
+                    assert.equal(system.enableAutoScaling, false);
+                    const plan = settings.plan.pools.find((p) => p.name === "system")!;
+                    assert.equal(system.count, plan.count);
+                },
+            );
 
-            it("fixed inline System pool: the cluster ignores no pool count (prod: the auto-upgraded version), and a recorded podCidr", () => {
-                assert.deepEqual(one(r, T.cluster).ignoreChanges, [
-                    ...(expected.autoUpgrades ? ["kubernetesVersion"] : []),
-                    "networkProfile.podCidr",
-                ]);
-            });
+            it(
+                "fixed inline System pool: the cluster ignores no pool count (prod: the auto-upgraded version), " +
+                    "and a recorded podCidr",
+                () => {
+                    assert.deepEqual(one(r, T.cluster).ignoreChanges, [
+                        ...(expected.autoUpgrades ? ["kubernetesVersion"] : []),
+                        "networkProfile.podCidr",
+                    ]);
+                },
+            );
 
             it("creates every User pool as its own AgentPool on the right pod subnet, in this cluster", () => {
                 const pools = all(r, T.pool);
@@ -424,7 +440,8 @@ function describeStack(expected: Expected, preview: boolean): void {
                     [
                         {
                             token: "azure-native:containerservice:listManagedClusterUserCredentials",
-                            // prod uses Entra ID: the exec format (kubelogin) is the only one that works without local accounts.
+                            // prod uses Entra ID: the exec format (kubelogin) is the only one that works
+                            // without local accounts.
                             inputs: {
                                 resourceGroupName: rg,
                                 resourceName: clusterName,
@@ -487,20 +504,24 @@ function describeStack(expected: Expected, preview: boolean): void {
                     assert.equal(templateLabels[k], v, `selector ${k} matches the pod labels`);
             });
 
-            it("configures the agent with every VNet prefix (the plan's list) and link-local left alone, under an ip-masq* key", () => {
-                const keys = Object.keys(cm.inputs.data);
-                assert.equal(keys.length, 1);
-                assert.ok(keys[0].startsWith("ip-masq"), keys[0]);
-                const config = parse(cm.inputs.data[keys[0]]);
-                assert.deepEqual(config, {
-                    nonMasqueradeCIDRs: settings.plan.ipMasqAgent.nonMasqueradeCIDRs,
-                    masqLinkLocal: false,
-                    masqLinkLocalIPv6: false,
-                });
-                assert.deepEqual(config.nonMasqueradeCIDRs, expected.nonMasqueradeCIDRs);
-                for (const prefix of expected.vnetAddressSpace)
-                    assert.ok(config.nonMasqueradeCIDRs.includes(prefix), `${prefix} missing`);
-            });
+            it(
+                "configures the agent with every VNet prefix (the plan's list) and link-local left alone, " +
+                    "under an ip-masq* key",
+                () => {
+                    const keys = Object.keys(cm.inputs.data);
+                    assert.equal(keys.length, 1);
+                    assert.ok(keys[0].startsWith("ip-masq"), keys[0]);
+                    const config = parse(cm.inputs.data[keys[0]]);
+                    assert.deepEqual(config, {
+                        nonMasqueradeCIDRs: settings.plan.ipMasqAgent.nonMasqueradeCIDRs,
+                        masqLinkLocal: false,
+                        masqLinkLocalIPv6: false,
+                    });
+                    assert.deepEqual(config.nonMasqueradeCIDRs, expected.nonMasqueradeCIDRs);
+                    for (const prefix of expected.vnetAddressSpace)
+                        assert.ok(config.nonMasqueradeCIDRs.includes(prefix), `${prefix} missing`);
+                },
+            );
 
             it("runs the pinned agent image on its own chain with the configured resync interval", () => {
                 assert.equal(container.image, "mcr.microsoft.com/aks/ip-masq-agent-v2:v0.1.15");
@@ -513,29 +534,33 @@ function describeStack(expected: Expected, preview: boolean): void {
                 assert.ok(!container.args.some((a: string) => a.startsWith("--enable-ipv6")), "IPv6 is not configured");
             });
 
-            it("runs on the host network, system-node-critical, on every Linux node but virtual ones, tolerating every taint", () => {
-                assert.equal(pod.hostNetwork, true);
-                assert.equal(pod.priorityClassName, "system-node-critical");
-                assert.deepEqual(pod.tolerations, [
-                    { key: "CriticalAddonsOnly", operator: "Exists" },
-                    { operator: "Exists", effect: "NoSchedule" },
-                    { operator: "Exists", effect: "NoExecute" },
-                ]);
-                assert.deepEqual(pod.affinity, {
-                    nodeAffinity: {
-                        requiredDuringSchedulingIgnoredDuringExecution: {
-                            nodeSelectorTerms: [
-                                {
-                                    matchExpressions: [
-                                        { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
-                                        { key: "type", operator: "NotIn", values: ["virtual-kubelet"] },
-                                    ],
-                                },
-                            ],
+            it(
+                "runs on the host network, system-node-critical, on every Linux node but virtual ones, " +
+                    "tolerating every taint",
+                () => {
+                    assert.equal(pod.hostNetwork, true);
+                    assert.equal(pod.priorityClassName, "system-node-critical");
+                    assert.deepEqual(pod.tolerations, [
+                        { key: "CriticalAddonsOnly", operator: "Exists" },
+                        { operator: "Exists", effect: "NoSchedule" },
+                        { operator: "Exists", effect: "NoExecute" },
+                    ]);
+                    assert.deepEqual(pod.affinity, {
+                        nodeAffinity: {
+                            requiredDuringSchedulingIgnoredDuringExecution: {
+                                nodeSelectorTerms: [
+                                    {
+                                        matchExpressions: [
+                                            { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
+                                            { key: "type", operator: "NotIn", values: ["virtual-kubelet"] },
+                                        ],
+                                    },
+                                ],
+                            },
                         },
-                    },
-                });
-            });
+                    });
+                },
+            );
 
             it("requests 100m/50Mi and is limited to 500m/250Mi", () => {
                 assert.deepEqual(container.resources, {
@@ -550,26 +575,30 @@ function describeStack(expected: Expected, preview: boolean): void {
                 assert.equal(pod.automountServiceAccountToken, false);
             });
 
-            it("mounts /etc/config read-only from a required projected ConfigMap source (mode 0444) and shares /run/xtables.lock", () => {
-                const mounts = Object.fromEntries(container.volumeMounts.map((m: any) => [m.mountPath, m]));
-                assert.equal(mounts["/etc/config"].readOnly, true);
-                const volumes = Object.fromEntries(pod.volumes.map((v: any) => [v.name, v]));
-                const config = volumes[mounts["/etc/config"].name];
-                assert.equal(config.projected.defaultMode, 0o444);
-                assert.equal(config.projected.defaultMode, 292);
-                assert.equal(config.projected.sources.length, 1);
-                const source = config.projected.sources[0].configMap;
-                assert.equal(source.name, cm.inputs.metadata.name);
-                assert.equal(source.optional, false);
-                assert.equal(source.items.length, 1);
-                assert.ok(source.items[0].path.startsWith("ip-masq"), source.items[0].path);
-                assert.ok(
-                    source.items[0].key in cm.inputs.data,
-                    `item key ${source.items[0].key} is not a ConfigMap key`,
-                );
-                const lock = volumes[mounts["/run/xtables.lock"].name];
-                assert.deepEqual(lock.hostPath, { path: "/run/xtables.lock", type: "FileOrCreate" });
-            });
+            it(
+                "mounts /etc/config read-only from a required projected ConfigMap source (mode 0444) " +
+                    "and shares /run/xtables.lock",
+                () => {
+                    const mounts = Object.fromEntries(container.volumeMounts.map((m: any) => [m.mountPath, m]));
+                    assert.equal(mounts["/etc/config"].readOnly, true);
+                    const volumes = Object.fromEntries(pod.volumes.map((v: any) => [v.name, v]));
+                    const config = volumes[mounts["/etc/config"].name];
+                    assert.equal(config.projected.defaultMode, 0o444);
+                    assert.equal(config.projected.defaultMode, 292);
+                    assert.equal(config.projected.sources.length, 1);
+                    const source = config.projected.sources[0].configMap;
+                    assert.equal(source.name, cm.inputs.metadata.name);
+                    assert.equal(source.optional, false);
+                    assert.equal(source.items.length, 1);
+                    assert.ok(source.items[0].path.startsWith("ip-masq"), source.items[0].path);
+                    assert.ok(
+                        source.items[0].key in cm.inputs.data,
+                        `item key ${source.items[0].key} is not a ConfigMap key`,
+                    );
+                    const lock = volumes[mounts["/run/xtables.lock"].name];
+                    assert.deepEqual(lock.hostPath, { path: "/run/xtables.lock", type: "FileOrCreate" });
+                },
+            );
 
             it("waits for the ConfigMap and rolls out half the nodes at a time", () => {
                 assert.deepEqual(ds.dependsOn, [cm.name]);
@@ -752,43 +781,50 @@ describe("stack program under Pulumi mocks", () => {
     });
 
     describe("custom configurations", () => {
-        it("an autoscaled inline System pool is ignored on agentPoolProfiles[0].count; a fixed User pool on nothing", async () => {
-            const config = configOf("dev");
-            config[`${PROJECT}:nodePools`] = JSON.stringify([
-                { name: "system", mode: "System", minCount: 1, maxCount: 3, maxPods: 50, maxSurge: "1" },
-                { name: "apps", mode: "User", count: 2, maxPods: 50, maxSurge: "1" },
-            ]);
-            const r = await runProgram({ stack: "dev", config });
-            const mc = one(r, T.cluster);
-            assert.deepEqual(mc.ignoreChanges, ["agentPoolProfiles[0].count", "networkProfile.podCidr"]);
-            const [system] = mc.inputs.agentPoolProfiles;
-            assert.deepEqual([system.enableAutoScaling, system.minCount, system.maxCount], [true, 1, 3]);
-            const apps = one(r, T.pool, "cluster-pool-apps");
-            assert.deepEqual(apps.ignoreChanges, []);
-            assert.deepEqual(
-                [apps.inputs.enableAutoScaling, apps.inputs.count, apps.inputs.minCount, apps.inputs.maxCount],
-                [false, 2, undefined, undefined],
-            );
-        });
+        it(
+            "an autoscaled inline System pool is ignored on agentPoolProfiles[0].count; " +
+                "a fixed User pool on nothing",
+            async () => {
+                const config = configOf("dev");
+                config[`${PROJECT}:nodePools`] = JSON.stringify([
+                    { name: "system", mode: "System", minCount: 1, maxCount: 3, maxPods: 50, maxSurge: "1" },
+                    { name: "apps", mode: "User", count: 2, maxPods: 50, maxSurge: "1" },
+                ]);
+                const r = await runProgram({ stack: "dev", config });
+                const mc = one(r, T.cluster);
+                assert.deepEqual(mc.ignoreChanges, ["agentPoolProfiles[0].count", "networkProfile.podCidr"]);
+                const [system] = mc.inputs.agentPoolProfiles;
+                assert.deepEqual([system.enableAutoScaling, system.minCount, system.maxCount], [true, 1, 3]);
+                const apps = one(r, T.pool, "cluster-pool-apps");
+                assert.deepEqual(apps.ignoreChanges, []);
+                assert.deepEqual(
+                    [apps.inputs.enableAutoScaling, apps.inputs.count, apps.inputs.minCount, apps.inputs.maxCount],
+                    [false, 2, undefined, undefined],
+                );
+            },
+        );
 
-        it("resourceGroupName: existing-rg creates no resource group and puts everything into existing-rg", async () => {
-            const config = { ...configOf("dev"), [`${PROJECT}:resourceGroupName`]: "existing-rg" };
-            const r = await runProgram({ stack: "dev", config });
-            assert.deepEqual(all(r, T.rg), []);
-            const azure = r.resources.filter((x) => x.type.startsWith("azure-native:"));
-            assert.ok(azure.length >= 7);
-            for (const res of azure) {
-                if (res.type === T.role) {
-                    assert.ok(res.inputs.scope.startsWith(`${rgId("existing-rg")}/`), res.inputs.scope);
-                } else {
-                    assert.equal(res.inputs.resourceGroupName, "existing-rg", `${res.type} ${res.name}`);
+        it(
+            "resourceGroupName: existing-rg creates no resource group " + "and puts everything into existing-rg",
+            async () => {
+                const config = { ...configOf("dev"), [`${PROJECT}:resourceGroupName`]: "existing-rg" };
+                const r = await runProgram({ stack: "dev", config });
+                assert.deepEqual(all(r, T.rg), []);
+                const azure = r.resources.filter((x) => x.type.startsWith("azure-native:"));
+                assert.ok(azure.length >= 7);
+                for (const res of azure) {
+                    if (res.type === T.role) {
+                        assert.ok(res.inputs.scope.startsWith(`${rgId("existing-rg")}/`), res.inputs.scope);
+                    } else {
+                        assert.equal(res.inputs.resourceGroupName, "existing-rg", `${res.type} ${res.name}`);
+                    }
                 }
-            }
-            for (const p of one(r, T.cluster).inputs.agentPoolProfiles)
-                assert.ok(p.vnetSubnetID.startsWith(`${rgId("existing-rg")}/`));
-            assert.equal(r.invokes[0].inputs.resourceGroupName, "existing-rg");
-            assert.ok(r.outputs.clusterId.startsWith(`${rgId("existing-rg")}/`));
-            assert.ok(!JSON.stringify(r.resources.map((x) => x.inputs)).includes("rg-aks-dev"));
-        });
+                for (const p of one(r, T.cluster).inputs.agentPoolProfiles)
+                    assert.ok(p.vnetSubnetID.startsWith(`${rgId("existing-rg")}/`));
+                assert.equal(r.invokes[0].inputs.resourceGroupName, "existing-rg");
+                assert.ok(r.outputs.clusterId.startsWith(`${rgId("existing-rg")}/`));
+                assert.ok(!JSON.stringify(r.resources.map((x) => x.inputs)).includes("rg-aks-dev"));
+            },
+        );
     });
 });

@@ -22,7 +22,8 @@ function read(yaml: string): Record<string, string> {
 describe("stack settings files (as the Pulumi CLI hands them to the program)", () => {
     it("overlays the stack's values on Pulumi.yaml's declared defaults, JSON-encoding structured ones", () => {
         const config = read(
-            "config:\n  azure-native:location: westeurope\n  aks-pod-subnet:connectedCidrs: [10.0.0.0/8]\n  aks-pod-subnet:protect: true\n",
+            "config:\n  azure-native:location: westeurope\n" +
+                "  aks-pod-subnet:connectedCidrs: [10.0.0.0/8]\n  aks-pod-subnet:protect: true\n",
         );
         assert.equal(config["azure-native:location"], "westeurope");
         assert.equal(config["aks-pod-subnet:connectedCidrs"], '["10.0.0.0/8"]');
@@ -31,33 +32,40 @@ describe("stack settings files (as the Pulumi CLI hands them to the program)", (
         assert.equal(config["aks-pod-subnet:ipMasqAgent"], "{}");
     });
 
-    it("refuses undeclared keys of the project, suggesting the declared spelling, with the program's problems in the same list", () => {
-        assert.throws(
-            () =>
-                read(
-                    "config:\n  aks-pod-subnet:connectedCidr: [10.0.0.0/8]\n  aks-pod-subnet:podsubnetcidr: 100.64.0.0/20\n  aks-pod-subnet:nodeSubnetCidrs: 10.0.0.0/27\n",
-                ),
-            (error: ConfigurationError) => {
-                assert.deepEqual(
-                    error.problems.map((p) => p.key),
-                    // The file's problems first; then the program's, less "is required" for keys a misspelt one stands for.
-                    [
-                        "connectedCidr",
-                        "podsubnetcidr",
-                        "nodeSubnetCidrs",
-                        "serviceCidr",
-                        "nodePools",
-                        "azure-native:location",
-                    ],
-                );
-                assert.match(error.problems[0].message, /did you mean connectedCidrs\?/);
-                assert.match(error.problems[1].message, /did you mean podSubnetCidr\?/);
-                assert.match(error.problems[2].message, /did you mean nodeSubnetCidr\?/);
-                assert.match(error.message, /^Invalid stack configuration \(6 problems\):/);
-                return true;
-            },
-        );
-    });
+    it(
+        "refuses undeclared keys of the project, suggesting the declared spelling, " +
+            "with the program's problems in the same list",
+        () => {
+            assert.throws(
+                () =>
+                    read(
+                        "config:\n  aks-pod-subnet:connectedCidr: [10.0.0.0/8]\n" +
+                            "  aks-pod-subnet:podsubnetcidr: 100.64.0.0/20\n" +
+                            "  aks-pod-subnet:nodeSubnetCidrs: 10.0.0.0/27\n",
+                    ),
+                (error: ConfigurationError) => {
+                    assert.deepEqual(
+                        error.problems.map((p) => p.key),
+                        // The file's problems first; then the program's,
+                        // less "is required" for keys a misspelt one stands for.
+                        [
+                            "connectedCidr",
+                            "podsubnetcidr",
+                            "nodeSubnetCidrs",
+                            "serviceCidr",
+                            "nodePools",
+                            "azure-native:location",
+                        ],
+                    );
+                    assert.match(error.problems[0].message, /did you mean connectedCidrs\?/);
+                    assert.match(error.problems[1].message, /did you mean podSubnetCidr\?/);
+                    assert.match(error.problems[2].message, /did you mean nodeSubnetCidr\?/);
+                    assert.match(error.message, /^Invalid stack configuration \(6 problems\):/);
+                    return true;
+                },
+            );
+        },
+    );
 
     it("a file without its config: section is that one problem, naming the settings at the top level", () => {
         assert.throws(
@@ -69,7 +77,10 @@ describe("stack settings files (as the Pulumi CLI hands them to the program)", (
                 );
                 assert.match(
                     error.problems[0].message,
-                    /no "config:" section \(azure-native:location, aks-pod-subnet:nodeSubnetCidr stand at the top level\)/,
+                    new RegExp(
+                        String.raw`no "config:" section \(azure-native:location, ` +
+                            String.raw`aks-pod-subnet:nodeSubnetCidr stand at the top level\)`,
+                    ),
                 );
                 return true;
             },
@@ -146,12 +157,15 @@ describe("stack settings files of any project (src/plan/stackFile.ts, the plan C
         }
     }
 
-    it("qualifies keys with the project's own name, and accepts undeclared keys where Pulumi.yaml declares none", () => {
-        const reading = project("name: platform\nruntime: nodejs\n", "config:\n  team: a\n  platform:size: 3\n");
-        assert.deepEqual(reading.config, { "platform:team": "a", "platform:size": "3" });
-        assert.deepEqual(reading.problems, [], "no problems");
-        assert.equal(reading.stack, "dev");
-    });
+    it(
+        "qualifies keys with the project's own name, " + "and accepts undeclared keys where Pulumi.yaml declares none",
+        () => {
+            const reading = project("name: platform\nruntime: nodejs\n", "config:\n  team: a\n  platform:size: 3\n");
+            assert.deepEqual(reading.config, { "platform:team": "a", "platform:size": "3" });
+            assert.deepEqual(reading.problems, [], "no problems");
+            assert.equal(reading.stack, "dev");
+        },
+    );
 
     it("checks declared keys and types, and merges the program's problems except those of refused keys", () => {
         const reading = project(

@@ -49,7 +49,10 @@ function toElement(node: OrderedNode): XmlElement | string {
     };
 }
 
-/** Validates `svg` (throwing, with the validator's error, unless it is well-formed with a single root) and parses it. */
+/**
+ * Validates `svg` (throwing, with the validator's error, unless it is well-formed with a single root) and
+ * parses it.
+ */
 function parseSvg(svg: string): XmlElement {
     const valid = XMLValidator.validate(svg);
     assert.equal(valid, true, `XML not well-formed: ${JSON.stringify(valid)}`);
@@ -101,7 +104,8 @@ function assertNamesEverything(svg: string, plan: AddressPlan, stack: string): s
         has(`${subnet.name}  ${subnet.cidr}`);
         has(`/${subnet.cidr.split("/")[1]} = ${count(subnet.size)} addresses, ${count(subnet.usable)} usable`);
         has(
-            `allocatable ${count(subnet.allocatable)} · needed ${count(subnet.needed)} · headroom ${count(subnet.headroom)}`,
+            `allocatable ${count(subnet.allocatable)} · needed ${count(subnet.needed)} · ` +
+                `headroom ${count(subnet.headroom)}`,
         );
         has(`pools: ${subnet.pools.join(", ")}`);
     }
@@ -112,7 +116,8 @@ function assertNamesEverything(svg: string, plan: AddressPlan, stack: string): s
     for (const prefix of plan.vnetAddressSpace) has(prefix);
     has(`Routable addresses: ${plan.routableAddresses.savingPercent}% saved`);
     has(
-        `would need ${count(plan.routableAddresses.nodeSubnetModeNeeded)} (a /${plan.routableAddresses.nodeSubnetModePrefix})`,
+        `would need ${count(plan.routableAddresses.nodeSubnetModeNeeded)} ` +
+            `(a /${plan.routableAddresses.nodeSubnetModePrefix})`,
     );
     for (const legend of [
         "node subnet: routable",
@@ -179,7 +184,8 @@ describe("address map (SVG)", () => {
     it("puts overlapping and neighbouring ranges in one lane and far-apart ones in their own", () => {
         const texts = parseXmlTexts(renderAddressMap(stackPlan("prod"), "prod"));
         const regions = texts.filter((t) => t.startsWith("Region "));
-        // 10.0.0.0/8 with the node subnet inside; both pod subnets (adjacent); the service range; 172.16/14; 192.168/16.
+        // 10.0.0.0/8 with the node subnet inside; both pod subnets (adjacent);
+        // the service range; 172.16/14; 192.168/16.
         assert.deepEqual(regions, [
             "Region 1 · 10.0.0.0/8 · 16,777,216 addresses",
             "Region 2 · 69,632 addresses",
@@ -255,7 +261,8 @@ describe("address map (SVG)", () => {
             texts
                 .join(" ")
                 .includes(
-                    "This design routes 320 addresses (the node subnet 10.42.16.0/26 and the virtual nodes' subnet 10.42.17.0/24)",
+                    "This design routes 320 addresses (the node subnet 10.42.16.0/26 and " +
+                        "the virtual nodes' subnet 10.42.17.0/24)",
                 ),
         );
         assert.ok(

@@ -163,7 +163,8 @@ describe("bad-input corpus", function () {
                 } catch (error) {
                     assert.ok(
                         error instanceof ConfigurationError,
-                        `expected a ConfigurationError from the stack file reader, got ${(error as Error)?.stack ?? error}`,
+                        "expected a ConfigurationError from the stack file reader, " +
+                            `got ${(error as Error)?.stack ?? error}`,
                     );
                     assertProblemReport(error.message, fixture);
                     messages.set(fixture.name, error.message);

@@ -129,7 +129,11 @@ describe("issue 12: a new user's first day", function () {
                     assert.match(text.stdout, /NAT by ip-masq-agent-v2 on every node \(chain POD-SUBNET-MASQ\)/);
                     assert.match(
                         text.stdout,
-                        /pods appear as the node IP towards the connected networks: 10\.0\.0\.0\/8 except 10\.42\.8\.0\/27, 10\.250\.0\.0\/24; 192\.168\.0\.0\/16/,
+                        new RegExp(
+                            String.raw`pods appear as the node IP towards the connected networks: ` +
+                                String.raw`10\.0\.0\.0\/8 except 10\.42\.8\.0\/27, 10\.250\.0\.0\/24; ` +
+                                String.raw`192\.168\.0\.0\/16`,
+                        ),
                     );
                     assert.deepEqual(nat.nodeIPTowards, [
                         "10.0.0.0/8 except 10.42.8.0/27, 10.250.0.0/24",
@@ -169,7 +173,10 @@ describe("issue 12: a new user's first day", function () {
                 if (state === "cleanup") {
                     assert.match(
                         text.stdout,
-                        /clean-up DaemonSet pod-subnet-ip-masq-agent-cleanup removes chain POD-SUBNET-MASQ and its POSTROUTING jump from every node/,
+                        new RegExp(
+                            String.raw`clean-up DaemonSet pod-subnet-ip-masq-agent-cleanup ` +
+                                String.raw`removes chain POD-SUBNET-MASQ and its POSTROUTING jump from every node`,
+                        ),
                     );
                     assert.match(map, /clean-up DaemonSet/);
                     assert.equal(nat.cleanup, "pod-subnet-ip-masq-agent-cleanup");
@@ -301,18 +308,22 @@ describe("issue 12: a new user's first day", function () {
             assertOneLine(run, 73, /^--out \/proc\/aks-pod-subnet-test\/k8s: cannot create/);
         });
 
-        it("relative --out and --svg resolve against the user's folder under npm, and kubectl apply -f names that folder", async () => {
-            const run = await plan(["--stack", "dev", "--out", "k8s", "--svg", "maps/plan.svg"], { npm: dir });
-            assert.equal(run.code, 0, run.stderr);
-            assert.deepEqual(fs.readdirSync(path.join(dir, "k8s")).sort(), [
-                "00-configmap-pod-subnet-ip-masq-agent-config.yaml",
-                "01-daemonset-pod-subnet-ip-masq-agent.yaml",
-            ]);
-            assert.ok(fs.existsSync(path.join(dir, "maps", "plan.svg")));
-            assert.ok(!fs.existsSync(path.join(ROOT, "k8s")), "nothing in the project folder");
-            assert.match(run.stdout, /\(kubectl apply -f k8s\)/);
-            assert.match(run.stdout, /Address map written to maps\/plan\.svg/);
-        });
+        it(
+            "relative --out and --svg resolve against the user's folder under npm, " +
+                "and kubectl apply -f names that folder",
+            async () => {
+                const run = await plan(["--stack", "dev", "--out", "k8s", "--svg", "maps/plan.svg"], { npm: dir });
+                assert.equal(run.code, 0, run.stderr);
+                assert.deepEqual(fs.readdirSync(path.join(dir, "k8s")).sort(), [
+                    "00-configmap-pod-subnet-ip-masq-agent-config.yaml",
+                    "01-daemonset-pod-subnet-ip-masq-agent.yaml",
+                ]);
+                assert.ok(fs.existsSync(path.join(dir, "maps", "plan.svg")));
+                assert.ok(!fs.existsSync(path.join(ROOT, "k8s")), "nothing in the project folder");
+                assert.match(run.stdout, /\(kubectl apply -f k8s\)/);
+                assert.match(run.stdout, /Address map written to maps\/plan\.svg/);
+            },
+        );
 
         it("without npm, relative paths resolve against the working folder", async () => {
             const run = await plan(["--config", path.join(ROOT, "Pulumi.dev.yaml"), "--out", "k8s"], { cwd: dir });
@@ -369,37 +380,45 @@ describe("issue 12: a new user's first day", function () {
                 assert.match(
                     problems[0],
                     new RegExp(
-                        `only used with outboundType userAssignedNATGateway \\(outboundType is ${outboundType}\\): remove it`,
+                        `only used with outboundType userAssignedNATGateway \\(` +
+                            `outboundType is ${outboundType}\\): remove it`,
                     ),
                 );
             });
         }
 
-        it("Pulumi.yaml's declared default is not an explicit value: the NAT gateway still gets 4 minutes", async () => {
-            assert.deepEqual(
-                configProblems(() =>
-                    settingsOf(
-                        writeStack(dir, "Pulumi.dev.yaml", devWith({ "aks-pod-subnet:outboundType": "loadBalancer" })),
+        it(
+            "Pulumi.yaml's declared default is not an explicit value: " + "the NAT gateway still gets 4 minutes",
+            async () => {
+                assert.deepEqual(
+                    configProblems(() =>
+                        settingsOf(
+                            writeStack(
+                                dir,
+                                "Pulumi.dev.yaml",
+                                devWith({ "aks-pod-subnet:outboundType": "loadBalancer" }),
+                            ),
+                        ),
                     ),
-                ),
-                [],
-            );
-            const nat = settingsOf(
-                writeStack(
-                    dir,
-                    "Pulumi.dev.yaml",
-                    devWith({ "aks-pod-subnet:outboundType": "userAssignedNATGateway" }),
-                ),
-            );
-            // The declared 0 is "unset": the Network then gives the NAT gateway the default, 4 minutes.
-            assert.equal(nat.egress.natGatewayIdleTimeoutMinutes, undefined);
-            const deployed = await runProgram({
-                stack: "dev",
-                config: readConfigFile(path.join(dir, "Pulumi.dev.yaml"), ROOT),
-            });
-            const gateway = deployed.resources.find((r) => r.type === "azure-native:network:NatGateway");
-            assert.equal(gateway?.inputs.idleTimeoutInMinutes, 4);
-        });
+                    [],
+                );
+                const nat = settingsOf(
+                    writeStack(
+                        dir,
+                        "Pulumi.dev.yaml",
+                        devWith({ "aks-pod-subnet:outboundType": "userAssignedNATGateway" }),
+                    ),
+                );
+                // The declared 0 is "unset": the Network then gives the NAT gateway the default, 4 minutes.
+                assert.equal(nat.egress.natGatewayIdleTimeoutMinutes, undefined);
+                const deployed = await runProgram({
+                    stack: "dev",
+                    config: readConfigFile(path.join(dir, "Pulumi.dev.yaml"), ROOT),
+                });
+                const gateway = deployed.resources.find((r) => r.type === "azure-native:network:NatGateway");
+                assert.equal(gateway?.inputs.idleTimeoutInMinutes, 4);
+            },
+        );
 
         it("a large vnetAddressSpace counts as routable, and the report says so", () => {
             const file = writeStack(
@@ -423,7 +442,11 @@ describe("issue 12: a new user's first day", function () {
             assert.equal(p.routableAddresses.podSubnetMode, 32);
             assert.match(
                 renderAddressPlan(p, "POD-SUBNET-MASQ", "loadBalancer").join("\n"),
-                /Routable addresses: 32 \(the VNet's address space outside the pod subnets: 10\.42\.8\.0\/27\) — Azure CNI node-subnet mode would need 515 \(a \/22\): 93\.8% saved/,
+                new RegExp(
+                    String.raw`Routable addresses: 32 ` +
+                        String.raw`\(the VNet's address space outside the pod subnets: 10\.42\.8\.0\/27\) — ` +
+                        String.raw`Azure CNI node-subnet mode would need 515 \(a \/22\): 93\.8% saved`,
+                ),
             );
         });
     });
