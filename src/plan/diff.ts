@@ -15,6 +15,14 @@ import * as fs from "fs";
 import { parse as parseYaml } from "yaml";
 import { AddressRange, mergeToCidrs, parseCidr, subtractRanges, unionRanges } from "../planner/cidr";
 import { PoolPlan, SubnetPlan } from "../planner/types";
+import {
+    AgentPoolInputs,
+    KubernetesObject,
+    ManagedClusterInputs,
+    RoleAssignmentInputs,
+    SubnetInputs,
+    VirtualNetworkInputs,
+} from "./inputs";
 import { creationWaves, OrderNode } from "./order";
 import { PlannedReplacement } from "./replacements";
 
@@ -565,23 +573,32 @@ function lastSegment(value: unknown): string {
 
 /** A few inputs that say what a created or deleted resource is. */
 function summarize(r: PlanResource): string | undefined {
-    const i = r.inputs as Record<string, any>;
     switch (r.type) {
-        case "azure-native:network:Subnet":
+        case "azure-native:network:Subnet": {
+            const i = r.inputs as SubnetInputs;
             return `${i.subnetName} ${i.addressPrefix}`;
-        case "azure-native:network:VirtualNetwork":
+        }
+        case "azure-native:network:VirtualNetwork": {
+            const i = r.inputs as VirtualNetworkInputs;
             return `${i.virtualNetworkName} ${(i.addressSpace?.addressPrefixes ?? []).join(", ")}`;
+        }
         case AGENT_POOL: {
+            const i = r.inputs as AgentPoolInputs;
             const size = i.enableAutoScaling ? `${i.minCount}-${i.maxCount} nodes` : `${i.count} nodes`;
-            return `pool ${i.agentPoolName}, ${i.mode}, ${size}, maxPods ${i.maxPods}, ${i.vmSize}, pods in subnet ${lastSegment(i.podSubnetID)}`;
+            return (
+                `pool ${i.agentPoolName}, ${i.mode}, ${size}, maxPods ${i.maxPods}, ${i.vmSize}, ` +
+                `pods in subnet ${lastSegment(i.podSubnetID)}`
+            );
         }
         case "azure-native:authorization:RoleAssignment":
-            return `on ${lastSegment(i.scope)}`;
+            return `on ${lastSegment((r.inputs as RoleAssignmentInputs).scope)}`;
         case CLUSTER:
-            return `${i.resourceName}`;
+            return `${(r.inputs as ManagedClusterInputs).resourceName}`;
         case CONFIG_MAP:
-        case DAEMON_SET:
+        case DAEMON_SET: {
+            const i = r.inputs as KubernetesObject;
             return `${i.metadata?.namespace}/${i.metadata?.name}`;
+        }
         default:
             return undefined;
     }
@@ -748,15 +765,21 @@ function addressDiff(base: PlanAddressPlan, next: PlanAddressPlan, threshold: nu
         const was = b ? ` (was ${b.headroom}, ${b.headroomPercent.toFixed(1)} %)` : "";
         const fix =
             a.role === "pods"
-                ? `pools ${a.pools.join(", ")} at maxCount plus surge nearly fill it: grow the subnet (or give a pool its own) or lower maxCount/maxPods`
-                : "every pool at maxCount plus surge, and the other addresses in it, nearly fill it: grow the subnet or lower maxCount/maxSurge";
+                ? `pools ${a.pools.join(", ")} at maxCount plus surge nearly fill it: ` +
+                  "grow the subnet (or give a pool its own) or lower maxCount/maxPods"
+                : "every pool at maxCount plus surge, and the other addresses in it, nearly fill it: " +
+                  "grow the subnet or lower maxCount/maxSurge";
         warnings.push({
             subnet: row.name,
             headroom: a.headroom,
             allocatable: a.allocatable,
             headroomPercent: a.headroomPercent,
             falls,
-            message: `${row.name} (${a.cidr}) ${falls ? "falls" : "stays"} below ${threshold} % headroom: ${a.headroom} of ${a.allocatable} allocatable ${unit} left at peak, ${a.headroomPercent.toFixed(1)} %${was}; ${fix}, before the autoscaler or an upgrade runs out of addresses`,
+            message:
+                `${row.name} (${a.cidr}) ${falls ? "falls" : "stays"} below ${threshold} % headroom: ` +
+                `${a.headroom} of ${a.allocatable} allocatable ${unit} left at peak, ` +
+                `${a.headroomPercent.toFixed(1)} %${was}; ${fix}, ` +
+                "before the autoscaler or an upgrade runs out of addresses",
         });
     }
     const routable = { before: routableOf(base), after: routableOf(next) };
@@ -785,26 +808,26 @@ function addressDiff(base: PlanAddressPlan, next: PlanAddressPlan, threshold: nu
 
 function agentState(doc: PlanDocument): AgentState {
     const daemonSets = doc.resources.filter((r) => r.type === DAEMON_SET);
+    // The inputs of a Kubernetes resource are its manifest (as read from a plan document: unchecked JSON).
+    const manifest = (r: PlanResource) => r.inputs as KubernetesObject;
     const argsOf = (r: PlanResource): string[] =>
-        ((r.inputs as any).spec?.template?.spec?.containers ?? []).flatMap((c: any) =>
-            Array.isArray(c?.args) ? c.args : [],
-        );
+        (manifest(r).spec?.template?.spec?.containers ?? []).flatMap((c) => (Array.isArray(c?.args) ? c.args : []));
     const agent = daemonSets.find((r) => argsOf(r).some((a) => typeof a === "string" && a.startsWith("--masq-chain=")));
     const cleanup = daemonSets.some(
-        (r) => r !== agent && String((r.inputs as any).metadata?.name ?? "").endsWith("-cleanup"),
+        (r) => r !== agent && String(manifest(r).metadata?.name ?? "").endsWith("-cleanup"),
     );
-    const configMap = doc.resources.find(
-        (r) =>
-            r.type === CONFIG_MAP &&
-            isObject((r.inputs as any).data) &&
-            typeof (r.inputs as any).data["ip-masq-agent"] === "string",
-    );
+    const agentConfig = (r: PlanResource): string | undefined => {
+        const data = manifest(r).data;
+        return isObject(data) && typeof data["ip-masq-agent"] === "string" ? data["ip-masq-agent"] : undefined;
+    };
+    const configMap = doc.resources.find((r) => r.type === CONFIG_MAP && agentConfig(r) !== undefined);
     const state: AgentState = { enabled: agent !== undefined && configMap !== undefined, cleanup };
     if (configMap) {
-        const meta = (configMap.inputs as any).metadata ?? {};
+        const meta = manifest(configMap).metadata ?? {};
         state.configMap = `${meta.namespace}/${meta.name}`;
         try {
-            const list = (parseYaml((configMap.inputs as any).data["ip-masq-agent"]) ?? {}).nonMasqueradeCIDRs;
+            const parsed: { nonMasqueradeCIDRs?: unknown } | null = parseYaml(agentConfig(configMap)!);
+            const list = (parsed ?? {}).nonMasqueradeCIDRs;
             if (isStringList(list)) state.nonMasqueradeCIDRs = list;
         } catch {
             // an unreadable config: the agent would not start either; the property diff shows the text
@@ -1129,12 +1152,14 @@ export function renderDiffMarkdown(diff: PlanDiff): string {
         return `${lines.join("\n")}\n`;
     }
     lines.push(
-        `Offline plan of this change against ${against} (the real program under Pulumi mocks: no Azure, no Pulumi CLI; secrets are never shown).`,
+        `Offline plan of this change against ${against} ` +
+            "(the real program under Pulumi mocks: no Azure, no Pulumi CLI; secrets are never shown).",
         "",
     );
     if (diff.otherStack) {
         lines.push(
-            `> ⚠ **The base plan is of another stack**: ${code(diff.otherStack.before)}, this plan is ${code(diff.otherStack.after)}. Compare plans of the same stack.`,
+            `> ⚠ **The base plan is of another stack**: ${code(diff.otherStack.before)}, ` +
+                `this plan is ${code(diff.otherStack.after)}. Compare plans of the same stack.`,
             "",
         );
     }
@@ -1160,7 +1185,8 @@ export function renderDiffMarkdown(diff: PlanDiff): string {
     lines.push("### Resources", "");
     if (diff.resources.length === 0) {
         lines.push(
-            "No resource changes: `pulumi up` would change nothing in Azure or in the cluster (only the stack outputs differ).",
+            "No resource changes: `pulumi up` would change nothing in Azure or in the cluster " +
+                "(only the stack outputs differ).",
             "",
         );
     }
@@ -1168,7 +1194,10 @@ export function renderDiffMarkdown(diff: PlanDiff): string {
     const refused = group("refused");
     if (refused.length) {
         lines.push(
-            `**Refused at preview**: once the stack is deployed, the preview stops with an error. AKS cannot change these fields of the inline System pool, and replacing the pool would replace the cluster (how to change them: docs/operations.md, "Changing the System pool"). Nothing of this change is applied until they are undone.`,
+            "**Refused at preview**: once the stack is deployed, the preview stops with an error. " +
+                "AKS cannot change these fields of the inline System pool, and replacing the pool would replace the " +
+                'cluster (how to change them: docs/operations.md, "Changing the System pool"). ' +
+                "Nothing of this change is applied until they are undone.",
             "",
         );
         for (const r of refused) {
@@ -1183,9 +1212,11 @@ export function renderDiffMarkdown(diff: PlanDiff): string {
         for (const r of replaced) {
             const what =
                 r.type === CLUSTER
-                    ? "a new cluster: new API server, new nodes, a new kubeconfig and, with it, every Kubernetes object (a protected stack stops at the cluster instead)"
+                    ? "a new cluster: new API server, new nodes, a new kubeconfig and, " +
+                      "with it, every Kubernetes object (a protected stack stops at the cluster instead)"
                     : r.type === AGENT_POOL
-                      ? "the pool is deleted first (its name is fixed), then created again: its nodes and pods are gone in between"
+                      ? "the pool is deleted first (its name is fixed), then created again: " +
+                        "its nodes and pods are gone in between"
                       : "deleted and created again";
             lines.push(`- ${code(r.name)} (${shortType(r.type)}) — **replaced**: ${what}`);
             for (const p of r.changes) lines.push(...propertyLines(p, "  "));
@@ -1228,7 +1259,8 @@ export function renderDiffMarkdown(diff: PlanDiff): string {
     else {
         if (!deepEqual(a.vnetAddressSpace.before, a.vnetAddressSpace.after))
             lines.push(
-                `- VNet address space: ${code(a.vnetAddressSpace.before.join(", "))} → ${code(a.vnetAddressSpace.after.join(", "))}`,
+                `- VNet address space: ${code(a.vnetAddressSpace.before.join(", "))} → ` +
+                    `${code(a.vnetAddressSpace.after.join(", "))}`,
             );
         if (a.serviceCidr.before !== a.serviceCidr.after)
             lines.push(`- Service range: ${code(a.serviceCidr.before)} → ${code(a.serviceCidr.after)}`);
@@ -1236,7 +1268,10 @@ export function renderDiffMarkdown(diff: PlanDiff): string {
             lines.push(`- DNS service IP: ${code(a.dnsServiceIP.before)} → ${code(a.dnsServiceIP.after)}`);
         const r = a.routable;
         lines.push(
-            `- Routable addresses consumed: ${arrow(r.before.consumed, r.after.consumed)} (Azure CNI node-subnet mode would need ${arrow(r.before.nodeSubnetModeNeeded, r.after.nodeSubnetModeNeeded)}; saved ${arrow(r.before.savingPercent, r.after.savingPercent, (v) => `${v} %`)})`,
+            `- Routable addresses consumed: ${arrow(r.before.consumed, r.after.consumed)} ` +
+                "(Azure CNI node-subnet mode would need " +
+                `${arrow(r.before.nodeSubnetModeNeeded, r.after.nodeSubnetModeNeeded)}; ` +
+                `saved ${arrow(r.before.savingPercent, r.after.savingPercent, (v) => `${v} %`)})`,
             "",
         );
         lines.push(
@@ -1245,8 +1280,15 @@ export function renderDiffMarkdown(diff: PlanDiff): string {
         );
         for (const s of a.subnets) {
             const role = (s.after ?? s.before)!.role;
+            const mark = s.status === "added" ? " (new)" : s.status === "removed" ? " (removed)" : "";
+            const label = `${cell(s.name)}${mark}`;
+            const roleText = role === "nodes" ? "nodes (routable)" : role === "pods" ? "pods (private)" : cell(role);
             lines.push(
-                `| ${cell(s.name)}${s.status === "added" ? " (new)" : s.status === "removed" ? " (removed)" : ""} | ${role === "nodes" ? "nodes (routable)" : role === "pods" ? "pods (private)" : cell(role)} | ${cell(arrow(s.before?.cidr, s.after?.cidr))} | ${arrow(s.before?.allocatable, s.after?.allocatable)} | ${arrow(s.before?.needed, s.after?.needed)} | ${arrow(s.before, s.after, headroomText)} | ${cell(arrow(s.before?.pools, s.after?.pools, (p) => p.join(", ")))} |`,
+                `| ${label} | ${roleText} | ${cell(arrow(s.before?.cidr, s.after?.cidr))} | ` +
+                    `${arrow(s.before?.allocatable, s.after?.allocatable)} | ` +
+                    `${arrow(s.before?.needed, s.after?.needed)} | ` +
+                    `${arrow(s.before, s.after, headroomText)} | ` +
+                    `${cell(arrow(s.before?.pools, s.after?.pools, (p) => p.join(", ")))} |`,
             );
         }
         lines.push(
@@ -1256,9 +1298,11 @@ export function renderDiffMarkdown(diff: PlanDiff): string {
         );
         for (const p of a.pools) {
             const f = <K extends keyof PoolFigures>(k: K) => cell(arrow(p.before?.[k], p.after?.[k]));
-            const label = `${cell(p.name)}${p.status === "added" ? " (new)" : p.status === "removed" ? " (removed)" : ""}`;
+            const mark = p.status === "added" ? " (new)" : p.status === "removed" ? " (removed)" : "";
+            const label = `${cell(p.name)}${mark}`;
             lines.push(
-                `| ${label} | ${f("mode")} | ${f("nodes")} | ${f("peakNodes")} | ${f("maxPods")} | ${f("podIPsPerNode")} | ${f("podIPsNeeded")} | ${f("podSubnet")} |`,
+                `| ${label} | ${f("mode")} | ${f("nodes")} | ${f("peakNodes")} | ${f("maxPods")} | ` +
+                    `${f("podIPsPerNode")} | ${f("podIPsNeeded")} | ${f("podSubnet")} |`,
             );
         }
         lines.push("");
@@ -1278,18 +1322,26 @@ export function renderDiffMarkdown(diff: PlanDiff): string {
         const ag = n.agent;
         if (ag.before.enabled && !ag.after.enabled) {
             lines.push(
-                `**The agent is turned off**: its ConfigMap and DaemonSet are deleted. Deleting them does not remove the rules it wrote: chain ${code(ag.before.chain ?? "?")} stays on every existing node until the node is reimaged or the clean-up DaemonSet removes it (\`ipMasqAgent.cleanup: true\`; docs/operations.md, "Removing the agent"). New nodes get no rules: their pods reach the connected networks with their own IP, which gets no reply unless a firewall or appliance NATs it.`,
+                "**The agent is turned off**: its ConfigMap and DaemonSet are deleted. " +
+                    `Deleting them does not remove the rules it wrote: chain ${code(ag.before.chain ?? "?")} ` +
+                    "stays on every existing node until the node is reimaged or the clean-up DaemonSet removes it " +
+                    '(`ipMasqAgent.cleanup: true`; docs/operations.md, "Removing the agent"). ' +
+                    "New nodes get no rules: their pods reach the connected networks with their own IP, " +
+                    "which gets no reply unless a firewall or appliance NATs it.",
                 "",
             );
         } else if (!ag.before.enabled && ag.after.enabled) {
             lines.push(
-                `**The agent is turned on**: the ConfigMap and the DaemonSet are created; every Linux node masquerades from its first resync.`,
+                "**The agent is turned on**: the ConfigMap and the DaemonSet are created; " +
+                    "every Linux node masquerades from its first resync.",
                 "",
             );
         }
         if (!ag.before.cleanup && ag.after.cleanup)
             lines.push(
-                "**The clean-up DaemonSet appears**: on every node it deletes the agent's POSTROUTING jump and chain, then idles. Check its logs, then set `ipMasqAgent.cleanup: false` to remove it.",
+                "**The clean-up DaemonSet appears**: " +
+                    "on every node it deletes the agent's POSTROUTING jump and chain, then idles. " +
+                    "Check its logs, then set `ipMasqAgent.cleanup: false` to remove it.",
                 "",
             );
         if (ag.before.cleanup && !ag.after.cleanup) lines.push("The clean-up DaemonSet is removed.", "");
@@ -1302,7 +1354,8 @@ export function renderDiffMarkdown(diff: PlanDiff): string {
                 const wire = !m.onTheWire
                     ? "no change: the node IP either way (the agent masquerades everything outside its list)"
                     : m.after === "pod IP (no agent)"
-                      ? "**changes** on every node without the agent's rules: new nodes at once, existing ones once reimaged or cleaned up"
+                      ? "**changes** on every node without the agent's rules: " +
+                        "new nodes at once, existing ones once reimaged or cleaned up"
                       : m.after.startsWith("pod")
                         ? "**changes**: pods now keep their own IP"
                         : "**changes**: pods now appear as the node IP";
@@ -1312,13 +1365,16 @@ export function renderDiffMarkdown(diff: PlanDiff): string {
         }
         if (!deepEqual(n.connected.before, n.connected.after)) {
             lines.push(
-                `Connected networks (\`connectedCidrs\`: pods appear as the node IP): ${code(n.connected.before.join(", ") || "none")} → ${code(n.connected.after.join(", ") || "none")}`,
+                "Connected networks (`connectedCidrs`: pods appear as the node IP): " +
+                    `${code(n.connected.before.join(", ") || "none")} → ` +
+                    `${code(n.connected.after.join(", ") || "none")}`,
                 "",
             );
         }
         if (!deepEqual(n.extra.before, n.extra.after)) {
             lines.push(
-                `Extra non-masquerade ranges (\`extraNonMasqueradeCidrs\`: pods keep their IP): ${code(n.extra.before.join(", ") || "none")} → ${code(n.extra.after.join(", ") || "none")}`,
+                "Extra non-masquerade ranges (`extraNonMasqueradeCidrs`: pods keep their IP): " +
+                    `${code(n.extra.before.join(", ") || "none")} → ${code(n.extra.after.join(", ") || "none")}`,
                 "",
             );
         }
@@ -1327,12 +1383,17 @@ export function renderDiffMarkdown(diff: PlanDiff): string {
             const delta = [...cm.added.map((x) => `+ ${code(x)}`), ...cm.removed.map((x) => `− ${code(x)}`)].join(", ");
             const resync = ag.after.resyncSeconds;
             lines.push(
-                `ConfigMap ${code(cm.name ?? "?")} \`nonMasqueradeCIDRs\`: ${code(cm.before.join(", "))} → ${code(cm.after.join(", "))} (${delta}). Every node picks this up at its next resync (every ${resync ?? "?"} s, plus up to ~90 s for the kubelet to refresh the mounted ConfigMap); no pod restarts.`,
+                `ConfigMap ${code(cm.name ?? "?")} \`nonMasqueradeCIDRs\`: ` +
+                    `${code(cm.before.join(", "))} → ${code(cm.after.join(", "))} (${delta}). ` +
+                    `Every node picks this up at its next resync (every ${resync ?? "?"} s, ` +
+                    "plus up to ~90 s for the kubelet to refresh the mounted ConfigMap); no pod restarts.",
                 "",
             );
         } else if (cm.before && cm.after) {
             lines.push(
-                `ConfigMap ${code(cm.name ?? "?")} unchanged: \`nonMasqueradeCIDRs\` stays ${code(cm.after.join(", "))} (connected networks are not in it: the agent masquerades everything outside the list).`,
+                `ConfigMap ${code(cm.name ?? "?")} unchanged: ` +
+                    `\`nonMasqueradeCIDRs\` stays ${code(cm.after.join(", "))} ` +
+                    "(connected networks are not in it: the agent masquerades everything outside the list).",
                 "",
             );
         }
@@ -1343,28 +1404,33 @@ export function renderDiffMarkdown(diff: PlanDiff): string {
     lines.push("### Order", "");
     if (refused.length)
         lines.push(
-            "The preview refuses this change once the stack is deployed (above); were it accepted, `pulumi up` would apply it in this order.",
+            "The preview refuses this change once the stack is deployed (above); " +
+                "were it accepted, `pulumi up` would apply it in this order.",
             "",
         );
     if (o.steps.length === 0 && o.deletions.length === 0) lines.push("Nothing to create, replace, update or delete.");
     else {
         if (o.steps.length) {
             lines.push(
-                "`pulumi up` applies the changes in waves (the new plan's creation order, restricted to what changes; a wave starts when the earlier ones are done):",
+                "`pulumi up` applies the changes in waves " +
+                    "(the new plan's creation order, restricted to what changes; " +
+                    "a wave starts when the earlier ones are done):",
                 "",
             );
             for (const s of o.steps) {
                 const action =
                     s.action === "replace" && s.type === AGENT_POOL ? "replace (delete, then create)" : s.action;
                 lines.push(
-                    `- wave ${s.wave}: ${code(s.name)} (${shortType(s.type)}) — ${action}${s.after.length ? `, after ${s.after.map(code).join(", ")}` : ""}`,
+                    `- wave ${s.wave}: ${code(s.name)} (${shortType(s.type)}) — ${action}` +
+                        `${s.after.length ? `, after ${s.after.map(code).join(", ")}` : ""}`,
                 );
             }
             lines.push("");
         }
         if (o.deletions.length)
             lines.push(
-                `Then deleted (dependents first): ${o.deletions.map((d) => `${code(d.name)} (${shortType(d.type)})`).join(", ")}.`,
+                "Then deleted (dependents first): " +
+                    `${o.deletions.map((d) => `${code(d.name)} (${shortType(d.type)})`).join(", ")}.`,
             );
     }
     return `${lines

@@ -8,10 +8,19 @@ import * as pulumi from "@pulumi/pulumi";
 export const MOCK_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
 export const MOCK_TENANT = "11111111-1111-1111-1111-111111111111";
 
+/**
+ * A resource's or invoke's inputs as the SDK hands them to the mocks (`MockResourceArgs.inputs`, typed `any` there):
+ * resolved, JSON-like data whose shape depends on the resource type. Kept untyped here because the tests and tools
+ * outside src/plan walk it like JSON (`r.inputs.networkProfile.serviceCidr`); the plan's own code reads it through the
+ * interfaces of inputs.ts.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped SDK data, read as JSON by tests and tools
+export type RecordedInputs = Record<string, any>;
+
 export interface RecordedResource {
     type: string;
     name: string;
-    inputs: Record<string, any>;
+    inputs: RecordedInputs;
     /** Provider reference (`urn::id`) when the resource names an explicit provider. */
     provider?: string;
     custom: boolean;
@@ -19,7 +28,7 @@ export interface RecordedResource {
 
 export interface RecordedInvoke {
     token: string;
-    inputs: Record<string, any>;
+    inputs: Record<string, unknown>;
 }
 
 export class AzureMocks implements pulumi.runtime.Mocks {
@@ -30,9 +39,9 @@ export class AzureMocks implements pulumi.runtime.Mocks {
      * @param deployedOutputs the outputs of the stack's last `pulumi up`, as a StackReference to the stack itself reads
      *   them (default: none, a stack never deployed).
      */
-    constructor(private readonly deployedOutputs: Record<string, any> = {}) {}
+    constructor(private readonly deployedOutputs: Record<string, unknown> = {}) {}
 
-    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
         this.resources.push({
             type: args.type,
             name: args.name,
@@ -51,7 +60,7 @@ export class AzureMocks implements pulumi.runtime.Mocks {
         return { id, state: { ...args.inputs, ...state } };
     }
 
-    call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+    call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
         this.invokes.push({ token: args.token, inputs: args.inputs });
         switch (args.token) {
             case "azure-native:containerservice:listManagedClusterUserCredentials": {
@@ -71,7 +80,8 @@ export class AzureMocks implements pulumi.runtime.Mocks {
                 };
             default:
                 throw new Error(
-                    `the mocks do not know the invoke ${args.token}; add it to tools/mocks.ts rather than let it return nothing`,
+                    `the mocks do not know the invoke ${args.token}; ` +
+                        "add it to tools/mocks.ts rather than let it return nothing",
                 );
         }
     }
@@ -116,8 +126,10 @@ function kubeconfigFor(clusterName: string, user: string): string {
     return [
         "apiVersion: v1",
         "kind: Config",
-        `clusters:\n- cluster:\n    certificate-authority-data: bW9jaw==\n    server: ${server}\n  name: ${clusterName}`,
-        `contexts:\n- context:\n    cluster: ${clusterName}\n    user: clusterUser_${clusterName}\n  name: ${clusterName}`,
+        `clusters:\n- cluster:\n    certificate-authority-data: bW9jaw==\n` +
+            `    server: ${server}\n  name: ${clusterName}`,
+        `contexts:\n- context:\n    cluster: ${clusterName}\n` +
+            `    user: clusterUser_${clusterName}\n  name: ${clusterName}`,
         `current-context: ${clusterName}`,
         `users:\n- name: clusterUser_${clusterName}\n  user:\n${user}`,
         "",
@@ -140,11 +152,21 @@ export function stableGuid(seed: string): string {
     return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20, 32)}`;
 }
 
-function azureState(
-    type: string,
-    name: string,
-    inputs: Record<string, any>,
-): { id: string; state: Record<string, any> } {
+/** The inputs azureState reads, across the resource types it knows (Azure names, and a Kubernetes object's). */
+interface MockedInputs {
+    resourceGroupName?: string;
+    virtualNetworkName?: string;
+    subnetName?: string;
+    virtualNetworkPeeringName?: string;
+    resourceName?: string;
+    scope?: string;
+    configName?: string;
+    agentPoolName?: string;
+    addonProfiles?: Record<string, { enabled?: boolean } | undefined>;
+    metadata?: { name?: string; namespace?: string };
+}
+
+function azureState(type: string, name: string, inputs: MockedInputs): { id: string; state: Record<string, unknown> } {
     const rg = `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/${inputs.resourceGroupName ?? "unknown"}`;
     switch (type) {
         case "azure-native:resources:ResourceGroup": {
@@ -160,12 +182,16 @@ function azureState(
         }
         case "azure-native:network:Subnet":
             return {
-                id: `${rg}/providers/Microsoft.Network/virtualNetworks/${inputs.virtualNetworkName}/subnets/${inputs.subnetName ?? name}`,
+                id:
+                    `${rg}/providers/Microsoft.Network/virtualNetworks/${inputs.virtualNetworkName}` +
+                    `/subnets/${inputs.subnetName ?? name}`,
                 state: { name: inputs.subnetName ?? name },
             };
         case "azure-native:network:VirtualNetworkPeering":
             return {
-                id: `${rg}/providers/Microsoft.Network/virtualNetworks/${inputs.virtualNetworkName}/virtualNetworkPeerings/${inputs.virtualNetworkPeeringName ?? name}`,
+                id:
+                    `${rg}/providers/Microsoft.Network/virtualNetworks/${inputs.virtualNetworkName}` +
+                    `/virtualNetworkPeerings/${inputs.virtualNetworkPeeringName ?? name}`,
                 state: { name: inputs.virtualNetworkPeeringName ?? name, peeringState: "Initiated" },
             };
         case "azure-native:network:PublicIPAddress": {
@@ -223,12 +249,16 @@ function azureState(
         }
         case "azure-native:containerservice:MaintenanceConfiguration":
             return {
-                id: `${rg}/providers/Microsoft.ContainerService/managedClusters/${inputs.resourceName}/maintenanceConfigurations/${inputs.configName}`,
+                id:
+                    `${rg}/providers/Microsoft.ContainerService/managedClusters/${inputs.resourceName}` +
+                    `/maintenanceConfigurations/${inputs.configName}`,
                 state: { name: inputs.configName },
             };
         case "azure-native:containerservice:AgentPool":
             return {
-                id: `${rg}/providers/Microsoft.ContainerService/managedClusters/${inputs.resourceName}/agentPools/${inputs.agentPoolName}`,
+                id:
+                    `${rg}/providers/Microsoft.ContainerService/managedClusters/${inputs.resourceName}` +
+                    `/agentPools/${inputs.agentPoolName}`,
                 state: { name: inputs.agentPoolName },
             };
         default: {

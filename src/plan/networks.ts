@@ -4,6 +4,7 @@
  * manifests of its cluster (to tell where its pods are NAT'd) and with its cluster's outbound type.
  */
 import { AddressPlan } from "../planner/types";
+import { KubernetesObject, ManagedClusterInputs } from "./inputs";
 import { natSummary, NatSummary } from "./report";
 import { PlannedResource, ProgramRun } from "./runProgram";
 import { parse } from "yaml";
@@ -23,8 +24,8 @@ export interface PlannedNetwork {
 
 /** The nonMasqueradeCIDRs of an agent's ConfigMap, if the manifests hold one. */
 function agentCidrs(resources: PlannedResource[]): string[] | undefined {
-    const map = resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap");
-    const data = Object.values((map?.inputs.data ?? {}) as Record<string, unknown>)[0];
+    const map: KubernetesObject | undefined = resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap")?.inputs;
+    const data = Object.values(map?.data ?? {})[0];
     try {
         const cidrs = typeof data === "string" ? parse(data)?.nonMasqueradeCIDRs : undefined;
         return Array.isArray(cidrs) ? cidrs : undefined;
@@ -59,13 +60,15 @@ export function networksOf(run: ProgramRun, manifestsOf: (r: PlannedResource[]) 
         const group = paired[i] ?? unpaired.shift() ?? [];
         const manifests = manifestsOf(group);
         const children = new Set(run.resources.filter((r) => r.parent === network.name).map((r) => r.name));
-        const cluster = clusters.find((c) => c.dependencies.some((d) => children.has(d)));
+        const cluster: ManagedClusterInputs | undefined = clusters.find((c) =>
+            c.dependencies.some((d) => children.has(d)),
+        )?.inputs;
         return {
             name: network.name,
             addressPlan: plans[i],
             manifests,
             nat: natSummary(plans[i], manifests),
-            outboundType: cluster?.inputs.networkProfile?.outboundType ?? "?",
+            outboundType: cluster?.networkProfile?.outboundType ?? "?",
         };
     });
 }

@@ -12,7 +12,8 @@
  *                                               (-s: without npm's banner on stdout, so that it pipes into jq)
  *   npm run plan -- --stack dev --out k8s/      the Kubernetes manifests as YAML, ready for kubectl apply -f
  *   npm run plan -- --stack prod --svg plan.svg the address map drawn to scale as SVG (with any of the above)
- *   npm run -s plan -- --stack dev --diff base.json   the review of the change against an earlier --json plan (diff.ts)
+ *   npm run -s plan -- --stack dev --diff base.json
+ *                                               the review of the change against an earlier --json plan (diff.ts)
  *   aks-pod-subnet-plan --program infra/ --stack dev --json    the same for the project in infra/
  *
  * The project is --program's folder, else the nearest folder with Pulumi.yaml from the working folder up, else from
@@ -29,6 +30,7 @@ import { renderAddressMap } from "./svg";
 import { BasePlanError, diffPlans, PlanDocument, readBasePlan, renderDiffJson, renderDiffMarkdown } from "./diff";
 import { foreignPulumiSdk, registerTypeScript } from "./loader";
 import { networksOf, PlannedNetwork } from "./networks";
+import { KubernetesObject, ManagedClusterInputs } from "./inputs";
 import { findProjectDir, ProjectError, PulumiProject, readProject } from "./project";
 import { PlannedResource, ProgramRun, runProgram } from "./runProgram";
 import { problemsOfMessage, readStackFile, stackFile, stackFileError, stackNameOf } from "./stackFile";
@@ -95,12 +97,13 @@ export function parseArgs(argv: string[]): CliOptions {
 }
 
 /** Kubernetes objects as deployed: the recorded inputs of every kubernetes:* resource, in deployment order. */
-export function manifestsOf(resources: PlannedResource[]): Record<string, any>[] {
+export function manifestsOf(resources: PlannedResource[]): Record<string, unknown>[] {
     const order = ["ConfigMap", "DaemonSet"];
+    const rank = (manifest: Record<string, unknown>) => order.findIndex((kind) => kind === manifest.kind);
     return resources
         .filter((r) => r.custom && r.type.startsWith("kubernetes:"))
-        .map((r) => r.inputs)
-        .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
+        .map((r): Record<string, unknown> => r.inputs)
+        .sort((a, b) => rank(a) - rank(b));
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -219,7 +222,9 @@ export async function main(argv: string[]): Promise<number> {
             : planDocument(resources, plan, manifests);
         process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
     } else {
-        const cluster = resources.find((r) => r.type === "azure-native:containerservice:ManagedCluster");
+        const cluster: ManagedClusterInputs | undefined = resources.find(
+            (r) => r.type === "azure-native:containerservice:ManagedCluster",
+        )?.inputs;
         const shownFile = path.relative(userDir, file) || file;
         const lines = [
             `Offline plan of stack "${stack}" (${shownFile}) — Pulumi mock runtime: no Azure, no Pulumi CLI`,
@@ -240,10 +245,7 @@ export async function main(argv: string[]): Promise<number> {
                       "",
                   ])
                 : plan
-                  ? [
-                        "Address plan",
-                        ...renderAddressPlan(plan, nat, cluster?.inputs.networkProfile?.outboundType ?? "?"),
-                    ]
+                  ? ["Address plan", ...renderAddressPlan(plan, nat, cluster?.networkProfile?.outboundType ?? "?")]
                   : ["No address plan: the program builds no Network and exports no addressPlan"]),
         ];
         if (several) lines.pop();
@@ -333,7 +335,7 @@ function networkJson(network: PlannedNetwork) {
  * resources whose outputs its inputs read, its provider), sorted, as they appear in `resources[].name`; a component
  * stands for all of its resources.
  */
-export function planDocument(resources: PlannedResource[], addressPlan: unknown, manifests: Record<string, any>[]) {
+export function planDocument(resources: PlannedResource[], addressPlan: unknown, manifests: Record<string, unknown>[]) {
     return {
         resources: resources.map((r) => ({
             type: r.type,
@@ -361,8 +363,8 @@ class OutputError extends Error {}
 /** The manifests' names: `NN-kind-name.yaml`, numbered in apply order. Files of that form are this tool's. */
 const MANIFEST_FILE = /^\d{2}-[a-z0-9]+-[a-z0-9]([-a-z0-9.]*[a-z0-9])?\.yaml$/;
 
-function manifestFileName(manifest: Record<string, any>, index: number): string {
-    return `${String(index).padStart(2, "0")}-${String(manifest.kind).toLowerCase()}-${manifest.metadata.name}.yaml`;
+function manifestFileName(manifest: KubernetesObject, index: number): string {
+    return `${String(index).padStart(2, "0")}-${String(manifest.kind).toLowerCase()}-${manifest.metadata!.name}.yaml`;
 }
 
 function outputPath(given: string, userDir: string): { given: string; path: string } {
@@ -471,7 +473,7 @@ function makeFolder(dir: string, option: string, given: string): void {
 }
 
 /** Writes this plan's manifests into `out`, removing those an earlier plan left there (and nothing else). */
-function writeManifests(out: { given: string; path: string }, manifests: Record<string, any>[]): void {
+function writeManifests(out: { given: string; path: string }, manifests: Record<string, unknown>[]): void {
     makeFolder(out.path, "--out", out.given);
     checkOutFolder(out);
     const names = manifests.map(manifestFileName);
@@ -501,7 +503,7 @@ function writeFileIn(target: { given: string; path: string }, content: string, o
 }
 
 /** The Kubernetes provider's kubeconfig is a secret: never print it. */
-function redactSecrets(resource: PlannedResource): Record<string, any> {
+function redactSecrets(resource: PlannedResource): Record<string, unknown> {
     return resource.type === "pulumi:providers:kubernetes"
         ? { ...resource.inputs, kubeconfig: "[secret]" }
         : resource.inputs;

@@ -4,6 +4,7 @@
  * System pool's fields whose edit is refused at preview. Shown by the offline plan, text and JSON.
  */
 import { AGENT_POOL_REPLACEMENTS, CLUSTER_REPLACEMENTS, INLINE_POOL_IMMUTABLE } from "../aks/replacements";
+import { AgentPoolInputs, ManagedClusterInputs } from "./inputs";
 import { PlannedResource } from "./runProgram";
 
 export interface PlannedReplacement {
@@ -22,8 +23,15 @@ export interface PlannedReplacement {
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
 const POOL = "azure-native:containerservice:AgentPool";
 
-function valueAt(inputs: Record<string, any>, path: string): unknown {
-    return path.split(".").reduce<any>((value, part) => value?.[part], inputs);
+/** The value at a dotted input path (`networkProfile.serviceCidr`); `undefined` past a missing part. */
+function valueAt(inputs: Record<string, unknown>, path: string): unknown {
+    return path
+        .split(".")
+        .reduce<unknown>(
+            (value, part) =>
+                value === undefined || value === null ? undefined : (Object(value) as Record<string, unknown>)[part],
+            inputs,
+        );
 }
 
 export function plannedReplacements(resources: PlannedResource[]): PlannedReplacement[] {
@@ -39,7 +47,8 @@ export function plannedReplacements(resources: PlannedResource[]): PlannedReplac
                     effect: "replaces",
                 });
             }
-            const inline = r.inputs.agentPoolProfiles?.[0] ?? {};
+            const cluster: ManagedClusterInputs = r.inputs;
+            const inline: AgentPoolInputs = cluster.agentPoolProfiles?.[0] ?? {};
             for (const field of INLINE_POOL_IMMUTABLE) {
                 const property = field === "podSubnetCidr" ? "podSubnetID" : field;
                 result.push({
@@ -51,6 +60,7 @@ export function plannedReplacements(resources: PlannedResource[]): PlannedReplac
                 });
             }
         } else if (r.type === POOL) {
+            const pool: AgentPoolInputs = r.inputs;
             for (const { property, key } of AGENT_POOL_REPLACEMENTS) {
                 const replaces =
                     r.replaceOnChanges.includes(property) || property === "agentPoolName" || property === "vmSize";
@@ -58,8 +68,8 @@ export function plannedReplacements(resources: PlannedResource[]): PlannedReplac
                     result.push({
                         resource: r.name,
                         property,
-                        key: key.replace("[]", `[${r.inputs.agentPoolName}]`),
-                        value: r.inputs[property],
+                        key: key.replace("[]", `[${pool.agentPoolName}]`),
+                        value: pool[property],
                         effect: "replaces",
                     });
             }
@@ -85,7 +95,8 @@ export function renderReplacements(resources: PlannedResource[]): string[] {
         const [resource, effect] = group.split(":");
         const what =
             effect === "refused"
-                ? `${resource}, inline System pool: an edit is refused at preview (AKS cannot change it, and replacing it would replace the cluster)`
+                ? `${resource}, inline System pool: an edit is refused at preview ` +
+                  "(AKS cannot change it, and replacing it would replace the cluster)"
                 : resource === entries.find((e) => e.property === "dnsPrefix")?.resource
                   ? `${resource}: replaces the whole cluster (new API server, nodes and kubeconfig)`
                   : `${resource}: replaces the pool (deleted first, then created again)`;

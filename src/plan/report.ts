@@ -2,9 +2,20 @@
  * Text rendering of an offline plan: the resource tree, the creation order, the address plan, the capacity table and
  * the NAT summary.
  */
+import { defaults } from "../defaults";
 import { NETWORK_CONTRIBUTOR_ROLE, PRIVATE_DNS_ZONE_CONTRIBUTOR_ROLE } from "../cluster/cluster";
 import { cidr, contains, mergeToCidrs, subtractRanges } from "../planner/cidr";
 import { AddressPlan } from "../planner/types";
+import {
+    AgentPoolInputs,
+    Container,
+    KubernetesObject,
+    ManagedClusterInputs,
+    RoleAssignmentInputs,
+    SubnetInputs,
+    VirtualNetworkInputs,
+} from "./inputs";
+import { RecordedInputs } from "./mocks";
 import { creationWaves } from "./order";
 import { PlannedResource } from "./runProgram";
 
@@ -13,35 +24,43 @@ const ROLE_NAMES: Record<string, string> = {
     [PRIVATE_DNS_ZONE_CONTRIBUTOR_ROLE]: "Private DNS Zone Contributor",
 };
 
-/** The inputs worth reading in a plan, per resource type. */
-const KEY_INPUTS: Record<string, (inputs: any) => Record<string, unknown>> = {
-    "azure-native:resources:ResourceGroup": (i) => ({ name: i.resourceGroupName, location: i.location }),
-    "azure-native:network:VirtualNetwork": (i) => ({
+/** The inputs worth reading in a plan, per resource type (each reader types the inputs it reads). */
+const KEY_INPUTS: Record<string, (inputs: RecordedInputs) => Record<string, unknown>> = {
+    "azure-native:resources:ResourceGroup": (i: { resourceGroupName?: string; location?: string }) => ({
+        name: i.resourceGroupName,
+        location: i.location,
+    }),
+    "azure-native:network:VirtualNetwork": (i: VirtualNetworkInputs) => ({
         name: i.virtualNetworkName,
         addressPrefixes: i.addressSpace?.addressPrefixes,
     }),
-    "azure-native:network:Subnet": (i) => ({
+    "azure-native:network:Subnet": (i: SubnetInputs) => ({
         name: i.subnetName,
         addressPrefix: i.addressPrefix,
-        delegation: i.delegations?.map((d: any) => d.serviceName) ?? "none",
+        delegation: i.delegations?.map((d) => d.serviceName) ?? "none",
         natGateway: i.natGateway && lastSegments(i.natGateway.id, 1),
         routeTable: i.routeTable && lastSegments(i.routeTable.id, 1),
     }),
-    "azure-native:network:PublicIPAddress": (i) => ({ sku: i.sku?.name, allocation: i.publicIPAllocationMethod }),
-    "azure-native:network:NatGateway": (i) => ({ idleTimeoutInMinutes: i.idleTimeoutInMinutes }),
-    "azure-native:network:RouteTable": (i) => ({
-        routes: i.routes?.map((r: any) => `${r.addressPrefix} → ${r.nextHopType} ${r.nextHopIpAddress ?? ""}`.trim()),
+    "azure-native:network:PublicIPAddress": (i: { sku?: { name?: string }; publicIPAllocationMethod?: string }) => ({
+        sku: i.sku?.name,
+        allocation: i.publicIPAllocationMethod,
     }),
-    "azure-native:containerservice:MaintenanceConfiguration": (i) => {
+    "azure-native:network:NatGateway": (i: { idleTimeoutInMinutes?: number }) => ({
+        idleTimeoutInMinutes: i.idleTimeoutInMinutes,
+    }),
+    "azure-native:network:RouteTable": (i: { routes?: Route[] }) => ({
+        routes: i.routes?.map((r) => `${r.addressPrefix} → ${r.nextHopType} ${r.nextHopIpAddress ?? ""}`.trim()),
+    }),
+    "azure-native:containerservice:MaintenanceConfiguration": (i: { maintenanceWindow?: MaintenanceWindow }) => {
         const w = i.maintenanceWindow ?? {};
         return { window: `${w.schedule?.weekly?.dayOfWeek} ${w.startTime} UTC${w.utcOffset} for ${w.durationHours} h` };
     },
     "azure-native:managedidentity:UserAssignedIdentity": () => ({}),
-    "azure-native:authorization:RoleAssignment": (i) => ({
+    "azure-native:authorization:RoleAssignment": (i: RoleAssignmentInputs) => ({
         role: ROLE_NAMES[lastSegments(i.roleDefinitionId, 1)] ?? lastSegments(i.roleDefinitionId, 1),
         scope: lastSegments(i.scope, 2),
     }),
-    "azure-native:containerservice:ManagedCluster": (i) => ({
+    "azure-native:containerservice:ManagedCluster": (i: ManagedClusterInputs) => ({
         name: i.resourceName,
         kubernetesVersion: i.kubernetesVersion,
         networkPlugin: i.networkProfile?.networkPlugin,
@@ -62,17 +81,17 @@ const KEY_INPUTS: Record<string, (inputs: any) => Record<string, unknown>> = {
             : undefined,
         systemPool: i.agentPoolProfiles?.map(poolSummary),
     }),
-    "azure-native:containerservice:AgentPool": (i) => ({ pool: poolSummary(i) }),
-    "pulumi:providers:kubernetes": (i) => ({
+    "azure-native:containerservice:AgentPool": (i: AgentPoolInputs) => ({ pool: poolSummary(i) }),
+    "pulumi:providers:kubernetes": (i: { clusterIdentifier?: unknown }) => ({
         kubeconfig: "[secret]",
         clusterIdentifier: lastSegments(i.clusterIdentifier, 1),
     }),
-    "kubernetes:core/v1:ConfigMap": (i) => ({
+    "kubernetes:core/v1:ConfigMap": (i: KubernetesObject) => ({
         namespace: i.metadata?.namespace,
         name: i.metadata?.name,
         files: Object.keys(i.data ?? {}),
     }),
-    "kubernetes:apps/v1:DaemonSet": (i) => {
+    "kubernetes:apps/v1:DaemonSet": (i: KubernetesObject) => {
         const pod = i.spec?.template?.spec ?? {};
         return {
             namespace: i.metadata?.namespace,
@@ -83,9 +102,26 @@ const KEY_INPUTS: Record<string, (inputs: any) => Record<string, unknown>> = {
     },
 };
 
-function poolSummary(p: any): string {
+interface Route {
+    addressPrefix?: string;
+    nextHopType?: string;
+    nextHopIpAddress?: string;
+}
+
+interface MaintenanceWindow {
+    schedule?: { weekly?: { dayOfWeek?: string } };
+    startTime?: string;
+    utcOffset?: string;
+    durationHours?: number;
+}
+
+function poolSummary(p: AgentPoolInputs): string {
     const size = p.enableAutoScaling ? `${p.minCount}-${p.maxCount} nodes` : `${p.count} nodes`;
-    return `${p.name ?? p.agentPoolName} ${p.mode} ${size} maxPods=${p.maxPods} maxSurge=${p.upgradeSettings?.maxSurge} ${p.podIPAllocationMode} nodes→${lastSegments(p.vnetSubnetID, 1)} pods→${lastSegments(p.podSubnetID, 1)}`;
+    return (
+        `${p.name ?? p.agentPoolName} ${p.mode} ${size} maxPods=${p.maxPods} ` +
+        `maxSurge=${p.upgradeSettings?.maxSurge} ${p.podIPAllocationMode} ` +
+        `nodes→${lastSegments(p.vnetSubnetID, 1)} pods→${lastSegments(p.podSubnetID, 1)}`
+    );
 }
 
 function lastSegments(id: unknown, count: number): string {
@@ -149,9 +185,14 @@ export function renderCreationOrder(resources: PlannedResource[]): string[] {
         width(entries.map((e) => kindOf(e.resource.type))),
     ];
     return [
-        `Creation order (${entries.length} resources in ${waves.length} waves; a wave starts when all earlier ones exist; "after" omits waits implied by others)`,
+        `Creation order (${entries.length} resources in ${waves.length} waves; ` +
+            'a wave starts when all earlier ones exist; "after" omits waits implied by others)',
         ...entries.map((e) =>
-            `  ${e.wave.padStart(waveWidth)}  ${e.resource.name.padEnd(nameWidth)}  ${kindOf(e.resource.type).padEnd(kindWidth)}  ${e.waitsForDirectly.length ? `after ${e.waitsForDirectly.join(", ")}` : ""}`.trimEnd(),
+            (
+                `  ${e.wave.padStart(waveWidth)}  ${e.resource.name.padEnd(nameWidth)}  ` +
+                `${kindOf(e.resource.type).padEnd(kindWidth)}  ` +
+                (e.waitsForDirectly.length ? `after ${e.waitsForDirectly.join(", ")}` : "")
+            ).trimEnd(),
         ),
     ];
 }
@@ -179,7 +220,9 @@ export interface NatSummary {
     cleanup?: string;
     /** Destinations pods reach with their own IP (besides the internet, which the outbound type handles). */
     podIPTowards: string[];
-    /** Connected networks (less the ranges that keep pod IPs) pods reach as the node IP; empty unless the agent is on. */
+    /**
+     * Connected networks (less the ranges that keep pod IPs) pods reach as the node IP; empty unless the agent is on.
+     */
     nodeIPTowards: string[];
     /** The whole story in one paragraph, as the address map prints it. */
     summary: string;
@@ -188,10 +231,11 @@ export interface NatSummary {
 const LINK_LOCAL = "169.254.0.0/16";
 
 /** Reads the agent's state from the plan's Kubernetes objects (the agent's DaemonSet is the one with --masq-chain). */
-export function natSummary(plan: AddressPlan | undefined, manifests: Record<string, any>[]): NatSummary {
-    const daemonSets = manifests.filter((m) => m?.kind === "DaemonSet");
-    const containers = (m: any): any[] => m?.spec?.template?.spec?.containers ?? [];
-    const argsOf = (m: any): string[] => containers(m).flatMap((c) => (Array.isArray(c?.args) ? c.args : []));
+export function natSummary(plan: AddressPlan | undefined, manifests: Record<string, unknown>[]): NatSummary {
+    const daemonSets = (manifests as KubernetesObject[]).filter((m) => m?.kind === "DaemonSet");
+    const containers = (m: KubernetesObject | undefined): Container[] => m?.spec?.template?.spec?.containers ?? [];
+    const argsOf = (m: KubernetesObject | undefined): string[] =>
+        containers(m).flatMap((c) => (Array.isArray(c?.args) ? c.args : []));
     const agent = daemonSets.find((m) => argsOf(m).some((a) => typeof a === "string" && a.startsWith("--masq-chain=")));
     const cleanup = daemonSets.find((m) => m !== agent && String(m?.metadata?.name ?? "").endsWith("-cleanup"));
     const nonMasq = plan?.ipMasqAgent?.nonMasqueradeCIDRs ?? [];
@@ -209,16 +253,18 @@ export function natSummary(plan: AddressPlan | undefined, manifests: Record<stri
     const chain = cleanup ? /chain='([^']+)'/.exec(script)?.[1] : undefined;
     const podIPTowards = [...new Set([...nonMasq, ...connected])];
     const reach = connected.length
-        ? `pods reach the connected networks (${connected.join(", ")}) with their pod IP, which those networks cannot route back to: no reply unless a firewall or appliance on the path NATs it`
+        ? `pods reach the connected networks (${connected.join(", ")}) with their pod IP, ` +
+          "which those networks cannot route back to: no reply unless a firewall or appliance on the path NATs it"
         : "pods reach every destination with their pod IP (no connected networks declared)";
     const summary =
         `No NAT by the nodes (ip-masq-agent-v2 is off): ${reach}.` +
         (cleanup
-            ? ` The clean-up DaemonSet ${cleanup.metadata.name} removes chain ${chain ?? "?"} and its POSTROUTING jump from every node.`
+            ? ` The clean-up DaemonSet ${cleanup.metadata?.name} removes chain ${chain ?? "?"} ` +
+              "and its POSTROUTING jump from every node."
             : "");
     return {
         agent: cleanup ? "cleanup" : "off",
-        ...(cleanup ? { chain, cleanup: cleanup.metadata.name } : {}),
+        ...(cleanup ? { chain, cleanup: cleanup.metadata?.name } : {}),
         podIPTowards,
         nodeIPTowards: [],
         summary,
@@ -235,8 +281,11 @@ export function agentOnSummary(plan: AddressPlan | undefined, chain: string | un
         podIPTowards: [...nonMasq, LINK_LOCAL],
         nodeIPTowards: plan ? connectedParts(plan) : [],
         summary:
-            `ip-masq-agent-v2 on every node: pods keep their IP towards ${nonMasq.join(", ")} and link-local (${LINK_LOCAL}); ` +
-            `they appear as the node IP towards ${connected.length ? "the connected networks (less those ranges) and " : ""}every other destination.`,
+            `ip-masq-agent-v2 on every node: pods keep their IP towards ${nonMasq.join(", ")} ` +
+            `and link-local (${LINK_LOCAL}); ` +
+            "they appear as the node IP towards " +
+            (connected.length ? "the connected networks (less those ranges) and " : "") +
+            "every other destination.",
     };
 }
 
@@ -300,10 +349,16 @@ export function routableLine(plan: AddressPlan): string {
     const ranges = routableRanges(plan);
     const verdict =
         r.podSubnetMode <= r.nodeSubnetModeNeeded
-            ? `Azure CNI node-subnet mode would need ${r.nodeSubnetModeNeeded} (a /${r.nodeSubnetModePrefix}): ${r.savingPercent}% saved`
-            : `this VNet uses ${(r.podSubnetMode - r.nodeSubnetModeNeeded).toLocaleString("en-US")} more than Azure CNI node-subnet mode would need ` +
-              `(${r.nodeSubnetModeNeeded}, a /${r.nodeSubnetModePrefix}): list only the subnets' ranges in vnetAddressSpace (or leave it unset) to save routable space`;
-    return `Routable addresses: ${r.podSubnetMode} (the VNet's address space outside the pod subnets: ${ranges.join(", ")}) — ${verdict}`;
+            ? `Azure CNI node-subnet mode would need ${r.nodeSubnetModeNeeded} (a /${r.nodeSubnetModePrefix}): ` +
+              `${r.savingPercent}% saved`
+            : `this VNet uses ${(r.podSubnetMode - r.nodeSubnetModeNeeded).toLocaleString("en-US")} ` +
+              "more than Azure CNI node-subnet mode would need " +
+              `(${r.nodeSubnetModeNeeded}, a /${r.nodeSubnetModePrefix}): ` +
+              "list only the subnets' ranges in vnetAddressSpace (or leave it unset) to save routable space";
+    return (
+        `Routable addresses: ${r.podSubnetMode} ` +
+        `(the VNet's address space outside the pod subnets: ${ranges.join(", ")}) — ${verdict}`
+    );
 }
 
 /** The VNet's address space outside the pod subnets, as CIDRs: the ranges routableAddresses counts. */
@@ -318,8 +373,10 @@ function renderNat(plan: AddressPlan, nat: NatSummary, outboundType: string): st
     if (nat.agent === "on") {
         return [
             `NAT by ip-masq-agent-v2 on every node (chain ${nat.chain ?? "?"})`,
-            `  pods keep their IP towards: ${plan.ipMasqAgent.nonMasqueradeCIDRs.join(", ")}, and link-local (${LINK_LOCAL})`,
-            `  pods appear as the node IP towards the connected networks: ${nat.nodeIPTowards.length ? nat.nodeIPTowards.join("; ") : "(none declared)"}`,
+            `  pods keep their IP towards: ${plan.ipMasqAgent.nonMasqueradeCIDRs.join(", ")}, ` +
+                `and link-local (${LINK_LOCAL})`,
+            "  pods appear as the node IP towards the connected networks: " +
+                (nat.nodeIPTowards.length ? nat.nodeIPTowards.join("; ") : "(none declared)"),
             `  and towards every other destination (the internet leaves via ${outboundType})`,
         ];
     }
@@ -327,17 +384,25 @@ function renderNat(plan: AddressPlan, nat: NatSummary, outboundType: string): st
     const lines = [
         `No NAT by the nodes: ip-masq-agent-v2 is off (ipMasqAgent.enabled: false)`,
         connected.length
-            ? `  pods reach the connected networks (${connected.join(", ")}) with their pod IP, which those networks cannot route back to: no reply unless a firewall or appliance on the path NATs it`
+            ? `  pods reach the connected networks (${connected.join(", ")}) with their pod IP, ` +
+              "which those networks cannot route back to: no reply unless a firewall or appliance on the path NATs it"
             : "  pods reach every destination with their pod IP (no connected networks declared)",
-        `  inside the VNet and towards ${plan.ipMasqAgent.extraNonMasqueradeCidrs.length ? `${plan.ipMasqAgent.extraNonMasqueradeCidrs.join(", ")} (extra)` : "every other destination"} pods keep their IP as well (the internet leaves via ${outboundType})`,
+        "  inside the VNet and towards " +
+            (plan.ipMasqAgent.extraNonMasqueradeCidrs.length
+                ? `${plan.ipMasqAgent.extraNonMasqueradeCidrs.join(", ")} (extra)`
+                : "every other destination") +
+            ` pods keep their IP as well (the internet leaves via ${outboundType})`,
     ];
     if (nat.agent === "cleanup") {
         lines.push(
-            `  the clean-up DaemonSet ${nat.cleanup} removes chain ${nat.chain ?? "?"} and its POSTROUTING jump from every node, then idles: check its logs, then set ipMasqAgent.cleanup: false`,
+            `  the clean-up DaemonSet ${nat.cleanup} removes chain ${nat.chain ?? "?"} ` +
+                "and its POSTROUTING jump from every node, then idles: " +
+                "check its logs, then set ipMasqAgent.cleanup: false",
         );
     } else {
         lines.push(
-            '  nodes where the agent ran keep its chain until they are reimaged: set ipMasqAgent.cleanup: true to remove it (docs/operations.md, "Removing the agent")',
+            "  nodes where the agent ran keep its chain until they are reimaged: " +
+                'set ipMasqAgent.cleanup: true to remove it (docs/operations.md, "Removing the agent")',
         );
     }
     return lines;
@@ -357,7 +422,12 @@ function advertised(plan: AddressPlan): string[] {
         const extra = plan.ipMasqAgent.nonMasqueradeCIDRs.map(cidr);
         const keeps = plan.hubAddressSpace.filter((h) => extra.some((e) => contains(e, cidr(h))));
         lines.push(
-            `  hub ${plan.hubAddressSpace.join(", ")}: pods reach it as ${keeps.length === plan.hubAddressSpace.length ? "their pod IP (listed in extraNonMasqueradeCidrs)" : keeps.length ? `their pod IP for ${keeps.join(", ")}, else the node IP` : "the node IP (list its prefixes in extraNonMasqueradeCidrs to keep pod IPs)"}`,
+            `  hub ${plan.hubAddressSpace.join(", ")}: pods reach it as ` +
+                (keeps.length === plan.hubAddressSpace.length
+                    ? "their pod IP (listed in extraNonMasqueradeCidrs)"
+                    : keeps.length
+                      ? `their pod IP for ${keeps.join(", ")}, else the node IP`
+                      : "the node IP (list its prefixes in extraNonMasqueradeCidrs to keep pod IPs)"),
         );
     }
     return lines;
@@ -379,46 +449,57 @@ function connectedParts(plan: AddressPlan): string[] {
 export function renderAccess(resources: PlannedResource[]): string[] {
     const cluster = resources.find((r) => r.type === "azure-native:containerservice:ManagedCluster");
     if (!cluster) return [];
-    const access = cluster.inputs.apiServerAccessProfile ?? {};
+    const access = (cluster.inputs as ManagedClusterInputs).apiServerAccessProfile ?? {};
     const hub = resources.find(
         (r) => r.type === "azure-native:network:VirtualNetworkPeering" && r.name.endsWith("spoke-to-hub"),
     );
-    const hubName = hub ? lastSegments(hub.inputs.remoteVirtualNetwork?.id, 1) : undefined;
+    const peering: { remoteVirtualNetwork?: { id?: string } } | undefined = hub?.inputs;
+    const hubName = peering ? lastSegments(peering.remoteVirtualNetwork?.id, 1) : undefined;
     const lines = ["API server access (how pulumi up creates the agent's Kubernetes objects)"];
     if (!access.enablePrivateCluster) {
         lines.push(
             access.authorizedIPRanges
-                ? `  public API server, open to ${formatValue(access.authorizedIPRanges)}: pulumi up must run from one of those ranges`
+                ? `  public API server, open to ${formatValue(access.authorizedIPRanges)}: ` +
+                      "pulumi up must run from one of those ranges"
                 : "  public API server, open to the internet: pulumi up can run anywhere",
         );
     } else {
-        const zone: string = access.privateDNSZone ?? "system";
+        const zone: string = access.privateDNSZone ?? defaults.privateDnsZone;
         const custom = zone !== "system" && zone !== "none";
         lines.push(`  private API server, DNS zone ${custom ? lastSegments(zone, 1) : zone}`);
         if (hub && custom) {
             lines.push(
-                `  pulumi up runs in the hub ${hubName} or a network peered with it: the spoke is peered with the hub, and the zone (yours) must be linked to the hub's VNet`,
+                `  pulumi up runs in the hub ${hubName} or a network peered with it: ` +
+                    "the spoke is peered with the hub, and the zone (yours) must be linked to the hub's VNet",
             );
         } else if (hub) {
             lines.push(
-                `  AKS links the ${zone} zone to this VNet only: a runner in the hub ${hubName} reaches the endpoint through the peering but resolves it only if the zone is linked to the hub too (or use a custom zone in the hub)`,
+                `  AKS links the ${zone} zone to this VNet only: ` +
+                    `a runner in the hub ${hubName} reaches the endpoint through the peering ` +
+                    "but resolves it only if the zone is linked to the hub too (or use a custom zone in the hub)",
             );
         } else {
             lines.push(
-                "  pulumi up must run where it reaches this VNet and resolves the API server: a runner inside the VNet, or in a network peered with it",
+                "  pulumi up must run where it reaches this VNet and resolves the API server: " +
+                    "a runner inside the VNet, or in a network peered with it",
             );
             lines.push(
-                "  and linked to the zone; create that path before the first pulumi up, or the agent's objects cannot be created (set hub to peer)",
+                "  and linked to the zone; create that path before the first pulumi up, " +
+                    "or the agent's objects cannot be created (set hub to peer)",
             );
         }
     }
     const deployer = resources.find(
         (r) => r.type === "azure-native:authorization:RoleAssignment" && r.name.endsWith("deployer-cluster-admin"),
     );
-    const wait = resources.find((r) => r.name.endsWith("deployer-role-propagation"));
+    const wait: { seconds?: number } | undefined = resources.find((r) =>
+        r.name.endsWith("deployer-role-propagation"),
+    )?.inputs;
     if (deployer) {
         lines.push(
-            `  Entra ID with Azure RBAC: the identity running pulumi up gets Azure Kubernetes Service RBAC Cluster Admin on the cluster; the Kubernetes objects wait once, up to ${wait?.inputs.seconds ?? "?"} s, for it to apply`,
+            "  Entra ID with Azure RBAC: the identity running pulumi up gets " +
+                "Azure Kubernetes Service RBAC Cluster Admin on the cluster; " +
+                `the Kubernetes objects wait once, up to ${wait?.seconds ?? "?"} s, for it to apply`,
         );
     }
     return lines;

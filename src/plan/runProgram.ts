@@ -40,6 +40,11 @@ export interface ProgramRun {
     /** The component resources the program constructed, as objects (e.g. a Network's plan), in construction order. */
     components: { type: string; name: string; resource: pulumi.ComponentResource }[];
     invokes: RecordedInvoke[];
+    /**
+     * The stack outputs: whatever the program exports (or its function returns), resolved. Untyped like the recorded
+     * inputs (mocks.ts): the tests and tools outside src/plan read them like JSON (`outputs.addressPlan.nodeSubnet`).
+     */
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the program's own values, read as JSON by tests
     outputs: Record<string, any>;
 }
 
@@ -77,6 +82,9 @@ interface Options {
  * Outputs): internal to @pulumi/pulumi 3.248 and untyped, used so that explicit dependencies are read exactly as the
  * SDK reads them before it registers a resource.
  */
+// A require, not an import: the module's typings declare nothing (the function is internal, stripped from them), so
+// an import could not name it; the cast states the one function used.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { gatherExplicitDependencies } = require("@pulumi/pulumi/runtime/dependsOn") as {
     gatherExplicitDependencies(dependsOn: unknown): Promise<pulumi.Resource[]>;
 };
@@ -159,12 +167,13 @@ export async function runProgram({
     };
 
     // A failed resource operation (an input whose Output rejected) reaches the language host as an unhandled
-    // rejection, which ends `pulumi up` with that error; under mocks nothing else would, and the run would wait forever.
+    // rejection, which ends `pulumi up` with that error; under mocks nothing else would, and the run would wait
+    // forever.
     let failRun: (reason: unknown) => void = () => undefined;
     const runFailed = new Promise<never>((_, reject) => (failRun = reject));
     process.on("unhandledRejection", failRun);
 
-    let outputs: Record<string, any> = {};
+    let outputs: Record<string, unknown> = {};
     let failed = false;
     try {
         const stack = pulumi.runtime.runInPulumiStack(async () => {
@@ -196,6 +205,9 @@ export async function runProgram({
             });
             if (typeof program === "function") return await program();
             delete require.cache[require.resolve(program)];
+            // The user's program, loaded fresh on every run (the cache entry is dropped above) and only now: its path
+            // is known at run time, and it must load after the mocks are set.
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
             return { ...require(program) };
         });
         outputs =

@@ -99,12 +99,12 @@ export function renderAddressMap(plan: AddressPlan, stack: string, nat: NatSumma
         nat,
     );
     const explanation =
-        "To scale: ranges that overlap or lie close together share a lane (an address region), drawn on a linear scale " +
-        "from the region's first to its last address; each region has its own scale, given in its header. Ranges " +
-        `narrower than ${MIN_BAR} px are drawn ${MIN_BAR} px wide, marked ▼ and given a dashed guide through their region. The size ` +
-        "column is logarithmic (bar length ∝ log2 of the address count, /32 to /0), one scale for all ranges, so a /26 and a " +
-        "/8 compare at a glance. Under it, each subnet's use bar shows the addresses needed at peak (maxCount + surge) as a " +
-        "share of the allocatable ones (linear, 0–100%).";
+        "To scale: ranges that overlap or lie close together share a lane (an address region), drawn on a linear " +
+        "scale from the region's first to its last address; each region has its own scale, given in its header. " +
+        `Ranges narrower than ${MIN_BAR} px are drawn ${MIN_BAR} px wide, marked ▼ and given a dashed guide through ` +
+        "their region. The size column is logarithmic (bar length ∝ log2 of the address count, /32 to /0), one scale " +
+        "for all ranges, so a /26 and a /8 compare at a glance. Under it, each subnet's use bar shows the addresses " +
+        "needed at peak (maxCount + surge) as a share of the allocatable ones (linear, 0–100%).";
     for (const line of wrap(explanation, WIDTH - 2 * MARGIN, 11)) {
         y += LINE;
         out.push(text(LABEL_X, y, line, { fill: MUTED }));
@@ -129,7 +129,10 @@ export function renderAddressMap(plan: AddressPlan, stack: string, nat: NatSumma
         `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" ` +
             `font-family="${escapeXml(FONT)}" font-size="11">`,
         `<title>${escapeXml(`Address map of stack "${stack}"`)}</title>`,
-        `<desc>${escapeXml(`VNet ${plan.vnetAddressSpace.join(", ")}; node subnet ${plan.nodeSubnet.cidr}; pod subnets ${plan.podSubnets.map((s) => s.cidr).join(", ")}; service range ${plan.serviceCidr}`)}</desc>`,
+        `<desc>${escapeXml(
+            `VNet ${plan.vnetAddressSpace.join(", ")}; node subnet ${plan.nodeSubnet.cidr}; ` +
+                `pod subnets ${plan.podSubnets.map((s) => s.cidr).join(", ")}; service range ${plan.serviceCidr}`,
+        )}</desc>`,
         `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
         ...out,
         `</svg>`,
@@ -146,7 +149,9 @@ function rangesOf(plan: AddressPlan, nat: NatSummary): Range[] {
     const named = (block: Cidr) => {
         const subnet = subnets.find((s) => cidr(s.cidr).text === block.text);
         if (subnet)
-            return `${block.text} (${subnetKind(subnet) === "pods" ? `pod subnet ${subnet.name}` : ROLE_NAMES[subnetKind(subnet)]})`;
+            return `${block.text} (${
+                subnetKind(subnet) === "pods" ? `pod subnet ${subnet.name}` : ROLE_NAMES[subnetKind(subnet)]
+            })`;
         if (block.text === cidr(plan.serviceCidr).text) return `${block.text} (service range)`;
         if (vnet.some((v) => v.text === block.text)) return `${block.text} (VNet prefix)`;
         if (plan.ipMasqAgent.extraNonMasqueradeCidrs.some((e) => cidr(e).text === block.text))
@@ -176,7 +181,9 @@ function rangesOf(plan: AddressPlan, nat: NatSummary): Range[] {
                     ? [{ text: `ACI pods take their addresses here: ${count(subnet.allocatable)} allocatable` }]
                     : [
                           {
-                              text: `allocatable ${count(subnet.allocatable)} · needed ${count(subnet.needed)} · headroom ${count(subnet.headroom)}`,
+                              text:
+                                  `allocatable ${count(subnet.allocatable)} · needed ${count(subnet.needed)} · ` +
+                                  `headroom ${count(subnet.headroom)}`,
                               capacity: true,
                           },
                           { text: `pools: ${subnet.pools.length ? subnet.pools.join(", ") : "none"}` },
@@ -194,7 +201,9 @@ function rangesOf(plan: AddressPlan, nat: NatSummary): Range[] {
             holes: [],
             lines: [
                 {
-                    text: `/${block.prefix} = ${count(block.size)} addresses · holds ${inside.length ? inside.join(", ") : "no subnet"}`,
+                    text:
+                        `/${block.prefix} = ${count(block.size)} addresses · ` +
+                        `holds ${inside.length ? inside.join(", ") : "no subnet"}`,
                 },
             ],
         });
@@ -222,13 +231,17 @@ function rangesOf(plan: AddressPlan, nat: NatSummary): Range[] {
                 nat.agent === "on"
                     ? [
                           {
-                              text: `/${network.prefix} = ${count(network.size)} addresses · pods appear as the node IP`,
+                              text:
+                                  `/${network.prefix} = ${count(network.size)} addresses · ` +
+                                  "pods appear as the node IP",
                           },
                           ...(holes.length ? [{ text: `except towards ${holes.map(named).join(", ")}` }] : []),
                       ]
                     : [
                           {
-                              text: `/${network.prefix} = ${count(network.size)} addresses · no NAT by the nodes: pods arrive with their pod IP`,
+                              text:
+                                  `/${network.prefix} = ${count(network.size)} addresses · ` +
+                                  "no NAT by the nodes: pods arrive with their pod IP",
                           },
                           { text: "no reply unless a firewall or appliance on the path NATs it" },
                       ],
@@ -242,7 +255,9 @@ function rangesOf(plan: AddressPlan, nat: NatSummary): Range[] {
             holes: [],
             lines: [
                 {
-                    text: `/${extra.prefix} = ${count(extra.size)} addresses · routes back to pod IPs: pods keep their IP`,
+                    text:
+                        `/${extra.prefix} = ${count(extra.size)} addresses · ` +
+                        "routes back to pod IPs: pods keep their IP",
                 },
             ],
         });
@@ -332,7 +347,8 @@ function legend(out: string[], top: number, virtualNodes: boolean, nat: NatSumma
 
 function swatch(x: number, y: number, w: number, h: number, kind: Kind): string {
     return kind === "vnet"
-        ? `<rect x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(h)}" fill="#ffffff" stroke="${VNET_STROKE}" stroke-width="1.2" stroke-dasharray="3 2"/>`
+        ? `<rect x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(h)}" fill="#ffffff" ` +
+              `stroke="${VNET_STROKE}" stroke-width="1.2" stroke-dasharray="3 2"/>`
         : `<rect x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(h)}" fill="${KINDS[kind].fill}"/>`;
 }
 
@@ -396,7 +412,8 @@ function drawLane(out: string[], lane: Lane, index: number, top: number): number
         const bx = Math.min(x, TRACK_X + TRACK_W - w);
         if (range.kind === "vnet") {
             rows.push(
-                `<rect x="${n(bx)}" y="${n(barY)}" width="${n(w)}" height="12" fill="#ffffff" stroke="${VNET_STROKE}" stroke-width="1.2" stroke-dasharray="3 2"/>`,
+                `<rect x="${n(bx)}" y="${n(barY)}" width="${n(w)}" height="12" fill="#ffffff" ` +
+                    `stroke="${VNET_STROKE}" stroke-width="1.2" stroke-dasharray="3 2"/>`,
             );
         } else {
             rows.push(
@@ -406,13 +423,15 @@ function drawLane(out: string[], lane: Lane, index: number, top: number): number
         for (const hole of range.holes) {
             const hx = TRACK_X + (hole.first - lane.first) * scale;
             rows.push(
-                `<rect x="${n(hx)}" y="${n(barY + 2)}" width="${n(Math.max(hole.size * scale, 1.5))}" height="8" fill="#ffffff"/>`,
+                `<rect x="${n(hx)}" y="${n(barY + 2)}" ` +
+                    `width="${n(Math.max(hole.size * scale, 1.5))}" height="8" fill="#ffffff"/>`,
             );
         }
         if (trueWidth < MIN_BAR) {
             const cx = bx + w / 2;
             rows.push(
-                `<path d="M${n(cx - 4)} ${n(barY - 7)}h8l-4 6z" fill="${KINDS[range.kind].fill === "#ffffff" ? VNET_STROKE : KINDS[range.kind].fill}"/>`,
+                `<path d="M${n(cx - 4)} ${n(barY - 7)}h8l-4 6z" ` +
+                    `fill="${KINDS[range.kind].fill === "#ffffff" ? VNET_STROKE : KINDS[range.kind].fill}"/>`,
             );
             guides.push({ x: cx, kind: range.kind });
         }
@@ -437,14 +456,18 @@ function drawLane(out: string[], lane: Lane, index: number, top: number): number
         y = Math.max(textBottom, barY + 12) + 6;
     });
 
-    // Dashed guides through the whole lane at the tiny ranges, so that their place shows in every row (behind the bars).
+    // Dashed guides through the whole lane at the tiny ranges, so that their place shows in every row (behind the
+    // bars).
     const grid = [32, 24, 16, 8, 0].map(
         (prefix) =>
-            `<line x1="${n(logX(2 ** (32 - prefix)))}" y1="${n(rowsTop)}" x2="${n(logX(2 ** (32 - prefix)))}" y2="${n(y)}" stroke="${GRID}" stroke-dasharray="2 3"/>`,
+            `<line x1="${n(logX(2 ** (32 - prefix)))}" y1="${n(rowsTop)}" ` +
+            `x2="${n(logX(2 ** (32 - prefix)))}" y2="${n(y)}" stroke="${GRID}" stroke-dasharray="2 3"/>`,
     );
     const guideLines = guides.map(
         (g) =>
-            `<line x1="${n(g.x)}" y1="${n(rowsTop)}" x2="${n(g.x)}" y2="${n(y)}" stroke="${KINDS[g.kind].fill === "#ffffff" ? VNET_STROKE : KINDS[g.kind].fill}" stroke-width="1" stroke-dasharray="3 3" opacity="0.8"/>`,
+            `<line x1="${n(g.x)}" y1="${n(rowsTop)}" x2="${n(g.x)}" y2="${n(y)}" ` +
+            `stroke="${KINDS[g.kind].fill === "#ffffff" ? VNET_STROKE : KINDS[g.kind].fill}" ` +
+            `stroke-width="1" stroke-dasharray="3 3" opacity="0.8"/>`,
     );
     out.push(...grid, ...guideLines, ...rows);
     out.push(`<line x1="${MARGIN}" y1="${n(y)}" x2="${WIDTH - MARGIN}" y2="${n(y)}" stroke="#c4c9d0"/>`);
@@ -458,8 +481,10 @@ function meter(subnet: SubnetPlan, baseline: number): string {
     const fill = share > 1 ? "#c0392b" : share > 0.85 ? "#d68910" : KINDS[subnetKind(subnet)].fill;
     const top = baseline - 9;
     return [
-        `<rect x="${LOG_X}" y="${n(top)}" width="${width}" height="9" fill="#ffffff" stroke="#9ca3af" stroke-width="0.8"/>`,
-        `<rect x="${LOG_X}" y="${n(top)}" width="${n(Math.max(Math.min(share, 1) * width, share > 0 ? 1 : 0))}" height="9" fill="${fill}" opacity="0.75"/>`,
+        `<rect x="${LOG_X}" y="${n(top)}" width="${width}" height="9" ` +
+            `fill="#ffffff" stroke="#9ca3af" stroke-width="0.8"/>`,
+        `<rect x="${LOG_X}" y="${n(top)}" width="${n(Math.max(Math.min(share, 1) * width, share > 0 ? 1 : 0))}" ` +
+            `height="9" fill="${fill}" opacity="0.75"/>`,
         text(LOG_X + width + 5, baseline, `${Math.round(share * 100)}% needed`, { size: 10, fill: INK }),
     ].join("\n");
 }
@@ -469,7 +494,9 @@ function footer(out: string[], plan: AddressPlan, nat: NatSummary, top: number):
     const r = plan.routableAddresses;
     let y = top;
     const saves = r.podSubnetMode <= r.nodeSubnetModeNeeded;
-    const more = `: this VNet routes ${count(r.podSubnetMode - r.nodeSubnetModeNeeded)} more than node-subnet mode would need`;
+    const more =
+        `: this VNet routes ${count(r.podSubnetMode - r.nodeSubnetModeNeeded)} ` +
+        "more than node-subnet mode would need";
     out.push(
         text(LABEL_X, y, `Routable addresses: ${r.savingPercent}% saved${saves ? "" : more}`, { size: 13, bold: true }),
     );
@@ -481,7 +508,8 @@ function footer(out: string[], plan: AddressPlan, nat: NatSummary, top: number):
     const routable =
         r.podSubnetMode <= inSubnets
             ? named
-            : `the VNet's address space outside the pod subnets, ${routableRanges(plan).join(", ")}, which holds ${named}`;
+            : `the VNet's address space outside the pod subnets, ${routableRanges(plan).join(", ")}, ` +
+              `which holds ${named}`;
     const sentence =
         `This design routes ${count(r.podSubnetMode)} addresses (${routable}); Azure CNI node-subnet mode ` +
         `would need ${count(r.nodeSubnetModeNeeded)} (a /${r.nodeSubnetModePrefix}) for the same pools at peak` +
