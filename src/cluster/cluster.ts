@@ -401,9 +401,7 @@ function clusterIgnoreChanges(systemPool: PoolPlan, args: ClusterSettings): stri
  * AKS ignores it (the az CLI and azurerm refuse a pod CIDR with Azure CNI Pod Subnet), and azure-native replaces the
  * cluster when it changes: send none.
  */
-function withoutPodCidr(
-    args: pulumi.ResourceTransformationArgs,
-): pulumi.ResourceTransformationResult | undefined {
+function withoutPodCidr(args: pulumi.ResourceTransformationArgs): pulumi.ResourceTransformationResult | undefined {
     if (args.type !== "azure-native:containerservice:ManagedCluster" || args.props.networkProfile === undefined)
         return undefined;
     const networkProfile = pulumi.output(args.props.networkProfile).apply((injected) => {

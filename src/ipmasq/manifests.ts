@@ -71,10 +71,7 @@ function labels(settings: ResolvedAgentSettings): Record<string, string> {
     };
 }
 
-function configMapManifest(
-    settings: ResolvedAgentSettings,
-    nonMasqueradeCIDRs: readonly string[],
-): ConfigMapManifest {
+function configMapManifest(settings: ResolvedAgentSettings, nonMasqueradeCIDRs: readonly string[]): ConfigMapManifest {
     return {
         apiVersion: "v1",
         kind: "ConfigMap",
