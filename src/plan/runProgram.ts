@@ -150,7 +150,7 @@ export async function runProgram({
     // `args.props` in the transformation instead would re-implement that serialization (allResources() is a
     // promise, values nest), and could only approximate it. The request, though, already has components replaced
     // by their custom descendants, so explicit `dependsOn` comes from the transformation, where a component is
-    // still itself; test/order.test.ts checks that the two, expanded, are the request's set exactly.
+    // still itself; test/plan/order.test.ts checks that the two, expanded, are the request's set exactly.
     const requests = new Map<string, { dependencies: string[]; implicit: string[] }>();
     const monitor = pulumi.runtime.getMonitor() as unknown as {
         registerResource(request: RegisterResourceRequest, callback: unknown): unknown;

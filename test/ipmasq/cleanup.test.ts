@@ -1,12 +1,12 @@
 import { strict as assert } from "assert";
 import * as path from "path";
-import { ConfigurationError, ProblemList } from "../src/errors";
-import { cleanupDaemonSetManifest, cleanupScript } from "../src/ipmasq/manifests";
-import { resolveAgentSettings } from "../src/ipmasq/settings";
-import { readConfigFile } from "../program/stackFile";
-import { runProgram } from "../src/plan/runProgram";
+import { ConfigurationError, ProblemList } from "../../src/errors";
+import { cleanupDaemonSetManifest, cleanupScript } from "../../src/ipmasq/manifests";
+import { resolveAgentSettings } from "../../src/ipmasq/settings";
+import { readConfigFile } from "../../program/stackFile";
+import { runProgram } from "../../src/plan/runProgram";
 
-const ROOT = path.join(__dirname, "..");
+const ROOT = path.join(__dirname, "..", "..");
 
 function settingsProblems(raw: unknown): string[] {
     const problems = new ProblemList();

@@ -4,11 +4,11 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AddressPlan, planAddresses, SubnetPlan } from "../src/planner";
-import { readStackConfig } from "../program/config";
-import { PROJECT, readConfigFile, stackFile } from "../program/stackFile";
-import { parseArgs } from "../src/plan/plan";
-import { escapeXml, renderAddressMap, textWidth } from "../src/plan/svg";
+import { AddressPlan, planAddresses, SubnetPlan } from "../../src/planner";
+import { readStackConfig } from "../../program/config";
+import { PROJECT, readConfigFile, stackFile } from "../../program/stackFile";
+import { parseArgs } from "../../src/plan/plan";
+import { escapeXml, renderAddressMap, textWidth } from "../../src/plan/svg";
 
 /*
  * The address map (src/plan/svg.ts): a well-formed SVG document that names every range of the plan with its capacity,
@@ -18,7 +18,7 @@ import { escapeXml, renderAddressMap, textWidth } from "../src/plan/svg";
  * or `&` in text), XMLParser in document order for the root element, the attributes and the texts.
  */
 
-const ROOT = path.join(__dirname, "..");
+const ROOT = path.join(__dirname, "..", "..");
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 interface XmlElement {

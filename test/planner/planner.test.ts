@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
-import { ConfigurationError, ConfigProblem } from "../src/errors";
-import { AddressPlanInput, planAddresses } from "../src/planner";
+import { ConfigurationError, ConfigProblem } from "../../src/errors";
+import { AddressPlanInput, planAddresses } from "../../src/planner";
 
 /** A valid plan input; each test changes one thing. */
 function base(overrides: Partial<AddressPlanInput> = {}): AddressPlanInput {

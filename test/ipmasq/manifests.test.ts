@@ -4,8 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { DaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { parse } from "yaml";
-import { agentManifests, AgentManifests } from "../src";
-import { ProblemList } from "../src/errors";
+import { agentManifests, AgentManifests } from "../../src";
+import { ProblemList } from "../../src/errors";
 import {
     chainConflict,
     IPTABLES_STANDARD_TARGETS,
@@ -13,11 +13,11 @@ import {
     NAT_BUILT_IN_CHAINS,
     OWNED_CHAINS,
     resolveAgentSettings,
-} from "../src/ipmasq/settings";
-import { readStackConfig } from "../program/config";
-import { PROJECT, RawConfig, readConfigFile } from "../program/stackFile";
-import { manifestsOf } from "../src/plan/plan";
-import { PROGRAM, ProgramRun, runProgram } from "../src/plan/runProgram";
+} from "../../src/ipmasq/settings";
+import { readStackConfig } from "../../program/config";
+import { PROJECT, RawConfig, readConfigFile } from "../../program/stackFile";
+import { manifestsOf } from "../../src/plan/plan";
+import { PROGRAM, ProgramRun, runProgram } from "../../src/plan/runProgram";
 
 /*
  * Every Kubernetes object this project renders is checked against the Kubernetes OpenAPI schemas (the validators
@@ -26,7 +26,7 @@ import { PROGRAM, ProgramRun, runProgram } from "../src/plan/runProgram";
  * through, so the field-by-field assertions elsewhere (program.test.ts) still matter.
  */
 
-const ROOT = path.join(__dirname, "..");
+const ROOT = path.join(__dirname, "..", "..");
 
 /** Validates a manifest with the model of its kind; throws the validator's error when it is invalid. */
 function validate(manifest: Record<string, any>): void {

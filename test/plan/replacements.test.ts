@@ -1,9 +1,9 @@
 import { strict as assert } from "assert";
 import * as path from "path";
-import { readConfigFile } from "../program/stackFile";
-import { planDocument } from "../src/plan/plan";
-import { plannedReplacements, renderReplacements } from "../src/plan/replacements";
-import { PlannedResource, runProgram } from "../src/plan/runProgram";
+import { readConfigFile } from "../../program/stackFile";
+import { planDocument } from "../../src/plan/plan";
+import { plannedReplacements, renderReplacements } from "../../src/plan/replacements";
+import { PlannedResource, runProgram } from "../../src/plan/runProgram";
 
 /* The plan names the edits that replace a resource (or that the preview refuses), with their keys and values. */
 
@@ -11,7 +11,7 @@ describe("the plan's replacement list", () => {
     let prod: PlannedResource[];
     before(async () => {
         prod = (
-            await runProgram({ stack: "prod", config: readConfigFile(path.join(__dirname, "..", "Pulumi.prod.yaml")) })
+            await runProgram({ stack: "prod", config: readConfigFile(path.join(__dirname, "..", "..", "Pulumi.prod.yaml")) })
         ).resources;
     });
 

@@ -9,8 +9,8 @@
  */
 import { strict as assert } from "assert";
 import fc from "fast-check";
-import { ConfigurationError } from "../src/errors";
-import { AddressPlan, AddressPlanInput, NodePoolAddressSpec, planAddresses } from "../src/planner";
+import { ConfigurationError } from "../../src/errors";
+import { AddressPlan, AddressPlanInput, NodePoolAddressSpec, planAddresses } from "../../src/planner";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Independent IPv4 helpers: addresses are integers 0 … 2^32−1, sets of addresses are sorted lists of disjoint,

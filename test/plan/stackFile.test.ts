@@ -2,11 +2,11 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ConfigurationError } from "../src/errors";
-import { readConfigFile } from "../program/stackFile";
-import { problemsOfMessage, readStackFile, stackFileError } from "../src/plan/stackFile";
+import { ConfigurationError } from "../../src/errors";
+import { readConfigFile } from "../../program/stackFile";
+import { problemsOfMessage, readStackFile, stackFileError } from "../../src/plan/stackFile";
 
-const ROOT = path.join(__dirname, "..");
+const ROOT = path.join(__dirname, "..", "..");
 
 function read(yaml: string): Record<string, string> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stackfile-"));

@@ -1,11 +1,11 @@
 import { strict as assert } from "assert";
 import * as path from "path";
-import { readConfigFile } from "../program/stackFile";
-import { stableGuid } from "../src/plan/mocks";
-import { creationWaves, OrderNode, unorderedPairs, waitsFor } from "../src/plan/order";
-import { manifestsOf, planDocument } from "../src/plan/plan";
-import { renderCreationOrder } from "../src/plan/report";
-import { PlannedResource, ProgramRun, runProgram } from "../src/plan/runProgram";
+import { readConfigFile } from "../../program/stackFile";
+import { stableGuid } from "../../src/plan/mocks";
+import { creationWaves, OrderNode, unorderedPairs, waitsFor } from "../../src/plan/order";
+import { manifestsOf, planDocument } from "../../src/plan/plan";
+import { renderCreationOrder } from "../../src/plan/report";
+import { PlannedResource, ProgramRun, runProgram } from "../../src/plan/runProgram";
 
 /*
  * Creation order as data: the dependencies runProgram records for every resource, and the orderings Azure imposes —
@@ -13,7 +13,7 @@ import { PlannedResource, ProgramRun, runProgram } from "../src/plan/runProgram"
  * assignments before the cluster. Each stack runs once (in `before`); the rest is pure.
  */
 
-const ROOT = path.join(__dirname, "..");
+const ROOT = path.join(__dirname, "..", "..");
 
 const T = {
     subnet: "azure-native:network:Subnet",

@@ -2,19 +2,19 @@ import { strict as assert } from "assert";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { readStackConfig, StackSettings } from "../program/config";
-import { PROJECT, RawConfig, readConfigFile } from "../program/stackFile";
-import { withKubeloginMode } from "../src/cluster/kubernetesAccess";
-import { MOCK_SUBSCRIPTION, mockExecKubeconfig, mockKubeconfig, stableGuid } from "../src/plan/mocks";
-import { manifestsOf } from "../src/plan/plan";
-import { PlannedResource, PROGRAM, ProgramRun, runProgram } from "../src/plan/runProgram";
+import { readStackConfig, StackSettings } from "../../program/config";
+import { PROJECT, RawConfig, readConfigFile } from "../../program/stackFile";
+import { withKubeloginMode } from "../../src/cluster/kubernetesAccess";
+import { MOCK_SUBSCRIPTION, mockExecKubeconfig, mockKubeconfig, stableGuid } from "../../src/plan/mocks";
+import { manifestsOf } from "../../src/plan/plan";
+import { PlannedResource, PROGRAM, ProgramRun, runProgram } from "../../src/plan/runProgram";
 
 /*
  * The real stack program (index.ts) under Pulumi's mock runtime, for the dev and prod stacks. Every assertion names a
  * concrete value: what the program sends to Azure and Kubernetes, not merely that it sends something.
  */
 
-const ROOT = path.join(__dirname, "..");
+const ROOT = path.join(__dirname, "..", "..");
 const DELEGATION = "Microsoft.ContainerService/managedClusters";
 const NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7";
 const SECRET_SIG = { key: "4dabf18193072939515e22adb298388d", value: "1b47061264138c4ac30d75fd1eb44270" };

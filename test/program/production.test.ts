@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
-import { PlannedResource, ProgramRun, runProgram } from "../src/plan/runProgram";
-import { problemsOf, stackConfig } from "./helpers/stackOverrides";
+import { PlannedResource, ProgramRun, runProgram } from "../../src/plan/runProgram";
+import { problemsOf, stackConfig } from "../helpers/stackOverrides";
 
 /*
  * What platform teams expect from an AKS module (egress options, access, upgrades, policy, tags, protection,
