@@ -11,7 +11,10 @@ describe("the plan's replacement list", () => {
     let prod: PlannedResource[];
     before(async () => {
         prod = (
-            await runProgram({ stack: "prod", config: readConfigFile(path.join(__dirname, "..", "..", "Pulumi.prod.yaml")) })
+            await runProgram({
+                stack: "prod",
+                config: readConfigFile(path.join(__dirname, "..", "..", "Pulumi.prod.yaml")),
+            })
         ).resources;
     });
 
