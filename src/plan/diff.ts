@@ -15,14 +15,7 @@ import * as fs from "fs";
 import { parse as parseYaml } from "yaml";
 import { AddressRange, mergeToCidrs, parseCidr, subtractRanges, unionRanges } from "../planner/cidr";
 import { PoolPlan, SubnetPlan } from "../planner/types";
-import {
-    AgentPoolInputs,
-    KubernetesObject,
-    ManagedClusterInputs,
-    RoleAssignmentInputs,
-    SubnetInputs,
-    VirtualNetworkInputs,
-} from "./inputs";
+import type * as Inputs from "./inputs";
 import { creationWaves, OrderNode } from "./order";
 import { PlannedReplacement } from "./replacements";
 
@@ -575,15 +568,15 @@ function lastSegment(value: unknown): string {
 function summarize(r: PlanResource): string | undefined {
     switch (r.type) {
         case "azure-native:network:Subnet": {
-            const i = r.inputs as SubnetInputs;
+            const i = r.inputs as Inputs.SubnetInputs;
             return `${i.subnetName} ${i.addressPrefix}`;
         }
         case "azure-native:network:VirtualNetwork": {
-            const i = r.inputs as VirtualNetworkInputs;
+            const i = r.inputs as Inputs.VirtualNetworkInputs;
             return `${i.virtualNetworkName} ${(i.addressSpace?.addressPrefixes ?? []).join(", ")}`;
         }
         case AGENT_POOL: {
-            const i = r.inputs as AgentPoolInputs;
+            const i = r.inputs as Inputs.AgentPoolInputs;
             const size = i.enableAutoScaling ? `${i.minCount}-${i.maxCount} nodes` : `${i.count} nodes`;
             return (
                 `pool ${i.agentPoolName}, ${i.mode}, ${size}, maxPods ${i.maxPods}, ${i.vmSize}, ` +
@@ -591,12 +584,12 @@ function summarize(r: PlanResource): string | undefined {
             );
         }
         case "azure-native:authorization:RoleAssignment":
-            return `on ${lastSegment((r.inputs as RoleAssignmentInputs).scope)}`;
+            return `on ${lastSegment((r.inputs as Inputs.RoleAssignmentInputs).scope)}`;
         case CLUSTER:
-            return `${(r.inputs as ManagedClusterInputs).resourceName}`;
+            return `${(r.inputs as Inputs.ManagedClusterInputs).resourceName}`;
         case CONFIG_MAP:
         case DAEMON_SET: {
-            const i = r.inputs as KubernetesObject;
+            const i = r.inputs as Inputs.KubernetesObject;
             return `${i.metadata?.namespace}/${i.metadata?.name}`;
         }
         default:
@@ -809,7 +802,7 @@ function addressDiff(base: PlanAddressPlan, next: PlanAddressPlan, threshold: nu
 function agentState(doc: PlanDocument): AgentState {
     const daemonSets = doc.resources.filter((r) => r.type === DAEMON_SET);
     // The inputs of a Kubernetes resource are its manifest (as read from a plan document: unchecked JSON).
-    const manifest = (r: PlanResource) => r.inputs as KubernetesObject;
+    const manifest = (r: PlanResource) => r.inputs as Inputs.KubernetesObject;
     const argsOf = (r: PlanResource): string[] =>
         (manifest(r).spec?.template?.spec?.containers ?? []).flatMap((c) => (Array.isArray(c?.args) ? c.args : []));
     const agent = daemonSets.find((r) => argsOf(r).some((a) => typeof a === "string" && a.startsWith("--masq-chain=")));
@@ -1228,13 +1221,7 @@ export function renderDiffMarkdown(diff: PlanDiff): string {
             "",
         );
     }
-    const created = group("create");
-    if (created.length) {
-        lines.push("**Created**", "");
-        for (const r of created)
-            lines.push(`- ${code(r.name)} (${shortType(r.type)})${r.summary ? `: ${r.summary}` : ""}`);
-        lines.push("");
-    }
+    lines.push(...summarySection("**Created**", group("create")));
     const updated = group("update");
     if (updated.length) {
         lines.push("**Updated in place**", "");
@@ -1244,13 +1231,7 @@ export function renderDiffMarkdown(diff: PlanDiff): string {
         }
         lines.push("");
     }
-    const deleted = group("delete");
-    if (deleted.length) {
-        lines.push("**Deleted**", "");
-        for (const r of deleted)
-            lines.push(`- ${code(r.name)} (${shortType(r.type)})${r.summary ? `: ${r.summary}` : ""}`);
-        lines.push("");
-    }
+    lines.push(...summarySection("**Deleted**", group("delete")));
 
     // Address plan
     const a = diff.address;
@@ -1442,4 +1423,11 @@ export function renderDiffMarkdown(diff: PlanDiff): string {
 /** The `--json` form of the diff: stable key order, two-space indent, one trailing newline. */
 export function renderDiffJson(diff: PlanDiff): string {
     return `${JSON.stringify(diff, null, 2)}\n`;
+}
+
+/** A section of resources created or deleted whole: one line each, with what the resource is. */
+function summarySection(title: string, changes: readonly ResourceChange[]): string[] {
+    if (changes.length === 0) return [];
+    const line = (r: ResourceChange) => `- ${code(r.name)} (${shortType(r.type)})${r.summary ? `: ${r.summary}` : ""}`;
+    return [title, "", ...changes.map(line), ""];
 }

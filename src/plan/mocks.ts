@@ -248,19 +248,9 @@ function azureState(type: string, name: string, inputs: MockedInputs): { id: str
             };
         }
         case "azure-native:containerservice:MaintenanceConfiguration":
-            return {
-                id:
-                    `${rg}/providers/Microsoft.ContainerService/managedClusters/${inputs.resourceName}` +
-                    `/maintenanceConfigurations/${inputs.configName}`,
-                state: { name: inputs.configName },
-            };
+            return clusterChild(rg, inputs.resourceName, "maintenanceConfigurations", inputs.configName);
         case "azure-native:containerservice:AgentPool":
-            return {
-                id:
-                    `${rg}/providers/Microsoft.ContainerService/managedClusters/${inputs.resourceName}` +
-                    `/agentPools/${inputs.agentPoolName}`,
-                state: { name: inputs.agentPoolName },
-            };
+            return clusterChild(rg, inputs.resourceName, "agentPools", inputs.agentPoolName);
         default: {
             if (type.startsWith("kubernetes:")) {
                 const meta = inputs.metadata ?? {};
@@ -269,4 +259,12 @@ function azureState(type: string, name: string, inputs: MockedInputs): { id: str
             return { id: `${name}-id`, state: {} };
         }
     }
+}
+
+/** A child resource of a managed cluster (agent pool, maintenance configuration): its ID and name. */
+function clusterChild(rg: string, cluster: unknown, collection: string, name: unknown) {
+    return {
+        id: `${rg}/providers/Microsoft.ContainerService/managedClusters/${cluster}/${collection}/${name}`,
+        state: { name },
+    };
 }
