@@ -5,6 +5,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
 import { parse } from "yaml";
+import { CONFIG_KEYS } from "../../program/configKeys";
 import { OUTBOUND_TYPES } from "../../src";
 import { AzureMocks, mockKubeconfig } from "../../src/plan/mocks";
 import { PlannedResource, runProgram } from "../../src/plan/runProgram";
@@ -208,6 +209,25 @@ describe("provider: every Pulumi language can use the components", function () {
             const root = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string };
             assert.equal(schema.name, PACKAGE_NAME, "package name");
             assert.equal(schema.version, root.version, "the plugin's version is the library's");
+        });
+
+        it("names PodSubnetCluster's settings as the stack's config keys, with the same kinds of value", () => {
+            // The stack's keys are declared once (program/configKeys.ts); the component's inputs are its own TypeScript
+            // interface (the analyzer reads source), so this keeps the two vocabularies from drifting apart.
+            const kinds: Record<string, (p: Property) => boolean> = {
+                string: (p) => p.type === "string",
+                integer: (p) => p.type === "number" || p.type === "integer",
+                boolean: (p) => p.type === "boolean",
+                list: (p) => p.type === "array",
+                object: (p) => p.type === "object" || p.$ref !== undefined,
+            };
+            const inputs = schema.resources[token("PodSubnetCluster")].inputProperties;
+            const shared = Object.keys(CONFIG_KEYS).filter((key) => key in inputs);
+            assert.ok(shared.length >= 25, `only ${shared.length} config keys are inputs: ${shared.join(", ")}`);
+            const mismatched = shared.filter(
+                (key) => !kinds[CONFIG_KEYS[key as keyof typeof CONFIG_KEYS].type](inputs[key]),
+            );
+            assert.deepEqual(mismatched, [], "inputs whose kind differs from the config key's");
         });
 
         it("has exactly the two components, each described", () => {
