@@ -5,19 +5,15 @@
  */
 import {
     ClusterSettings,
-    ClusterNetwork,
     describeValue,
     EgressSettings,
     IpMasqAgentSettings,
     NetworkArgs,
     nodeResourceGroupName,
-    plannedNetwork,
     ProblemList,
     ResolvedAgentSettings,
     reservedNameProblem,
-    resolveClusterArgs,
-    resolveIpMasqAgentArgs,
-    resolveNetworkArgs,
+    resolvePodSubnetCluster,
     AddressPlan,
     AddressPlanInput,
     NodePoolSpec,
@@ -69,7 +65,7 @@ const DERIVED_KEYS: Record<string, string> = {
 export function readStackConfig(get: ConfigReader, stack: string): StackSettings {
     const problems = new ProblemList();
     const config = decodeConfig(get, problems);
-    // The provider's location is listed after the project's keys, as documented; it is read first for the cluster.
+    // The provider's location is listed after the components' problems, as documented; it is read first for them.
     const locationProblems = new ProblemList();
     const location = readLocation(get("azure-native:location"), locationProblems);
     const allowUnknownAzureValues = config.allowUnknownAzureValues === true;
@@ -115,7 +111,7 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
     } as ClusterSettings;
     checkNetworkPluginMode(config.networkPluginMode, problems);
 
-    // The components' resolve steps, composed: each adds its problems, named by the keys the stack sets.
+    // The components' resolve steps, composed by the package: every problem of Network, Cluster and IpMasqAgent.
     const networkArgs: NetworkArgs = {
         ...addressPlanInput,
         ...egress,
@@ -124,12 +120,12 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
         tags,
         allowUnknownAzureValues,
     };
-    const plan = resolveInto(problems, (own) => resolveNetworkArgs(networkArgs, own));
-    for (const { key, message } of locationProblems.problems) problems.add(key, message);
     const nodeResourceGroup = location ? nodeResourceGroupName(resourceGroup, clusterName, location) : undefined;
-    resolveInto(problems, (own) =>
-        resolveClusterArgs(
-            {
+    const own = new ProblemList();
+    const { plan, ipMasqAgent } = resolvePodSubnetCluster(
+        {
+            network: networkArgs,
+            cluster: {
                 ...cluster,
                 resourceGroupName: resourceGroup,
                 location,
@@ -139,23 +135,15 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
                 networkDataplane: config.networkDataplane as "azure" | undefined,
                 tags,
                 allowUnknownAzureValues,
-                // Without a plan the network's problems are listed already; the cluster's own are still checked.
-                network: (plan && plannedNetwork(networkArgs, plan)) as ClusterNetwork,
             },
-            own,
-            clusterName,
-        ),
+            ipMasqAgent: config.ipMasqAgent as IpMasqAgentSettings | undefined,
+        },
+        own,
+        clusterName,
     );
-    const agent = resolveInto(problems, (own) =>
-        resolveIpMasqAgentArgs(
-            {
-                ...(config.ipMasqAgent as IpMasqAgentSettings | undefined),
-                // Without a plan there is no list to check; the settings still are.
-                nonMasqueradeCIDRs: plan?.ipMasqAgent.nonMasqueradeCIDRs ?? ["0.0.0.0/0"],
-            },
-            own,
-        ),
-    );
+    // Named as the stack sets them: the names derived from the stack name, the provider's location.
+    for (const { key, message } of own.problems) problems.add(DERIVED_KEYS[key] ?? key, message);
+    for (const { key, message } of locationProblems.problems) problems.add(key, message);
 
     checkResourceGroup(resourceGroupName, resourceGroup, problems);
     problems.throwIfAny("stack configuration");
@@ -172,27 +160,11 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
         cluster,
         tags,
         networkDataplane: "azure",
-        ipMasqAgent: agent!.settings,
+        ipMasqAgent: ipMasqAgent!.settings,
         clusterName,
         nodeResourceGroup,
         vnetName,
     };
-}
-
-/**
- * Runs one component's resolve step on a list of its own and adds its problems to `problems`: under the config key
- * where the program derives the arg (the stack name, the provider's location), and once when two components share a
- * rule (tags). A missing network is the network's own problems, already listed.
- */
-function resolveInto<T>(problems: ProblemList, resolve: (own: ProblemList) => T): T {
-    const own = new ProblemList();
-    const value = resolve(own);
-    for (const { key, message } of own.problems) {
-        if (key === "network") continue;
-        const renamed = DERIVED_KEYS[key] ?? key;
-        if (!problems.problems.some((p) => p.key === renamed && p.message === message)) problems.add(renamed, message);
-    }
-    return value;
 }
 
 /** Every declared key, decoded by its type; a key at its empty declared default ("", [], {}, 0) is unset. */

@@ -31,6 +31,7 @@ export {
     AgentConfig,
 } from "./ipmasq/manifests";
 export * from "./planner";
+export { resolvePodSubnetCluster, PodSubnetClusterSettings, ResolvedPodSubnetCluster } from "./resolve";
 export { ConfigurationError, ConfigProblem, formatProblems, ProblemList, describeValue } from "./errors";
 export { ComponentArgsError } from "./validation";
 // Azure's name rules, for names a program derives itself (the resource group it creates, the node resource group).

@@ -10,16 +10,12 @@ import {
     AddressPlan,
     Cluster,
     ClusterArgs,
-    ClusterNetwork,
     IpMasqAgent,
     IpMasqAgentSettings,
     Network,
     NetworkArgs,
-    plannedNetwork,
     ProblemList,
-    resolveClusterArgs,
-    resolveIpMasqAgentArgs,
-    resolveNetworkArgs,
+    resolvePodSubnetCluster,
 } from "../index";
 import { raiseProblems, unresolvedArgs } from "./plain";
 
@@ -205,12 +201,11 @@ function networkArgs(args: PodSubnetClusterArgs): NetworkArgs {
     };
 }
 
-function clusterArgs(args: PodSubnetClusterArgs, network: ClusterNetwork | undefined): ClusterArgs {
+/** The Cluster's args but the network it joins (the Network built from the same args). */
+function clusterArgs(args: PodSubnetClusterArgs): Omit<ClusterArgs, "network"> {
     return {
         resourceGroupName: args.resourceGroupName,
         location: args.location,
-        // Undefined only while resolving args whose addresses have problems: resolveClusterArgs reports it itself.
-        network: network as ClusterNetwork,
         clusterName: args.clusterName,
         kubernetesVersion: args.kubernetesVersion,
         nodeResourceGroup: args.nodeResourceGroup,
@@ -236,8 +231,8 @@ function clusterArgs(args: PodSubnetClusterArgs, network: ClusterNetwork | undef
 const INPUT_ARGS: readonly (keyof PodSubnetClusterArgs)[] = ["resourceGroupName", "location"];
 
 /**
- * Every problem of the args, raised once: the library's resolve steps of the Network, the Cluster (against the planned
- * network) and the IpMasqAgent, composed before anything is built. Returns the address plan.
+ * Every problem of the args, raised once, before anything is built: the library's resolve steps of the Network, the
+ * Cluster and the IpMasqAgent as the library composes them (resolvePodSubnetCluster). Returns the address plan.
  */
 function resolveArgs(component: PodSubnetCluster, name: string, args: PodSubnetClusterArgs): AddressPlan {
     const subject = "PodSubnetCluster args";
@@ -246,24 +241,12 @@ function resolveArgs(component: PodSubnetCluster, name: string, args: PodSubnetC
 
     // Warnings are left to the components, which resolve their args again when they are built and warn on themselves.
     const problems = new ProblemList();
-    const plan = resolveNetworkArgs(networkArgs(args), problems);
-
-    // The cluster's settings are checked even when the addresses are wrong, so that one run reports everything; its
-    // complaint that there is no network to check against then only repeats the network's problems.
-    const cluster = new ProblemList();
-    const network = plan && plannedNetwork(networkArgs(args), plan);
-    resolveClusterArgs(clusterArgs(args, network), cluster, clusterName(name));
-    const clusterProblems = cluster.problems.filter((p) => plan || p.key !== "network");
-
-    // The agent's CIDRs come from the plan; without one only its own settings are checked.
-    const agent = new ProblemList();
-    resolveIpMasqAgentArgs(
-        { ...args.ipMasqAgent, nonMasqueradeCIDRs: plan?.ipMasqAgent.nonMasqueradeCIDRs ?? [] },
-        agent,
+    const { plan } = resolvePodSubnetCluster(
+        { network: networkArgs(args), cluster: clusterArgs(args), ipMasqAgent: args.ipMasqAgent },
+        problems,
+        clusterName(name),
     );
-    const agentProblems = agent.problems.filter((p) => plan || !p.key.startsWith("nonMasqueradeCIDRs"));
-
-    raiseProblems(component, subject, [...problems.problems, ...clusterProblems, ...agentProblems]);
+    raiseProblems(component, subject, problems.problems);
     return plan!;
 }
 
@@ -302,7 +285,7 @@ export class PodSubnetCluster extends pulumi.ComponentResource {
         const plan = resolveArgs(this, name, args);
 
         const network = new Network(networkName(name), networkArgs(args), { parent: this });
-        const cluster = new Cluster(clusterName(name), clusterArgs(args, network), { parent: this });
+        const cluster = new Cluster(clusterName(name), { ...clusterArgs(args), network }, { parent: this });
         new IpMasqAgent(
             agentName(name),
             {
