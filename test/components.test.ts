@@ -63,6 +63,17 @@ function constructionError(construct: () => unknown): unknown {
     assert.fail("the component accepted invalid args");
 }
 
+/** A one-pool plan for the tests that hand the Cluster a ClusterNetwork of their own. */
+function smallPlan() {
+    const pools: NodePoolSpec[] = [{ name: "system", mode: "System", count: 2, maxPods: 40, maxSurge: "1" }];
+    return planAddresses({
+        nodeSubnetCidr: "10.70.0.0/28",
+        podSubnetCidr: "100.64.0.0/22",
+        serviceCidr: "172.21.0.0/16",
+        nodePools: pools,
+    });
+}
+
 /** The problem lines of a project error message (`  - key: message`). */
 function problemLines(error: unknown): string[] {
     // One error, both kinds: a ResourceError on the component (its message, no stack, in a TypeScript program) and the
@@ -276,13 +287,7 @@ describe("components used directly", () => {
 
     describe("Cluster on a network it did not create (ClusterNetwork from plain IDs)", () => {
         it("uses the given subnet IDs and creates no network resources", async () => {
-            const pools: NodePoolSpec[] = [{ name: "system", mode: "System", count: 2, maxPods: 40, maxSurge: "1" }];
-            const plan = planAddresses({
-                nodeSubnetCidr: "10.70.0.0/28",
-                podSubnetCidr: "100.64.0.0/22",
-                serviceCidr: "172.21.0.0/16",
-                nodePools: pools,
-            });
+            const plan = smallPlan();
             const ids = {
                 nodes:
                     "/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/net" +
@@ -421,15 +426,7 @@ describe("components used directly", () => {
             "Cluster: a bad clusterName and Kubernetes version → one ResourceError listing both, " +
                 "no identity, no role, no cluster",
             async () => {
-                const pools: NodePoolSpec[] = [
-                    { name: "system", mode: "System", count: 2, maxPods: 40, maxSurge: "1" },
-                ];
-                const plan = planAddresses({
-                    nodeSubnetCidr: "10.70.0.0/28",
-                    podSubnetCidr: "100.64.0.0/22",
-                    serviceCidr: "172.21.0.0/16",
-                    nodePools: pools,
-                });
+                const plan = smallPlan();
                 const network: ClusterNetwork = {
                     plan,
                     nodeSubnetId: "/subscriptions/x/nodes",
@@ -458,13 +455,7 @@ describe("components used directly", () => {
         );
 
         it("Cluster: an outboundType other than the one the network was built for is rejected", async () => {
-            const pools: NodePoolSpec[] = [{ name: "system", mode: "System", count: 2, maxPods: 40, maxSurge: "1" }];
-            const plan = planAddresses({
-                nodeSubnetCidr: "10.70.0.0/28",
-                podSubnetCidr: "100.64.0.0/22",
-                serviceCidr: "172.21.0.0/16",
-                nodePools: pools,
-            });
+            const plan = smallPlan();
             const network: ClusterNetwork = {
                 plan,
                 nodeSubnetId: "n",
@@ -489,13 +480,7 @@ describe("components used directly", () => {
         });
 
         it("Cluster: a hand-made plan whose pool has no VM spec is one configuration error naming it", async () => {
-            const pools: NodePoolSpec[] = [{ name: "system", mode: "System", count: 2, maxPods: 40, maxSurge: "1" }];
-            const plan = planAddresses({
-                nodeSubnetCidr: "10.70.0.0/28",
-                podSubnetCidr: "100.64.0.0/22",
-                serviceCidr: "172.21.0.0/16",
-                nodePools: pools,
-            });
+            const plan = smallPlan();
             // A plan built or edited by hand (JSON from elsewhere) rather than by planAddresses.
             const bare: Partial<(typeof plan.pools)[number]> = structuredClone(plan.pools[0]);
             delete bare.vm;
@@ -517,15 +502,7 @@ describe("components used directly", () => {
                 "(and one for an unplanned one) is rejected",
             async () => {
                 // Without this check the pool would get no podSubnetID and AKS would give its pods node-subnet IPs.
-                const pools: NodePoolSpec[] = [
-                    { name: "system", mode: "System", count: 2, maxPods: 40, maxSurge: "1" },
-                ];
-                const plan = planAddresses({
-                    nodeSubnetCidr: "10.70.0.0/28",
-                    podSubnetCidr: "100.64.0.0/22",
-                    serviceCidr: "172.21.0.0/16",
-                    nodePools: pools,
-                });
+                const plan = smallPlan();
                 const network: ClusterNetwork = {
                     plan,
                     nodeSubnetId: "/subscriptions/x/n",
