@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { execFileSync, spawn } from "child_process";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -8,6 +8,7 @@ import { ConfigurationError } from "../../src/errors";
 import { readConfigFile } from "../../program/stackFile";
 import { AzureMocks } from "../../src/plan/mocks";
 import { runProgram } from "../../src/plan/runProgram";
+import { CliRun, runPlanCli } from "../helpers/planCli";
 
 /*
  * The bad-input corpus: every file in test/fixtures/bad/ is a complete stack settings file (the valid dev stack with
@@ -24,7 +25,6 @@ import { runProgram } from "../../src/plan/runProgram";
 
 const ROOT = path.join(__dirname, "..", "..");
 const FIXTURES = path.join(__dirname, "..", "fixtures", "bad");
-const PLAN_CLI = path.join(ROOT, "dist", "src", "plan", "plan.js");
 const EXPECT = /^# expect: (.+)$/;
 const STACK_ROOT = "pulumi:pulumi:Stack";
 
@@ -94,27 +94,8 @@ function limiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
     };
 }
 
-interface CliRun {
-    code: number | null;
-    signal: NodeJS.Signals | null;
-    stdout: string;
-    stderr: string;
-}
-
-function runPlanCli(file: string): Promise<CliRun> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [PLAN_CLI, "--config", file], {
-            cwd: ROOT,
-            stdio: ["ignore", "pipe", "pipe"],
-            timeout: 60_000,
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (chunk) => (stdout += chunk));
-        child.stderr.on("data", (chunk) => (stderr += chunk));
-        child.on("error", reject);
-        child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-    });
+function runPlanCliOn(file: string): Promise<CliRun> {
+    return runPlanCli(["--config", file]);
 }
 
 /** Lets rejections and registrations still in flight after the program's own rejection arrive. */
@@ -204,7 +185,7 @@ describe("bad-input corpus", function () {
             if (!runs.has(index))
                 runs.set(
                     index,
-                    queue(() => runPlanCli(fixtures[index].file)),
+                    queue(() => runPlanCliOn(fixtures[index].file)),
                 );
             return runs.get(index)!;
         };

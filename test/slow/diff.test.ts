@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { execFileSync, spawn } from "child_process";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -17,6 +17,7 @@ import {
 } from "../../src/plan/diff";
 import { manifestsOf, planDocument } from "../../src/plan/plan";
 import { runProgram } from "../../src/plan/runProgram";
+import { CliRun, runPlanCli } from "../helpers/planCli";
 import { toRawConfig } from "../helpers/stackConfigs";
 
 /*
@@ -26,7 +27,6 @@ import { toRawConfig } from "../helpers/stackConfigs";
  */
 
 const ROOT = path.join(__dirname, "..", "..");
-const PLAN_CLI = path.join(ROOT, "dist", "src", "plan", "plan.js");
 const BASE = "base.json";
 
 type Values = Record<string, any>;
@@ -593,25 +593,7 @@ describe("plan review (--diff)", () => {
     });
 
     describe("through the CLI (node dist/src/plan/plan.js)", () => {
-        interface CliRun {
-            code: number | null;
-            stdout: string;
-            stderr: string;
-        }
-        const cli = (args: string[]): Promise<CliRun> =>
-            new Promise((resolve, reject) => {
-                const child = spawn(process.execPath, [PLAN_CLI, ...args], {
-                    cwd: ROOT,
-                    stdio: ["ignore", "pipe", "pipe"],
-                    timeout: 60_000,
-                });
-                let stdout = "";
-                let stderr = "";
-                child.stdout.on("data", (chunk) => (stdout += chunk));
-                child.stderr.on("data", (chunk) => (stderr += chunk));
-                child.on("error", reject);
-                child.on("close", (code) => resolve({ code, stdout, stderr }));
-            });
+        const cli = (args: string[]) => runPlanCli(args);
 
         let tmp: string;
         const bad: Record<string, CliRun> = {};

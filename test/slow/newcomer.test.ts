@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { execFileSync, spawn } from "child_process";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -11,6 +11,7 @@ import { readStackConfig } from "../../program/config";
 import { PROJECT, readConfigFile } from "../../program/stackFile";
 import { renderAddressPlan } from "../../src/plan/report";
 import { runProgram } from "../../src/plan/runProgram";
+import { CliRun, runPlanCli } from "../helpers/planCli";
 
 /*
  * Issue 12: the project tried as a new user would. Each point is reproduced here first, as the user met it:
@@ -19,38 +20,10 @@ import { runProgram } from "../../src/plan/runProgram";
  */
 
 const ROOT = path.join(__dirname, "..", "..");
-const PLAN_CLI = path.join(ROOT, "dist", "src", "plan", "plan.js");
 const DEV = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
 
-interface CliRun {
-    code: number | null;
-    stdout: string;
-    stderr: string;
-    ms: number;
-}
-
 /** Runs the plan CLI as `node dist/src/plan/plan.js`, or with `npm: dir` as `npm run plan` does from `dir`. */
-function plan(args: string[], options: { cwd?: string; npm?: string; timeoutMs?: number } = {}): Promise<CliRun> {
-    const env = { ...process.env };
-    delete env.INIT_CWD;
-    delete env.npm_lifecycle_event;
-    if (options.npm) Object.assign(env, { INIT_CWD: options.npm, npm_lifecycle_event: "plan" });
-    const started = Date.now();
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [PLAN_CLI, ...args], {
-            cwd: options.cwd ?? ROOT,
-            env,
-            stdio: ["ignore", "pipe", "pipe"],
-            timeout: options.timeoutMs ?? 60_000,
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (chunk) => (stdout += chunk));
-        child.stderr.on("data", (chunk) => (stderr += chunk));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
-    });
-}
+const plan = runPlanCli;
 
 /** The dev stack with some settings added under `config:` (later keys win in the program's reading). */
 function devWith(settings: Record<string, unknown>): string {
