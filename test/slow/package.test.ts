@@ -372,6 +372,40 @@ describe("the package, installed offline from its tarball", function () {
         });
     });
 
+    describe("the plan as a library (aks-pod-subnet/plan)", () => {
+        it("reads the example's stack file and runs a program under the mocks, as the README shows", () => {
+            // A JavaScript program of the example's own, so that no TypeScript loader is needed in this check.
+            fs.writeFileSync(
+                path.join(consumer, "plan-check.js"),
+                [
+                    'const { Network } = require("aks-pod-subnet");',
+                    'const { readStackFile, runProgram } = require("aks-pod-subnet/plan");',
+                    'const { config, problems } = readStackFile("Pulumi.dev.yaml");',
+                    "if (problems.length > 0) throw new Error(JSON.stringify(problems));",
+                    "const program = () => {",
+                    '    const network = new Network("net", {',
+                    '        resourceGroupName: "rg", nodeSubnetCidr: "10.42.32.0/27", podSubnetCidr: "100.64.0.0/16",',
+                    '        serviceCidr: "100.96.0.0/16", nodePools: [{ name: "system", mode: "System", count: 2 }],',
+                    "    });",
+                    "    return { vnet: network.plan.vnetAddressSpace };",
+                    "};",
+                    'runProgram({ stack: "dev", config, program }).then((run) => {',
+                    "    const types = run.resources.map((r) => r.type);",
+                    "    console.log(JSON.stringify({ keys: Object.keys(config), types, outputs: run.outputs }));",
+                    "});",
+                ].join("\n"),
+            );
+            const result = JSON.parse(run(process.execPath, ["plan-check.js"], consumer)) as {
+                keys: string[];
+                types: string[];
+                outputs: { vnet: string[] };
+            };
+            assert.ok(result.keys.includes("aks-platform-example:kubernetesVersion"), result.keys.join(", "));
+            assert.ok(result.types.includes("azure-native:network:VirtualNetwork"), result.types.join(", "));
+            assert.deepEqual(result.outputs.vnet, ["10.42.32.0/27", "100.64.0.0/16"]);
+        });
+    });
+
     describe("the stack program next to the package", () => {
         // package.json now describes the library (main, types, exports → lib/). The nodejs runtime
         // (@pulumi/pulumi/cmd/run) consults package.json `exports`, then `main`, only when the engine passes "." as
