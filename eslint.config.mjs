@@ -4,7 +4,17 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/", "dist/", "lib/", "bin/", "examples/**/node_modules/", "test/fixtures/"] },
+    {
+        ignores: [
+            "node_modules/",
+            "dist/",
+            "lib/",
+            "bin/",
+            "examples/**/node_modules/",
+            "test/fixtures/",
+            ".plan-test-*/",
+        ],
+    },
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {

@@ -11,7 +11,7 @@ export function parseCommandLine(
     argv: string[],
     options: Options,
     usage: string,
-): { values: Record<string, string | boolean | undefined> } {
+): { values: Record<string, string | string[] | boolean | undefined> } {
     try {
         const parsed = parseArgs({
             args: argv,
@@ -19,7 +19,7 @@ export function parseCommandLine(
             strict: true,
             allowPositionals: false,
         });
-        const values = parsed.values as Record<string, string | boolean | undefined>;
+        const values = parsed.values as Record<string, string | string[] | boolean | undefined>;
         if (values.help) throw new UsageError(usage);
         return { values };
     } catch (error) {

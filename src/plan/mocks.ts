@@ -38,8 +38,14 @@ export class AzureMocks implements pulumi.runtime.Mocks {
     /**
      * @param deployedOutputs the outputs of the stack's last `pulumi up`, as a StackReference to the stack itself reads
      *   them (default: none, a stack never deployed).
+     * @param otherStacks the outputs of other stacks the program references (`pulumi stack output --json`), by the
+     *   name the program gives its StackReference (`org/project/stack`). A reference to a stack not listed here
+     *   fails the run with the way to give its outputs: planning on without them would plan on made-up addresses.
      */
-    constructor(private readonly deployedOutputs: Record<string, unknown> = {}) {}
+    constructor(
+        private readonly deployedOutputs: Record<string, unknown> = {},
+        private readonly otherStacks?: Record<string, Record<string, unknown>>,
+    ) {}
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
         this.resources.push({
@@ -50,14 +56,25 @@ export class AzureMocks implements pulumi.runtime.Mocks {
             custom: args.custom ?? true,
         });
         if (args.type === "pulumi:pulumi:StackReference") {
-            return {
-                id: args.inputs.name,
-                state: { name: args.inputs.name, outputs: this.deployedOutputs, secretOutputNames: [] },
-            };
+            const name = String(args.inputs.name);
+            return { id: name, state: { name, outputs: this.stackOutputs(name), secretOutputNames: [] } };
         }
         if (!args.custom) return { id: undefined, state: {} };
         const { id, state } = azureState(args.type, args.name, args.inputs);
         return { id, state: { ...args.inputs, ...state } };
+    }
+
+    /** A referenced stack's outputs: this stack's own last deployment, or another stack's as given. */
+    private stackOutputs(name: string): Record<string, unknown> {
+        const self = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
+        // Without a list of other stacks (the tests, the benchmark) every reference reads as this stack's.
+        if (name === self || this.otherStacks === undefined) return this.deployedOutputs;
+        const outputs = this.otherStacks[name];
+        if (outputs !== undefined) return outputs;
+        throw new Error(
+            `the program reads the outputs of stack ${name}: give them with --stack-outputs ${name}=FILE, ` +
+                `FILE written by \`pulumi stack output --json --stack ${name} > FILE\``,
+        );
     }
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {

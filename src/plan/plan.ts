@@ -32,7 +32,9 @@ import { foreignPulumiSdk, registerTypeScript } from "./loader";
 import { networksOf, PlannedNetwork } from "./networks";
 import { KubernetesObject, ManagedClusterInputs } from "./inputs";
 import { findProjectDir, ProjectError, PulumiProject, readProject } from "./project";
+import { AzureMocks } from "./mocks";
 import { PlannedResource, ProgramRun, runProgram } from "./runProgram";
+import { readStackOutputs, StackOutputsError } from "./stackOutputs";
 import { problemsOfMessage, readStackFile, stackFile, stackFileError, stackNameOf } from "./stackFile";
 import { AddressPlan } from "../planner/types";
 import { ConfigurationError } from "../errors";
@@ -59,11 +61,13 @@ interface CliOptions {
     diff?: string;
     /** With --diff: warn when a subnet's headroom falls below this percentage of its allocatable addresses. */
     headroomWarning?: number;
+    /** `NAME=FILE`: the outputs of another stack the program references. */
+    stackOutputs: string[];
 }
 
 const USAGE =
     `usage: ${COMMAND} [--program <dir>] (--stack <name> | --config <file>) [--json] [--out <dir>] [--svg <file>] ` +
-    "[--diff <base.json> [--headroom-warning <percent>]]";
+    "[--diff <base.json> [--headroom-warning <percent>]] [--stack-outputs <org/project/stack>=<file> ...]";
 
 export function parseArgs(argv: string[]): CliOptions {
     const { values } = parseCommandLine(
@@ -77,11 +81,12 @@ export function parseArgs(argv: string[]): CliOptions {
             json: { type: "boolean", default: false },
             diff: { type: "string" },
             "headroom-warning": { type: "string" },
+            "stack-outputs": { type: "string", multiple: true, default: [] },
         },
         USAGE,
     );
-    const { "headroom-warning": headroomWarning, ...rest } = values;
-    const options = rest as unknown as CliOptions;
+    const { "headroom-warning": headroomWarning, "stack-outputs": stackOutputs, ...rest } = values;
+    const options = { ...rest, stackOutputs } as unknown as CliOptions;
     if (!options.stack === !options.config) throw new UsageError(`name exactly one of --stack or --config\n${USAGE}`);
     if (headroomWarning !== undefined) {
         const percent = Number(headroomWarning);
@@ -145,6 +150,16 @@ export async function main(argv: string[]): Promise<number> {
         }
     }
 
+    // Other stacks' outputs: read before the program runs, so that a bad file costs no time.
+    let otherStacks: Record<string, Record<string, unknown>>;
+    try {
+        otherStacks = readStackOutputs(options.stackOutputs, userDir);
+    } catch (error) {
+        if (!(error instanceof StackOutputsError)) throw error;
+        process.stderr.write(`${error.message}\n`);
+        return error.exitCode;
+    }
+
     // Where the plan writes: checked before the program runs, so that a wrong path costs no time.
     const out = options.out === undefined ? undefined : outputPath(options.out, userDir);
     const svg = options.svg === undefined ? undefined : outputPath(options.svg, userDir);
@@ -167,7 +182,7 @@ export async function main(argv: string[]): Promise<number> {
 
     let run: ProgramRun;
     try {
-        run = await runUserProgram(project, file, stack);
+        run = await runUserProgram(project, file, stack, otherStacks);
     } catch (error) {
         // Configuration problems arrive as one message listing each problem with its key; print it, no stack trace.
         process.stderr.write(`${(error as Error).message}\n`);
@@ -288,13 +303,20 @@ function projectDirOf(options: CliOptions, userDir: string, configFile: string |
  * Runs the program on the stack file. A file with problems still runs the program, on the rest of its settings,
  * so that the one error lists the file's problems and the program's own configuration problems together.
  */
-async function runUserProgram(project: PulumiProject, file: string, stack: string): Promise<ProgramRun> {
+async function runUserProgram(
+    project: PulumiProject,
+    file: string,
+    stack: string,
+    otherStacks: Record<string, Record<string, unknown>>,
+): Promise<ProgramRun> {
     const reading = readStackFile(file, project.dir);
     const options = { stack, project: project.name, program: project.program, stackTraces: false };
-    if (reading.problems.length === 0) return await quietly(() => runProgram({ ...options, config: reading.config }));
+    const run = () =>
+        quietly(() => runProgram({ ...options, config: reading.config, mocks: new AzureMocks({}, otherStacks) }));
+    if (reading.problems.length === 0) return await run();
     let programProblems: ReturnType<typeof problemsOfMessage> = [];
     try {
-        await quietly(() => runProgram({ ...options, config: reading.config }));
+        await run();
     } catch (error) {
         programProblems =
             error instanceof ConfigurationError

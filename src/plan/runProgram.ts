@@ -208,7 +208,10 @@ export async function runProgram({
             // The user's program, loaded fresh on every run (the cache entry is dropped above) and only now: its path
             // is known at run time, and it must load after the mocks are set.
             // eslint-disable-next-line @typescript-eslint/no-require-imports
-            return { ...require(program) };
+            const exported: unknown = require(program);
+            // As Pulumi's nodejs runtime does (cmd/run/run.js): a module that exports a function is an async entry
+            // point (`export = async () => { ... }`, e.g. to await another stack's outputs); its result is the outputs.
+            return { ...((exported instanceof Function ? await exported() : exported) as object) };
         });
         outputs =
             (await Promise.race([stack, runFailed.catch((reason) => ((failed = true), Promise.reject(reason)))])) ?? {};
