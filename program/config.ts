@@ -56,6 +56,11 @@ type DecodedConfig = { [K in ConfigKeyName]?: unknown };
 const RESOURCE_GROUP = /^[-\w.()]{0,89}[-\w()]$/;
 const LOCATION = /^[a-z][a-z0-9]*$/;
 /** Component args the program derives from the stack name, and the provider's location: named as the user sets them. */
+/** Where a name derived from the stack name comes from, for the problems of that name. */
+const DERIVED_FROM_STACK: Record<string, string> = {
+    clusterName: "the cluster is named aks-<stack>",
+    vnetName: "the VNet is named vnet-aks-<stack>",
+};
 const DERIVED_KEYS: Record<string, string> = {
     clusterName: "(stack name)",
     vnetName: "(stack name)",
@@ -142,7 +147,14 @@ export function readStackConfig(get: ConfigReader, stack: string): StackSettings
         clusterName,
     );
     // Named as the stack sets them: the names derived from the stack name, the provider's location.
-    for (const { key, message } of own.problems) problems.add(DERIVED_KEYS[key] ?? key, message);
+    for (const { key, message } of own.problems) {
+        const named = DERIVED_KEYS[key] ?? key;
+        // The user sets no such name: say where it comes from, and what to change.
+        problems.add(
+            named,
+            key in DERIVED_FROM_STACK ? `${message} (${DERIVED_FROM_STACK[key]}: choose another stack name)` : message,
+        );
+    }
     for (const { key, message } of locationProblems.problems) problems.add(key, message);
 
     checkResourceGroup(resourceGroupName, resourceGroup, problems);
